@@ -1,0 +1,246 @@
+"""The reverse-mode engine: sort the graph, seed, call each node's rule once, accumulate.
+
+The engine knows no specific op. It walks nodes in reverse topological order (each node
+runs after all of its consumers, so diamonds and reused tensors get the sum over their
+paths), sums every gradient down to its input's shape (central unbroadcasting), casts it to
+the input's dtype, accumulates, and frees saved tensors unless ``retain_graph``.
+Everything is iterative: a chain of a million nodes needs no recursion.
+"""
+
+import numpy as np
+
+from .grad_mode import state
+from .tensor import Tensor, _wrap
+
+__all__ = ["backward", "grad", "toposort"]
+
+
+def toposort(roots):
+    """Nodes reachable from ``roots`` (grad_fn objects), each after all of its inputs' nodes.
+
+    Iterative depth-first search with an explicit stack; shared by the engine and viz.
+    """
+    order, visited = [], set()
+    stack = [(node, False) for node in reversed(roots) if node is not None]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for inp in reversed(node.inputs):
+            if isinstance(inp, Tensor):
+                parent = inp.grad_fn
+                if parent is not None and parent not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+def backward(tensors, grad_tensors=None, retain_graph=False, create_graph=False):
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves."""
+    _run(tensors, grad_tensors, retain_graph, create_graph, targets=None)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of ``outputs`` w.r.t. ``inputs``, returned as a tuple (``.grad`` untouched).
+
+    Like ``torch.autograd.grad``: ``grad_outputs`` are the cotangents (may be omitted for
+    one-element outputs), ``retain_graph`` defaults to ``create_graph``, and an input that
+    the outputs do not depend on is an error unless ``allow_unused=True`` (it gets None).
+    """
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: inputs[{i}] is a {type(t).__name__}, expected a Tensor")
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: inputs[{i}] (shape {t.shape}) does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if grad_outputs is not None:
+        grad_outputs = _as_tuple(grad_outputs)
+    targets = {}
+    for i, t in enumerate(inputs):
+        key = t if t.grad_fn is None else (t.grad_fn, t._output_nr)
+        targets.setdefault(key, []).append(i)
+    results = [None] * len(inputs)
+    _run(outputs, grad_outputs, retain_graph, create_graph, targets, results)
+    for i, r in enumerate(results):
+        if r is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: inputs[{i}] (shape {inputs[i].shape}) appears to not have been used "
+                "in the graph; set allow_unused=True if this is the desired behavior"
+            )
+    return tuple(results)
+
+
+def _as_tuple(x):
+    if isinstance(x, Tensor):
+        return (x,)
+    if isinstance(x, (list, tuple)):
+        return tuple(x)
+    raise TypeError(f"expected a Tensor or a sequence of Tensors, got {type(x).__name__}")
+
+
+def _seed(root, index, grad_tensor):
+    if not isinstance(root, Tensor):
+        raise TypeError(f"backward: tensors[{index}] is a {type(root).__name__}, not a Tensor")
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"element {index} of tensors does not require grad and does not have a grad_fn "
+            "(it was built from tensors with requires_grad=False, or under no_grad)"
+        )
+    if grad_tensor is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs; this output has "
+                f"shape {root.shape}: pass grad=<tensor of shape {root.shape}> "
+                "(e.g. ones_like(y)) to compute a vector-Jacobian product"
+            )
+        return _wrap(np.ones_like(root.data))
+    if not isinstance(grad_tensor, Tensor):
+        grad_tensor = Tensor(grad_tensor, dtype=root.dtype)
+    if grad_tensor.shape != root.shape:
+        raise RuntimeError(
+            f"backward: the grad passed for tensors[{index}] has shape {grad_tensor.shape}, "
+            f"but the output has shape {root.shape}; they must match"
+        )
+    if grad_tensor.dtype != root.dtype:
+        grad_tensor = grad_tensor.astype(root.dtype)
+    return grad_tensor
+
+
+def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
+    roots = _as_tuple(roots)
+    if seeds is None:
+        seeds = (None,) * len(roots)
+    elif len(seeds) != len(roots):
+        raise RuntimeError(
+            f"backward: got {len(seeds)} gradients for {len(roots)} output tensors"
+        )
+    previous = state.grad_enabled
+    state.grad_enabled = create_graph
+    try:
+        pending = {}  # node -> list of gradients, one per output
+        handed_out = set()  # ids of arrays already stored as some leaf's .grad this pass
+        leaves = []
+        for i, (root, seed) in enumerate(zip(roots, seeds)):
+            g = _seed(root, i, seed)
+            handed_out.add(id(g.data))
+            if root.grad_fn is None:
+                leaves.append((root, g))
+            else:
+                _add_pending(pending, root.grad_fn, root._output_nr, g)
+        for leaf, g in leaves:
+            _deliver(leaf, g, targets, results, create_graph, handed_out)
+        for node in reversed(toposort([r.grad_fn for r in roots])):
+            grads = pending.pop(node, None)
+            if grads is None:
+                continue
+            if node._retained is not None:
+                _fill_retained(node, grads)
+            if targets is not None:
+                _capture(node, grads, targets, results)
+            input_grads = node.backward(node, *grads)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            inputs = node.inputs
+            if len(input_grads) != len(inputs):
+                if len(input_grads) < len(inputs) or any(
+                    g is not None for g in input_grads[len(inputs):]
+                ):
+                    raise RuntimeError(
+                        f"function {type(node).__name__}.backward returned an incorrect "
+                        f"number of gradients (expected {len(inputs)}, got {len(input_grads)})"
+                    )
+            for index, (inp, g) in enumerate(zip(inputs, input_grads)):
+                if g is None or not isinstance(inp, Tensor) or not inp.requires_grad:
+                    continue
+                g = _fit(node, index, inp, g)
+                parent = inp.grad_fn
+                if parent is None:
+                    _deliver(inp, g, targets, results, create_graph, handed_out)
+                else:
+                    _add_pending(pending, parent, inp._output_nr, g)
+            if not retain_graph:
+                node._release()
+    finally:
+        state.grad_enabled = previous
+
+
+def _add_pending(pending, node, output_nr, g):
+    grads = pending.get(node)
+    if grads is None:
+        grads = pending[node] = [None] * node._n_outputs
+    grads[output_nr] = g if grads[output_nr] is None else grads[output_nr] + g
+
+
+def _deliver(leaf, g, targets, results, create_graph, handed_out):
+    """Give a leaf its gradient: into ``.grad`` (backward) or into the results (ag.grad)."""
+    if targets is not None:
+        for i in targets.get(leaf, ()):
+            results[i] = g if results[i] is None else results[i] + g
+        return
+    if create_graph:
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    elif leaf.grad is None:
+        data = g.data
+        if data.base is not None or id(data) in handed_out:
+            data = data.copy()  # never let two .grad tensors share one buffer
+        handed_out.add(id(data))
+        leaf.grad = _wrap(data)
+    else:
+        leaf.grad = _wrap(leaf.grad.data + g.data)
+
+
+def _fill_retained(node, grads):
+    for output_nr, ref in node._retained.items():
+        tensor = ref()
+        g = grads[output_nr]
+        if tensor is not None and g is not None:
+            tensor.grad = g if tensor.grad is None else tensor.grad + g
+
+
+def _capture(node, grads, targets, results):
+    for output_nr, g in enumerate(grads):
+        for i in targets.get((node, output_nr), ()):
+            if g is not None:
+                results[i] = g
+
+
+def _fit(node, index, inp, g):
+    """Make a rule's gradient a Tensor of the input's shape and dtype (sum over broadcast)."""
+    if not isinstance(g, Tensor):
+        g = _wrap(np.asarray(g, dtype=inp.dtype))
+    if g.shape != inp.shape:
+        try:
+            compatible = np.broadcast_shapes(inp.shape, g.shape) == g.shape
+        except ValueError:
+            compatible = False
+        if not compatible:
+            raise RuntimeError(
+                f"function {type(node).__name__}.backward returned an invalid gradient at "
+                f"index {index}: got shape {g.shape} but expected shape {inp.shape} "
+                "(or one that broadcasting reduces to it)"
+            )
+        g = sum_to_shape(g, inp.shape)
+    if g.dtype != inp.dtype:
+        g = g.astype(inp.dtype)
+    return g
+
+
+def sum_to_shape(g, shape):
+    """Sum ``g`` over the axes that broadcasting added or stretched to reach its shape."""
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if g.shape != shape:
+        g = g.reshape(shape)
+    return g

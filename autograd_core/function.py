@@ -1,0 +1,289 @@
+"""``Function``: one differentiable primitive = forward + backward (VJP) + jvp, side by side.
+
+Every built-in op is a ``Function`` subclass and uses exactly the machinery a user's custom
+function uses. An instance of the subclass is both the ``ctx`` its rules receive and the
+graph node recorded on the output (``tensor.grad_fn``).
+
+Conventions of the three rules:
+
+* ``forward(ctx, *args, **config)`` receives numpy arrays for tensor arguments (other
+  positional arguments as given; keyword arguments are non-differentiable configuration)
+  and returns an ndarray, or a tuple of them for several outputs.
+* ``backward(ctx, *grad_outputs)`` receives one gradient Tensor per output (None for an
+  output that received none) and returns one gradient per positional argument (None where
+  there is none). Rules are written in Tensor ops, so they are differentiable themselves:
+  the engine runs them under ``no_grad`` unless ``create_graph=True``. They may ignore
+  broadcasting: the engine sums every gradient down to its input's shape.
+* ``jvp(ctx, *tangents)`` receives one tangent Tensor per positional argument (None for an
+  argument without a tangent, i.e. a zero tangent) and returns the output tangent(s).
+  ``apply`` broadcasts them to the output shapes.
+
+``ctx.save_for_backward(...)`` takes inputs, outputs or constant arrays computed in
+forward; ``ctx.saved_tensors`` gives them back as Tensors connected to the graph, so that
+second derivatives see how a saved input or output depends on the leaves.
+"""
+
+import numpy as np
+
+from .grad_mode import state
+from .tensor import Tensor, _wrap
+
+__all__ = ["Function", "OpError"]
+
+_FREED = object()  # marks a ctx whose saved tensors were released by backward
+
+
+class OpError(ValueError):
+    """A clear error raised by an op about its inputs (shapes, values, types)."""
+
+
+class _OutputRef:
+    """A saved output: rebuilt into a Tensor whose grad_fn is the ctx when unpacked."""
+
+    __slots__ = ("index", "array")
+
+    def __init__(self, index, array):
+        self.index = index
+        self.array = array
+
+
+class Function:
+    """Base class of differentiable operations; subclass it and call ``MyFn.apply(...)``."""
+
+    __slots__ = ("inputs", "_saved", "_out_tangents", "_n_outputs", "_retained", "__dict__")
+
+    # ----------------------------------------------------------------- rules (override)
+    @staticmethod
+    def forward(ctx, *args, **config):
+        raise NotImplementedError("Function subclasses must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("Function subclasses must define backward(ctx, *grads)")
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- ctx helpers
+    def save_for_backward(self, *values):
+        """Keep inputs, outputs or constant arrays for backward/jvp."""
+        self._saved = values
+
+    def mark_non_differentiable(self, *outputs):
+        """Outputs given here (the arrays forward returns) get no gradient."""
+        self.__dict__["_non_differentiable"] = {id(o) for o in outputs}
+
+    @property
+    def needs_input_grad(self):
+        """One bool per positional argument: does that argument need a gradient?"""
+        return tuple(isinstance(a, Tensor) and a.requires_grad for a in self.inputs)
+
+    @property
+    def saved_tensors(self):
+        """The saved values as Tensors (inputs and outputs keep their graph history)."""
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (or directly access "
+                f"saved tensors after they have already been freed) in {type(self).__name__}. "
+                "Saved intermediate values of the graph are freed when you call .backward() "
+                "or ag.grad(). Specify retain_graph=True if you need to backward through "
+                "the graph a second time or access saved tensors after backward."
+            )
+        return tuple(self._unpack(v) for v in saved)
+
+    def _unpack(self, value):
+        if isinstance(value, _OutputRef):
+            out = Tensor.__new__(Tensor)
+            out.data = value.array
+            out.grad = None
+            out.name = None
+            out.requires_grad = out_requires = self._out_requires_grad()
+            out.grad_fn = self if out_requires else None
+            out._output_nr = value.index
+            tangents = self._out_tangents
+            out._tangent = None if tangents is None else tangents[value.index]
+            return out
+        if isinstance(value, np.ndarray):
+            return _wrap(value)
+        return value  # a Tensor input, a Python number or None
+
+    def _out_requires_grad(self):
+        # ``inputs`` is emptied for nodes that were not recorded (see ``apply``)
+        return any(isinstance(a, Tensor) and a.requires_grad for a in self.inputs)
+
+    def _retain(self, tensor):
+        import weakref
+
+        if self._retained is None:
+            self._retained = {}
+        self._retained[tensor._output_nr] = weakref.ref(tensor)
+
+    def _release(self):
+        self._saved = _FREED
+
+    def __repr__(self):
+        return f"<{type(self).__name__}Backward>"
+
+    # ----------------------------------------------------------------- the call
+    @classmethod
+    def apply(cls, *args, **config):
+        """Run forward on the primal values, record a node, push tangents."""
+        ctx = cls.__new__(cls)
+        ctx.inputs = args
+        ctx._saved = ()
+        record = tangent = False
+        arrays = []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                if a.requires_grad:
+                    record = True
+                if a._tangent is not None:
+                    tangent = True
+            else:
+                arrays.append(a)
+        record = record and state.grad_enabled
+        tangent = tangent and state.forward_enabled
+        try:
+            out = cls.forward(ctx, *arrays, **config)
+        except OpError:
+            raise
+        except (ValueError, IndexError, TypeError) as exc:
+            raise _describe_failure(cls, args, exc) from None
+
+        if type(out) is tuple:
+            outs = tuple(o if type(o) is np.ndarray else _as_output(cls, o) for o in out)
+        else:
+            outs = (out if type(out) is np.ndarray else _as_output(cls, out),)
+        if not record and not tangent:  # fast path: plain numpy call, nothing kept
+            if len(outs) == 1:
+                return _wrap(outs[0])
+            return tuple(_wrap(o) for o in outs)
+
+        ctx._n_outputs = len(outs)
+        ctx._out_tangents = None
+        ctx._retained = None
+        if ctx._saved:
+            ctx._saved = tuple(_resolve_saved(v, arrays, args, outs) for v in ctx._saved)
+        non_diff = ctx.__dict__.get("_non_differentiable", ())
+        results = []
+        for index, array in enumerate(outs):
+            t = Tensor.__new__(Tensor)
+            t.data = array
+            t.grad = None
+            t.name = None
+            t._tangent = None
+            t._output_nr = index
+            if record and array.dtype.kind in "fc" and id(array) not in non_diff:
+                t.requires_grad = True
+                t.grad_fn = ctx
+            else:
+                t.requires_grad = False
+                t.grad_fn = None
+            results.append(t)
+        if tangent:
+            _push_tangents(cls, ctx, args, results, non_diff)
+        if not record:
+            ctx.inputs = ()  # nothing will walk this node; keep no references
+        return results[0] if len(results) == 1 else tuple(results)
+
+
+def _as_output(cls, value):
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, (np.ndarray, np.generic, float, int, bool)):
+        return np.asarray(value)
+    raise TypeError(
+        f"{cls.__name__}.forward must return numpy arrays or Tensors "
+        f"(or a tuple of them), got {type(value).__name__}"
+    )
+
+
+def _resolve_saved(value, arrays, args, outs):
+    """Map a value given to save_for_backward onto an input, an output or a constant."""
+    if isinstance(value, np.ndarray):
+        for array, arg in zip(arrays, args):
+            if value is array and isinstance(arg, Tensor):
+                return arg
+        for index, out in enumerate(outs):
+            if value is out:
+                return _OutputRef(index, out)
+        return value
+    if isinstance(value, Tensor):
+        return value
+    if value is None or isinstance(value, (int, float, np.generic)):
+        return value
+    raise TypeError(
+        f"save_for_backward takes arrays, Tensors, numbers or None, got {type(value).__name__}"
+    )
+
+
+def _push_tangents(cls, ctx, args, results, non_diff):
+    """Forward mode: compute the output tangents from the input tangents (one pass)."""
+    if cls.jvp is Function.jvp:
+        raise RuntimeError(
+            f"forward-mode AD reached {cls.__name__}, which has no jvp rule; "
+            f"define {cls.__name__}.jvp(ctx, *tangents) to use it with dual tensors"
+        )
+    tangents = [a._tangent if isinstance(a, Tensor) else None for a in args]
+    previous = state.forward_enabled
+    state.forward_enabled = False
+    try:
+        out_tangents = cls.jvp(ctx, *tangents)
+    finally:
+        state.forward_enabled = previous
+    if type(out_tangents) is not tuple:
+        out_tangents = (out_tangents,)
+    if len(out_tangents) != len(results):
+        raise RuntimeError(
+            f"{cls.__name__}.jvp returned {len(out_tangents)} tangents, "
+            f"expected one per output ({len(results)})"
+        )
+    stored = []
+    for t, tangent in zip(results, out_tangents):
+        if tangent is not None and t.dtype.kind in "fc" and id(t.data) not in non_diff:
+            tangent = _tangent_like(cls, tangent, t)
+            t._tangent = tangent
+        else:
+            tangent = None
+        stored.append(tangent)
+    ctx._out_tangents = tuple(stored)
+
+
+def _tangent_like(cls, tangent, out):
+    from .ops import broadcast_to, cast
+
+    if not isinstance(tangent, Tensor):
+        tangent = _wrap(np.asarray(tangent))
+    if tangent.shape != out.shape:
+        try:
+            tangent = broadcast_to(tangent, out.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{cls.__name__}.jvp returned a tangent of shape {tangent.shape} "
+                f"for an output of shape {out.shape}"
+            ) from None
+    if tangent.dtype != out.dtype:
+        tangent = cast(tangent, out.dtype)
+    return tangent
+
+
+def _describe_failure(cls, args, exc):
+    """Turn a numpy error deep inside forward into one that names the op and shapes."""
+    name = getattr(cls, "op_name", cls.__name__.lower())
+    shapes = [np.shape(a.data if isinstance(a, Tensor) else a) for a in args]
+    if getattr(cls, "broadcasting", False) and isinstance(exc, ValueError):
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            pretty = " and ".join(str(s) for s in shapes)
+            return OpError(f"{name}: shapes {pretty} cannot be broadcast together")
+    described = ", ".join(str(s) for s in shapes)
+    message = f"{name}: invalid input for shapes ({described}): {exc}"
+    if isinstance(exc, IndexError):
+        return IndexError(message)
+    if isinstance(exc, TypeError):
+        return TypeError(message)
+    return OpError(message)

@@ -1,0 +1,73 @@
+"""Global switches of the engine: gradient recording and forward-mode propagation.
+
+The state lives in one small slotted object so that ``Function.apply`` reads it with a
+single attribute lookup on its hot path.
+"""
+
+import contextlib
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+
+
+class _State:
+    __slots__ = ("grad_enabled", "forward_enabled")
+
+    def __init__(self):
+        self.grad_enabled = True  # record graphs for reverse mode
+        self.forward_enabled = True  # push tangents of dual tensors (off inside jvp rules)
+
+
+state = _State()
+
+
+class _GradMode(contextlib.ContextDecorator):
+    """Context manager and decorator that sets gradient recording on or off."""
+
+    def __init__(self, enabled):
+        self.enabled = bool(enabled)
+        self._previous = []
+
+    def __enter__(self):
+        self._previous.append(state.grad_enabled)
+        state.grad_enabled = self.enabled
+        return self
+
+    def __exit__(self, *exc):
+        state.grad_enabled = self._previous.pop()
+        return False
+
+
+def no_grad():
+    """``with ag.no_grad():`` builds no graph: outputs have ``requires_grad=False``.
+
+    Forward mode is not affected: dual tensors still carry tangents.
+    Also usable as a decorator (``@ag.no_grad()``).
+    """
+    return _GradMode(False)
+
+
+def enable_grad():
+    """Turn recording back on inside a ``no_grad`` block (context manager or decorator)."""
+    return _GradMode(True)
+
+
+def set_grad_enabled(mode):
+    """Context manager setting recording to ``mode``."""
+    return _GradMode(mode)
+
+
+def is_grad_enabled():
+    """True when operations on tensors that require grad are being recorded."""
+    return state.grad_enabled
+
+
+@contextlib.contextmanager
+def _forward_disabled():
+    """Inside a jvp rule the tangent arithmetic itself must not carry tangents."""
+    previous = state.forward_enabled
+    state.forward_enabled = False
+    try:
+        yield
+    finally:
+        state.forward_enabled = previous
+

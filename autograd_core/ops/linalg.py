@@ -1,0 +1,80 @@
+"""Matrix product with numpy's matmul semantics: 1-d operands are promoted (a vector on the
+left is a row, on the right a column, and the added axis is removed again), leading axes
+broadcast as batch dimensions."""
+
+import numpy as np
+
+from ..function import Function, OpError
+from .shape import reshape, transpose
+
+
+def _swap_last(x):
+    """Swap the last two axes (the batched matrix transpose)."""
+    axes = list(range(x.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return transpose(x, tuple(axes))
+
+
+class MatMul(Function):
+    """C = A @ B;  dA = G @ Bᵀ, dB = Aᵀ @ G (batch axes summed back by the engine)"""
+
+    symbol = "@"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.ndim == 0 or b.ndim == 0:
+            raise OpError(
+                f"matmul: both operands need at least one dimension, got shapes {a.shape} and "
+                f"{b.shape} (use * to multiply by a scalar)"
+            )
+        inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if a.shape[-1] != inner_b:
+            raise OpError(
+                f"matmul: inner dimensions do not match: {a.shape} @ {b.shape} "
+                f"({a.shape[-1]} != {inner_b})"
+            )
+        try:
+            out = np.matmul(a, b)
+        except ValueError:
+            raise OpError(
+                f"matmul: batch dimensions of {a.shape} and {b.shape} cannot be broadcast"
+            ) from None
+        ctx.save_for_backward(a, b)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        a2 = a if a.ndim > 1 else reshape(a, (1, a.shape[0]))
+        b2 = b if b.ndim > 1 else reshape(b, (b.shape[0], 1))
+        g2 = g
+        if a.ndim == 1:
+            g2 = reshape(g2, g2.shape[:-1] + (1,) + g2.shape[-1:]) if b.ndim > 1 else reshape(g2, (1,))
+        if b.ndim == 1:
+            g2 = reshape(g2, g2.shape + (1,))
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = matmul(g2, _swap_last(b2))
+            if a.ndim == 1:
+                grad_a = reshape(grad_a, grad_a.shape[:-2] + grad_a.shape[-1:])
+        if need_b:
+            grad_b = matmul(_swap_last(a2), g2)
+            if b.ndim == 1:
+                grad_b = reshape(grad_b, grad_b.shape[:-1])
+        return grad_a, grad_b
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        out = None if ta is None else matmul(ta, b)
+        if tb is not None:
+            term = matmul(a, tb)
+            out = term if out is None else out + term
+        return out
+
+
+def matmul(a, b):
+    """Matrix product ``a @ b`` (1-d, 2-d and batched operands, as numpy.matmul)."""
+    return MatMul.apply(a, b)

@@ -1,0 +1,197 @@
+"""Reductions: sum, max/min (ties share the gradient evenly) and a stable logsumexp are
+primitives; mean and var are compositions of them."""
+
+import numpy as np
+
+from ..function import Function, OpError
+from .elementwise import where
+from .shape import broadcast_to, reshape
+
+
+def normalize_axes(axis, ndim, op):
+    """``axis`` (None, int or tuple, negatives allowed) as a sorted tuple of distinct axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normalized = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
+        if ndim == 0 and a in (0, -1):  # a 0-d tensor has one (virtual) axis, like PyTorch
+            continue
+        if not -ndim <= a < ndim:
+            raise OpError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        normalized.append(int(a) % ndim)
+    if len(set(normalized)) != len(normalized):
+        raise OpError(f"{op}: repeated axis in {axis!r}")
+    return tuple(sorted(normalized))
+
+
+def _kept_shape(shape, axes):
+    """The shape of the reduction with keepdims=True."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _expand(g, ctx):
+    """Bring an output gradient back to the input's shape (re-insert reduced axes)."""
+    if g.shape != ctx.kept:
+        g = reshape(g, ctx.kept)
+    return broadcast_to(g, ctx.in_shape)
+
+
+class Sum(Function):
+    """Σ over axes;  the gradient of every summed element is g"""
+
+    symbol = "Σ"
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        a = np.asarray(a)
+        axes = normalize_axes(axis, a.ndim, "sum")
+        ctx.in_shape, ctx.kept, ctx.axes, ctx.keepdims = a.shape, _kept_shape(a.shape, axes), axes, keepdims
+        return np.sum(a, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand(g, ctx)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return sum(t, ctx.axes, ctx.keepdims)
+
+
+class _Extremum(Function):
+    """max/min over axes; ties share the gradient evenly (max([2, 2, 1]) -> [.5, .5, 0])"""
+
+    reducer = None
+
+    @classmethod
+    def _forward(cls, ctx, a, axis, keepdims, name):
+        a = np.asarray(a)
+        axes = normalize_axes(axis, a.ndim, name)
+        if a.size == 0:
+            raise OpError(f"{name}: cannot reduce an empty tensor of shape {a.shape}")
+        ctx.in_shape, ctx.kept, ctx.axes, ctx.keepdims = a.shape, _kept_shape(a.shape, axes), axes, keepdims
+        out = cls.reducer(a, axis=axes, keepdims=True)
+        hits = a == out
+        weight = hits / np.sum(hits, axis=axes, keepdims=True)
+        ctx.save_for_backward(weight.astype(a.dtype, copy=False))
+        return out if keepdims else out.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes))
+
+    @staticmethod
+    def backward(ctx, g):
+        (weight,) = ctx.saved_tensors
+        return _expand(g, ctx) * weight
+
+    @staticmethod
+    def jvp(ctx, t):
+        (weight,) = ctx.saved_tensors
+        return sum(t * weight, ctx.axes, ctx.keepdims)
+
+
+class Max(_Extremum):
+    symbol = "max"
+    reducer = staticmethod(np.max)
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        return Max._forward(ctx, a, axis, keepdims, "max")
+
+
+class Min(_Extremum):
+    symbol = "min"
+    reducer = staticmethod(np.min)
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        return Min._forward(ctx, a, axis, keepdims, "min")
+
+
+class LogSumExp(Function):
+    """y = log Σ e^a, computed as m + log Σ e^(a-m) with m the max;  dy/da = softmax(a).
+
+    Primitive for stability. Where every summed entry is -inf the value is -inf and, by
+    our convention, the gradient is 0 (not NaN).
+    """
+
+    symbol = "logsumexp"
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        a = np.asarray(a)
+        axes = normalize_axes(axis, a.ndim, "logsumexp")
+        ctx.in_shape, ctx.kept, ctx.axes, ctx.keepdims = a.shape, _kept_shape(a.shape, axes), axes, keepdims
+        if a.size == 0:
+            raise OpError(f"logsumexp: cannot reduce an empty tensor of shape {a.shape}")
+        m = np.max(a, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0).astype(a.dtype, copy=False)
+        with np.errstate(divide="ignore"):
+            out = m + np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True))
+        ctx.all_neg_inf = np.isneginf(out) if np.isneginf(out).any() else None
+        if not keepdims:
+            out = out.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def softmax(ctx):
+        a, out = ctx.saved_tensors
+        out = reshape(out, ctx.kept)
+        if ctx.all_neg_inf is not None:
+            out = where(ctx.all_neg_inf, 0.0, out)
+            return where(ctx.all_neg_inf, 0.0, (a - out).exp())
+        return (a - out).exp()
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand(g, ctx) * LogSumExp.softmax(ctx)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return sum(t * LogSumExp.softmax(ctx), ctx.axes, ctx.keepdims)
+
+
+# ---------------------------------------------------------------------------- functions
+def sum(a, axis=None, keepdims=False):
+    """Sum over ``axis`` (None: all; int or tuple; negatives allowed)."""
+    return Sum.apply(a, axis=axis, keepdims=keepdims)
+
+
+def mean(a, axis=None, keepdims=False):
+    """Arithmetic mean over ``axis`` (a sum divided by the count)."""
+    from .elementwise import _tensor
+
+    a = _tensor(a)
+    axes = normalize_axes(axis, a.ndim, "mean")
+    count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+    if count == 0:
+        raise OpError(f"mean: cannot average over an empty axis of shape {a.shape}")
+    return sum(a, axes, keepdims) / count
+
+
+def var(a, axis=None, keepdims=False, ddof=0):
+    """Variance Σ(a - mean)² / (n - ddof) over ``axis``."""
+    from .elementwise import _tensor
+
+    a = _tensor(a)
+    axes = normalize_axes(axis, a.ndim, "var")
+    count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+    if count - ddof <= 0:
+        raise OpError(f"var: need more than ddof={ddof} elements, got {count}")
+    centered = a - mean(a, axes, keepdims=True)
+    return sum(centered * centered, axes, keepdims) / (count - ddof)
+
+
+def max(a, axis=None, keepdims=False):
+    """Maximum over ``axis``; tied maxima share the gradient evenly."""
+    return Max.apply(a, axis=axis, keepdims=keepdims)
+
+
+def min(a, axis=None, keepdims=False):
+    """Minimum over ``axis``; tied minima share the gradient evenly."""
+    return Min.apply(a, axis=axis, keepdims=keepdims)
+
+
+def logsumexp(a, axis=None, keepdims=False):
+    """log Σ exp(a) over ``axis``, without overflow; gradient softmax(a)."""
+    return LogSumExp.apply(a, axis=axis, keepdims=keepdims)

@@ -1,0 +1,268 @@
+"""Shape primitives: reshape, transpose, broadcast_to, indexing (and its adjoint,
+scatter-add), concatenate, stack. All are linear, so each jvp applies the op itself to the
+tangent."""
+
+import numpy as np
+
+from ..function import Function, OpError
+from ..tensor import Tensor
+
+
+class Alias(Function):
+    """the same values as a new graph node (used to attach or strip a tangent);  d = 1"""
+
+    symbol = "alias"
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.asarray(a).view()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t
+
+
+class Reshape(Function):
+    """same elements, new shape;  the gradient is reshaped back"""
+
+    symbol = "reshape"
+
+    @staticmethod
+    def forward(ctx, a, shape=None):
+        a = np.asarray(a)
+        ctx.in_shape, ctx.shape = a.shape, shape
+        try:
+            return a.reshape(shape)
+        except ValueError:
+            raise OpError(
+                f"reshape: cannot reshape a tensor of shape {a.shape} ({a.size} elements) "
+                f"into shape {tuple(shape)}"
+            ) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        return reshape(g, ctx.in_shape)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return reshape(t, ctx.shape)
+
+
+class Transpose(Function):
+    """permute axes;  the gradient is permuted back with the inverse permutation"""
+
+    symbol = "transpose"
+
+    @staticmethod
+    def forward(ctx, a, axes=None):
+        a = np.asarray(a)
+        if axes is not None and sorted(int(x) % max(a.ndim, 1) for x in axes) != list(
+            range(a.ndim)
+        ):
+            raise OpError(f"transpose: axes {tuple(axes)} are not a permutation for shape {a.shape}")
+        ctx.axes = tuple(range(a.ndim))[::-1] if axes is None else tuple(int(x) % a.ndim for x in axes)
+        return np.transpose(a, ctx.axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return transpose(g, tuple(np.argsort(ctx.axes)))
+
+    @staticmethod
+    def jvp(ctx, t):
+        return transpose(t, ctx.axes)
+
+
+class BroadcastTo(Function):
+    """repeat along broadcast axes;  the engine sums the gradient back to the input shape"""
+
+    symbol = "broadcast"
+
+    @staticmethod
+    def forward(ctx, a, shape=None):
+        ctx.shape_out = shape
+        try:
+            return np.broadcast_to(a, shape)
+        except ValueError:
+            raise OpError(
+                f"broadcast_to: cannot broadcast a tensor of shape {np.shape(a)} to {tuple(shape)}"
+            ) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+    @staticmethod
+    def jvp(ctx, t):
+        return broadcast_to(t, ctx.shape_out)
+
+
+class GetItem(Function):
+    """a[index] (ints, slices, ellipsis, None, integer arrays, boolean masks);
+    the gradient is scattered back, repeated integer indices accumulating"""
+
+    symbol = "[]"
+
+    @staticmethod
+    def forward(ctx, a, index=None):
+        a = np.asarray(a)
+        ctx.in_shape, ctx.index = a.shape, index
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScatterAdd.apply(g, shape=ctx.in_shape, index=ctx.index)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return GetItem.apply(t, index=ctx.index)
+
+
+class ScatterAdd(Function):
+    """zeros(shape) with g added at ``index`` (np.add.at): the adjoint of indexing"""
+
+    symbol = "scatter"
+
+    @staticmethod
+    def forward(ctx, g, shape=None, index=None):
+        ctx.index, ctx.shape_out = index, shape
+        out = np.zeros(shape, dtype=np.result_type(g))
+        if _is_advanced(index):
+            np.add.at(out, index, g)  # integer arrays may repeat an index: accumulate
+        else:
+            out[index] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return GetItem.apply(g, index=ctx.index)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return ScatterAdd.apply(t, shape=ctx.shape_out, index=ctx.index)
+
+
+class Concatenate(Function):
+    """join along an existing axis;  each input gets its slice of the gradient"""
+
+    symbol = "concat"
+
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        arrays = [np.asarray(a) for a in arrays]
+        ctx.axis = axis
+        ctx.sizes = [a.shape[axis] if a.ndim else None for a in arrays]
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        grads, start = [], 0
+        axis = ctx.axis % g.ndim
+        for size in ctx.sizes:
+            index = (slice(None),) * axis + (slice(start, start + size),)
+            grads.append(GetItem.apply(g, index=index))
+            start += size
+        return tuple(grads)
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        return concatenate(_zero_fill(ctx, tangents), axis=ctx.axis)
+
+
+class Stack(Function):
+    """join along a new axis;  input i gets the gradient's slice i along that axis"""
+
+    symbol = "stack"
+
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        out = np.stack(arrays, axis=axis)
+        ctx.axis = axis % out.ndim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        prefix = (slice(None),) * ctx.axis
+        return tuple(GetItem.apply(g, index=prefix + (i,)) for i in range(len(ctx.inputs)))
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        return stack(_zero_fill(ctx, tangents), axis=ctx.axis)
+
+
+def _zero_fill(ctx, tangents):
+    """Missing tangents are zeros of their primal's shape."""
+    dtype = np.result_type(*(t.dtype for t in tangents if t is not None))
+    return [
+        Tensor(np.zeros(np.shape(_data(p)), dtype=dtype)) if t is None else t
+        for p, t in zip(ctx.inputs, tangents)
+    ]
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _is_advanced(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(i, (np.ndarray, list)) and np.asarray(i).dtype != bool for i in items)
+
+
+def _normalize_index(index):
+    """Tensors inside an index become arrays; lists become arrays (numpy semantics)."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray([_normalize_index(i) for i in index])
+    if isinstance(index, tuple):
+        return tuple(_normalize_index(i) for i in index)
+    return index
+
+
+# ---------------------------------------------------------------------------- functions
+def reshape(a, shape):
+    """The same elements in a new shape (one dimension may be -1)."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if isinstance(a, Tensor) and a.shape == shape:
+        return a
+    return Reshape.apply(a, shape=shape)
+
+
+def transpose(a, axes=None):
+    """Permute the axes (reverse them when ``axes`` is None)."""
+    return Transpose.apply(a, axes=axes)
+
+
+def broadcast_to(a, shape):
+    """Broadcast to ``shape`` (a read-only view); the gradient is summed back."""
+    shape = tuple(shape)
+    if isinstance(a, Tensor) and a.shape == shape:
+        return a
+    return BroadcastTo.apply(a, shape=shape)
+
+
+def getitem(a, index):
+    """``a[index]`` with numpy semantics; repeated integer indices accumulate gradient."""
+    return GetItem.apply(a, index=_normalize_index(index))
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise OpError("concatenate: need at least one tensor")
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    """Join same-shaped tensors along a new axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise OpError("stack: need at least one tensor")
+    shapes = {np.shape(_data(t)) for t in tensors}
+    if len(shapes) > 1:
+        raise OpError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+    return Stack.apply(*tensors, axis=axis)

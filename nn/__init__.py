@@ -1,0 +1,1 @@
+"""nn: layers, activations, losses, initialisers, optimisers and data tools (PyTorch-like)."""

@@ -1,0 +1,1 @@
+"""viz: computation-graph rendering with graphviz and the plots of the notes."""

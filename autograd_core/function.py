@@ -153,10 +153,8 @@ class Function:
         except (ValueError, IndexError, TypeError) as exc:
             raise _describe_failure(cls, args, exc) from None
 
-        if type(out) is tuple:
-            outs = tuple(o if type(o) is np.ndarray else _as_output(cls, o) for o in out)
-        else:
-            outs = (out if type(out) is np.ndarray else _as_output(cls, out),)
+        raw = out if type(out) is tuple else (out,)
+        outs = tuple(o if type(o) is np.ndarray else _as_output(cls, o) for o in raw)
         if not record and not tangent:  # fast path: plain numpy call, nothing kept
             if len(outs) == 1:
                 return _wrap(outs[0])
@@ -166,7 +164,7 @@ class Function:
         ctx._out_tangents = None
         ctx._retained = None
         if ctx._saved:
-            ctx._saved = tuple(_resolve_saved(v, arrays, args, outs) for v in ctx._saved)
+            ctx._saved = tuple(_resolve_saved(v, arrays, args, raw, outs) for v in ctx._saved)
         non_diff = ctx.__dict__.get("_non_differentiable", ())
         results = []
         for index, array in enumerate(outs):
@@ -201,15 +199,15 @@ def _as_output(cls, value):
     )
 
 
-def _resolve_saved(value, arrays, args, outs):
+def _resolve_saved(value, arrays, args, raw, outs):
     """Map a value given to save_for_backward onto an input, an output or a constant."""
+    for index, returned in enumerate(raw):  # numpy may return a scalar for 0-d results
+        if value is returned:
+            return _OutputRef(index, outs[index])
     if isinstance(value, np.ndarray):
         for array, arg in zip(arrays, args):
             if value is array and isinstance(arg, Tensor):
                 return arg
-        for index, out in enumerate(outs):
-            if value is out:
-                return _OutputRef(index, out)
         return value
     if isinstance(value, Tensor):
         return value

@@ -9,8 +9,8 @@ referee that every analytic derivative is checked against.
 import numpy as np
 
 from .engine import grad
-from .forward_ad import jvp
-from .grad_mode import no_grad
+from .forward_ad import dual, jvp
+from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor, _wrap
 
 __all__ = ["numerical_grad", "gradcheck", "gradgradcheck", "GradcheckError"]
@@ -31,7 +31,8 @@ def _evaluate(f, values):
     with no_grad():
         out = f(*[_wrap(v) for v in values])
     outs = out if isinstance(out, (tuple, list)) else (out,)
-    return tuple(np.asarray(o.data if isinstance(o, Tensor) else o, dtype=np.float64) for o in outs)
+    # copies: an output may be a view of the very array that is perturbed next
+    return tuple(np.array(o.data if isinstance(o, Tensor) else o, dtype=np.float64) for o in outs)
 
 
 def numerical_grad(f, inputs, eps=1e-6, method="central"):
@@ -172,7 +173,7 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
                     message = (
                         f"gradcheck failed ({mode}): d output[{k}] element {int(row)} / "
                         f"d input[{i}] element {tuple(int(x) for x in index)}: "
-                        f"analytic {ana[row, j]!r} vs numeric {num[row, j]!r} "
+                        f"analytic {float(ana[row, j])!r} vs numeric {float(num[row, j])!r} "
                         f"({int(bad.sum())} of {bad.size} entries differ; "
                         f"atol={atol}, rtol={rtol})"
                     )
@@ -180,6 +181,15 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
                         raise GradcheckError(message)
                     return False
     return True
+
+
+def _differentiable(x):
+    """x itself if it requires grad, else a fresh leaf that does (keeping a tangent)."""
+    if x.requires_grad:
+        return x
+    leaf = _wrap(x.data)
+    leaf.requires_grad = True
+    return leaf if x._tangent is None else dual(leaf, x._tangent)
 
 
 def gradgradcheck(f, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
@@ -202,6 +212,11 @@ def gradgradcheck(f, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         grad_outputs = (grad_outputs,)
 
     def first_derivative(*xs):
+        # called under no_grad by the numerical and forward-mode checks: record anyway
+        with enable_grad():
+            return _first_derivative([_differentiable(x) for x in xs])
+
+    def _first_derivative(xs):
         ys = f(*xs)
         ys = ys if isinstance(ys, (tuple, list)) else (ys,)
         pairs = [(y, v) for y, v in zip(ys, grad_outputs) if y.requires_grad]

@@ -126,7 +126,9 @@ def hessian(f, x):
             for i, g in enumerate(grads):
                 if g is not None and g._tangent is not None:
                     blocks[i][j][(Ellipsis,) + index] = g._tangent.data
-    return _nest(blocks, False, single)
+    if single:
+        return _wrap(blocks[0][0])
+    return tuple(tuple(_wrap(b) for b in row) for row in blocks)
 
 
 def _nest(blocks, multi_out, single_in):

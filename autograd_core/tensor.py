@@ -19,7 +19,9 @@ class Tensor:
         "data", "grad", "grad_fn", "requires_grad", "name", "_tangent", "_output_nr",
         "__weakref__",
     )
-    __array_priority__ = 1000  # numpy defers `ndarray * Tensor` to Tensor.__rmul__
+    # numpy ufuncs refuse Tensors (np.exp(t) would silently drop the graph), so
+    # `ndarray * Tensor` falls back to Tensor.__rmul__ and records the op
+    __array_ufunc__ = None
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         if isinstance(data, Tensor):
@@ -57,6 +59,11 @@ class Tensor:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
 
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", precision=4, threshold=20)

@@ -23,6 +23,8 @@ forward; ``ctx.saved_tensors`` gives them back as Tensors connected to the graph
 second derivatives see how a saved input or output depends on the leaves.
 """
 
+import itertools
+
 import numpy as np
 
 from .grad_mode import state
@@ -30,7 +32,8 @@ from .tensor import Tensor, _wrap
 
 __all__ = ["Function", "OpError"]
 
-_FREED = object()  # marks a ctx whose saved tensors were released by backward
+_FREED = object()
+_sequence = itertools.count()  # marks a ctx whose saved tensors were released by backward
 
 
 class OpError(ValueError):
@@ -50,7 +53,10 @@ class _OutputRef:
 class Function:
     """Base class of differentiable operations; subclass it and call ``MyFn.apply(...)``."""
 
-    __slots__ = ("inputs", "_saved", "_out_tangents", "_n_outputs", "_retained", "__dict__")
+    __slots__ = (
+        "inputs", "config", "seq", "_saved", "_out_tangents", "_n_outputs", "_retained",
+        "__dict__",
+    )
 
     # ----------------------------------------------------------------- rules (override)
     @staticmethod
@@ -163,6 +169,8 @@ class Function:
         ctx._n_outputs = len(outs)
         ctx._out_tangents = None
         ctx._retained = None
+        ctx.config = config  # keyword arguments, so that viz can replay the op
+        ctx.seq = next(_sequence)  # creation order (viz names nodes h1, h2, ... by it)
         if ctx._saved:
             ctx._saved = tuple(_resolve_saved(v, arrays, args, raw, outs) for v in ctx._saved)
         non_diff = ctx.__dict__.get("_non_differentiable", ())

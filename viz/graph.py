@@ -150,10 +150,9 @@ def _outputs_of(node, tensors, roots):
 
 # ----------------------------------------------------------------------------- naming
 def _names(nodes, tensors, naming):
+    """Explicit ``Tensor.name`` first; with ``naming="h"`` the other results are h1, h2, ...
+    numbered in creation order (the number counts every result, named or not)."""
     names = {}
-    for key, t in tensors.items():
-        if t.name:
-            names[key] = t.name
     if naming == "h":
         number = 0
         for node in nodes:  # creation order
@@ -161,6 +160,9 @@ def _names(nodes, tensors, naming):
                 if (node, index) in tensors:
                     number += 1
                     names[(node, index)] = f"h{number}"
+    for key, t in tensors.items():
+        if t.name:
+            names[key] = t.name
     return names
 
 

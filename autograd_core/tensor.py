@@ -24,11 +24,11 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
-        if isinstance(data, Tensor):
-            data = data.data if dtype is None else data.data.astype(dtype)
-        else:
-            data = dtypes.to_array(data, dtype, where="tensor")
-        self.data = data
+        source = data.data if isinstance(data, Tensor) else data
+        array = dtypes.to_array(source, dtype, where="tensor")
+        if array is source:
+            array = array.copy()  # the tensor owns its data: no aliasing of the caller's array
+        self.data = array
         self.grad = None
         self.grad_fn = None
         self.requires_grad = False
@@ -324,6 +324,12 @@ def _wrap(array):
     t._tangent = None
     t._output_nr = 0
     return t
+
+
+def _leaf(array, requires_grad=False):
+    """A leaf around a freshly made array (no copy); internal use."""
+    t = _wrap(array)
+    return t.requires_grad_(True) if requires_grad else t
 
 
 def _compare(ufunc, a, b):

@@ -298,7 +298,8 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, a):
-        e = np.exp(-np.abs(a))
+        with np.errstate(under="ignore"):  # e^-1000 underflowing to 0 is the right answer
+            e = np.exp(-np.abs(a))
         y = np.where(np.asarray(a) >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(
             e.dtype, copy=False
         )
@@ -358,16 +359,25 @@ class Abs(Function):
         return t * sign
 
 
+def _tie_weights(ctx, a, b, wins, out):
+    """Share of the gradient that goes to ``a``: 1 where it wins, 0.5 on a tie between two
+    tensors, and 0 on a tie with a constant (a Python number is fixed, as in PyTorch)."""
+    a_is_tensor, b_is_tensor = (isinstance(x, Tensor) for x in ctx.inputs)
+    tie = 0.5 if a_is_tensor and b_is_tensor else (0.0 if a_is_tensor else 1.0)
+    weight_a = (wins(a, b) + tie * np.equal(a, b)).astype(out.dtype)
+    ctx.save_for_backward(weight_a, 1.0 - weight_a)
+
+
 class Maximum(Function):
-    """max(a, b) elementwise; the gradient goes to the larger side, split 0.5/0.5 on ties"""
+    """max(a, b) elementwise; the gradient goes to the larger side, split 0.5/0.5 on ties
+    (a tie with a constant number gives the tensor 0, so maximum(x, 0) matches relu)"""
 
     broadcasting, symbol = True, "max"
 
     @staticmethod
     def forward(ctx, a, b):
         out = np.maximum(a, b)
-        weight_a = (np.greater(a, b) + 0.5 * np.equal(a, b)).astype(out.dtype)
-        ctx.save_for_backward(weight_a, 1.0 - weight_a)
+        _tie_weights(ctx, a, b, np.greater, out)
         return out
 
     @staticmethod
@@ -382,15 +392,15 @@ class Maximum(Function):
 
 
 class Minimum(Function):
-    """min(a, b) elementwise; the gradient goes to the smaller side, split 0.5/0.5 on ties"""
+    """min(a, b) elementwise; the gradient goes to the smaller side, split 0.5/0.5 on ties
+    (0 for the tensor on a tie with a constant number)"""
 
     broadcasting, symbol = True, "min"
 
     @staticmethod
     def forward(ctx, a, b):
         out = np.minimum(a, b)
-        weight_a = (np.less(a, b) + 0.5 * np.equal(a, b)).astype(out.dtype)
-        ctx.save_for_backward(weight_a, 1.0 - weight_a)
+        _tie_weights(ctx, a, b, np.less, out)
         return out
 
     backward = staticmethod(Maximum.backward)

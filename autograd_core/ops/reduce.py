@@ -125,7 +125,7 @@ class LogSumExp(Function):
             raise OpError(f"logsumexp: cannot reduce an empty tensor of shape {a.shape}")
         m = np.max(a, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0).astype(a.dtype, copy=False)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", under="ignore"):  # log 0 = -inf and e^-1000 = 0
             out = m + np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True))
         ctx.all_neg_inf = np.isneginf(out) if np.isneginf(out).any() else None
         if not keepdims:

@@ -39,8 +39,14 @@ def toposort(roots):
     return order
 
 
-def backward(tensors, grad_tensors=None, retain_graph=False, create_graph=False):
-    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves."""
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves.
+
+    ``retain_graph`` defaults to ``create_graph`` (a recorded backward pass usually gets
+    differentiated again, through the same graph).
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
     _run(tensors, grad_tensors, retain_graph, create_graph, targets=None)
 
 

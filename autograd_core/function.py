@@ -30,14 +30,18 @@ import numpy as np
 from .grad_mode import state
 from .tensor import Tensor, _wrap
 
-__all__ = ["Function", "OpError"]
+__all__ = ["Function", "OpError", "OpTypeError"]
 
 _FREED = object()
 _sequence = itertools.count()  # marks a ctx whose saved tensors were released by backward
 
 
 class OpError(ValueError):
-    """A clear error raised by an op about its inputs (shapes, values, types)."""
+    """A clear error raised by an op about its inputs (shapes, values)."""
+
+
+class OpTypeError(TypeError):
+    """A clear error raised by an op about the type of an argument."""
 
 
 class _OutputRef:
@@ -154,7 +158,7 @@ class Function:
         tangent = tangent and state.forward_enabled
         try:
             out = cls.forward(ctx, *arrays, **config)
-        except OpError:
+        except (OpError, OpTypeError):
             raise
         except (ValueError, IndexError, TypeError) as exc:
             raise _describe_failure(cls, args, exc) from None

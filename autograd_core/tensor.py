@@ -160,12 +160,13 @@ class Tensor:
         return ops.cast(self, np.float64)
 
     # ----------------------------------------------------------------- autodiff
-    def backward(self, grad=None, retain_graph=False, create_graph=False):
+    def backward(self, grad=None, retain_graph=None, create_graph=False):
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
 
         ``grad`` is the cotangent to start from; it may be omitted only for one-element
-        outputs (it is then 1). The graph is freed unless ``retain_graph=True``;
-        ``create_graph=True`` records the backward pass for higher-order derivatives.
+        outputs (it is then 1). The graph is freed unless ``retain_graph=True`` (which is
+        the default when ``create_graph=True``: that records the backward pass for
+        higher-order derivatives).
         """
         from .engine import backward
 

@@ -130,34 +130,33 @@ class Pow(Function):
         return out
 
     @staticmethod
-    def partials(ctx):
+    def partials(ctx, need_a, need_b):
         a, b, out = ctx.saved_tensors
         d_a = d_b = None
-        if isinstance(a, Tensor):
-            if isinstance(b, Tensor):
-                d_a = where(b.data == 0, 0.0, b * a ** (b - 1))
+        if need_a:
+            if isinstance(b, Tensor):  # b·a^(b-1), with a masked where b = 0 (0·0^-1 is nan)
+                zero = b.data == 0
+                d_a = where(zero, 0.0, b * where(zero, 1.0, a) ** (b - 1))
             elif b == 0:
                 d_a = 0.0 * a
             elif b == 1:
                 d_a = 1.0 + 0.0 * a
             else:
                 d_a = b * a ** (b - 1)
-        if isinstance(b, Tensor):
+        if need_b:  # a^b·log a, with a masked where a = 0 and b ≥ 0 (0·log 0 is nan)
             base = a.data if isinstance(a, Tensor) else np.asarray(a)
-            exponent = b.data if isinstance(b, Tensor) else np.asarray(b)
-            zero = (base == 0) & (exponent >= 0)
-            safe_a = where(zero, 1.0, a)
-            d_b = where(zero, 0.0, out * log(safe_a))
+            zero = (base == 0) & (b.data >= 0)
+            d_b = where(zero, 0.0, out * log(where(zero, 1.0, a)))
         return d_a, d_b
 
     @staticmethod
     def backward(ctx, g):
-        d_a, d_b = Pow.partials(ctx)
+        d_a, d_b = Pow.partials(ctx, *ctx.needs_input_grad)
         return _scaled(d_a, g), _scaled(d_b, g)
 
     @staticmethod
     def jvp(ctx, ta, tb):
-        d_a, d_b = Pow.partials(ctx)
+        d_a, d_b = Pow.partials(ctx, ta is not None, tb is not None)
         return _plus(None if ta is None else ta * d_a, None if tb is None else tb * d_b)
 
 

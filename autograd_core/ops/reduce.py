@@ -3,7 +3,7 @@ primitives; mean and var are compositions of them."""
 
 import numpy as np
 
-from ..function import Function, OpError
+from ..function import Function, OpError, OpTypeError
 from .elementwise import where
 from .shape import broadcast_to, reshape
 
@@ -12,11 +12,16 @@ def normalize_axes(axis, ndim, op):
     """``axis`` (None, int or tuple, negatives allowed) as a sorted tuple of distinct axes."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if isinstance(axis, (int, np.integer)):
+        axes = (axis,)
+    elif isinstance(axis, (tuple, list)):
+        axes = tuple(axis)
+    else:
+        raise OpTypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
     normalized = []
     for a in axes:
         if not isinstance(a, (int, np.integer)):
-            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
+            raise OpTypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
         if ndim == 0 and a in (0, -1):  # a 0-d tensor has one (virtual) axis, like PyTorch
             continue
         if not -ndim <= a < ndim:
@@ -69,8 +74,8 @@ class _Extremum(Function):
     def _forward(cls, ctx, a, axis, keepdims, name):
         a = np.asarray(a)
         axes = normalize_axes(axis, a.ndim, name)
-        if a.size == 0:
-            raise OpError(f"{name}: cannot reduce an empty tensor of shape {a.shape}")
+        if any(a.shape[i] == 0 for i in axes):
+            raise OpError(f"{name}: cannot reduce over an empty axis of shape {a.shape}")
         ctx.in_shape, ctx.kept, ctx.axes, ctx.keepdims = a.shape, _kept_shape(a.shape, axes), axes, keepdims
         out = cls.reducer(a, axis=axes, keepdims=True)
         hits = a == out
@@ -121,8 +126,8 @@ class LogSumExp(Function):
         a = np.asarray(a)
         axes = normalize_axes(axis, a.ndim, "logsumexp")
         ctx.in_shape, ctx.kept, ctx.axes, ctx.keepdims = a.shape, _kept_shape(a.shape, axes), axes, keepdims
-        if a.size == 0:
-            raise OpError(f"logsumexp: cannot reduce an empty tensor of shape {a.shape}")
+        if any(a.shape[i] == 0 for i in axes):
+            raise OpError(f"logsumexp: cannot reduce over an empty axis of shape {a.shape}")
         m = np.max(a, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0).astype(a.dtype, copy=False)
         with np.errstate(divide="ignore", under="ignore"):  # log 0 = -inf and e^-1000 = 0

@@ -153,6 +153,11 @@ class Concatenate(Function):
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         arrays = [np.asarray(a) for a in arrays]
+        ndim = arrays[0].ndim
+        if ndim == 0:
+            raise OpError("concatenate: zero-dimensional tensors cannot be concatenated (use stack)")
+        if not -ndim <= axis < ndim:
+            raise OpError(f"concatenate: axis {axis} is out of range for tensors with {ndim} dimensions")
         ctx.axis = axis
         ctx.sizes = [a.shape[axis] if a.ndim else None for a in arrays]
         return np.concatenate(arrays, axis=axis)

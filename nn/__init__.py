@@ -6,6 +6,12 @@
 
 from .parameter import Parameter
 
-# --- modules, layers, activations, losses, init (section A) ---
-
-# --- optimisers, data, checkpoints, training (section B) ---
+# modules, layers, activations, losses, initialisers
+from . import functional, init
+from .activations import (
+    DyT, ELU, GELU, HardLogistic, HardTanh, LeakyReLU, Logistic, LogSoftmax, PReLU, ReLU,
+    SiLU, Sigmoid, Softmax, Softplus, Swish, Tanh,
+)
+from .layers import BatchNorm1d, Dropout, Flatten, Linear, Maxout
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .module import Module, ModuleList, Sequential

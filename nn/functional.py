@@ -1,0 +1,456 @@
+"""Stateless math of the nn package: activations, layers and losses (``import nn.functional as F``).
+
+This module is the single source of the formulas; the Modules of ``nn.activations``,
+``nn.layers`` and ``nn.losses`` hold parameters and configuration and call these functions.
+Everything is composed of engine primitives, so reverse mode, forward mode and higher-order
+derivatives come for free. Two primitives are added here, each for a reason: ``Erf`` (numpy
+has no erf) and ``Softplus`` (log(1 + eˣ) overflows or loses all precision when composed).
+Formulas follow the course notes; where PyTorch differs the docstring says so.
+"""
+
+import math
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core import Function, Tensor
+
+from .init import _generator
+
+__all__ = [
+    "Erf", "Softplus", "erf",
+    "sigmoid", "logistic", "tanh", "hard_logistic", "hard_tanh", "relu", "leaky_relu", "prelu",
+    "elu", "softplus", "swish", "silu", "gelu", "maxout", "dyt", "softmax", "log_softmax",
+    "linear", "dropout", "batch_norm",
+    "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "frobenius_penalty",
+]
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_SQRT_HALF = math.sqrt(0.5)
+_SQRT_TWO_OVER_PI = math.sqrt(2.0 / math.pi)
+_math_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def _tensor(x):
+    return x if isinstance(x, Tensor) else ag.tensor(x)
+
+
+# ---------------------------------------------------------------------------- primitives
+class Erf(Function):
+    """y = erf(x) = 2/√π ∫₀ˣ e^(-t²) dt;  dy = 2/√π · e^(-x²) · dx
+
+    numpy has no erf: the forward maps ``math.erf`` over the elements (as accurate as the C
+    library's erf; fast enough for teaching sizes). The rules are Tensor ops, so erf has derivatives of
+    every order.
+    """
+
+    symbol = "erf"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.asarray(_math_erf(x), dtype=np.result_type(x, 0.0))  # float32 stays float32
+
+    @staticmethod
+    def derivative(ctx):
+        (x,) = ctx.saved_tensors
+        return _TWO_OVER_SQRT_PI * ag.exp(-(x * x))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * Erf.derivative(ctx)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * Erf.derivative(ctx)
+
+
+class Softplus(Function):
+    """y = log(1 + eˣ);  dy = σ(x) · dx (the Logistic function)
+
+    A primitive for stability: computed as logaddexp(0, x), so softplus(1000) = 1000 with
+    gradient 1, softplus(-1000) = 0 with gradient 0, and log(1 + eˣ) keeps its precision
+    for x ≪ 0 (where 1 + eˣ rounds to 1). It equals max(x, 0) + log(1 + e^-|x|).
+    """
+
+    symbol = "softplus"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(under="ignore"):  # e^-1000 rounds to 0, which is the right answer
+            return np.logaddexp(0.0, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ag.sigmoid(x)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_tensors
+        return t * ag.sigmoid(x)
+
+
+def erf(x):
+    """The Gauss error function, elementwise."""
+    return Erf.apply(_tensor(x))
+
+
+# ---------------------------------------------------------------------------- activations
+def sigmoid(x):
+    """Logistic σ(x) = 1 / (1 + e^-x);  σ' = σ(1 - σ). Squashes ℝ into (0, 1)."""
+    return ag.sigmoid(_tensor(x))
+
+
+logistic = sigmoid
+
+
+def tanh(x):
+    """tanh(x) = (eˣ - e^-x) / (eˣ + e^-x) = 2σ(2x) - 1;  tanh' = 1 - tanh²."""
+    return ag.tanh(_tensor(x))
+
+
+def hard_logistic(x):
+    """max(min(0.25x + 0.5, 1), 0): σ's first-order Taylor expansion at 0, clipped;
+    derivative 0.25 on [-2, 2], 0 outside. (PyTorch's hardsigmoid uses x/6 + 0.5 instead.)"""
+    return ag.clip(0.25 * _tensor(x) + 0.5, 0.0, 1.0)
+
+
+def hard_tanh(x):
+    """max(min(x, 1), -1): tanh's Taylor expansion at 0, clipped;  derivative 1 on [-1, 1],
+    bounds included as in ``clip`` (PyTorch's hardtanh gives 0 at ±1), 0 outside."""
+    return ag.clip(_tensor(x), -1.0, 1.0)
+
+
+def relu(x):
+    """max(0, x);  derivative [x > 0] (0 at x = 0, as PyTorch)."""
+    return ag.relu(_tensor(x))
+
+
+def leaky_relu(x, gamma=0.01):
+    """x if x > 0 else γx  (= max(0, x) + γ min(0, x));  derivative 1 or γ (γ at x = 0)."""
+    x = _tensor(x)
+    return ag.where(x > 0, x, float(gamma) * x)
+
+
+def prelu(x, weight):
+    """Leaky ReLU with a learned slope γ (``weight``): x if x > 0 else γx.
+
+    d/dx = 1 or γ, d/dγ = 0 or x. ``weight`` has one slope, or one per channel (axis 1).
+    """
+    x = _tensor(x)
+    if weight.size > 1:
+        if x.ndim < 2 or x.shape[1] != weight.size:
+            raise ValueError(
+                f"prelu: {weight.size} slopes need an input with {weight.size} channels on "
+                f"axis 1, got shape {x.shape}"
+            )
+        weight = weight.reshape((weight.size,) + (1,) * (x.ndim - 2))
+    return ag.where(x > 0, x, weight * x)
+
+
+def elu(x, gamma=1.0):
+    """x if x > 0 else γ(eˣ - 1)  (= max(0, x) + min(0, γ(eˣ - 1)));  derivative 1 or γeˣ.
+
+    The exponential sees min(x, 0) only, so a large x cannot overflow the unused branch.
+    """
+    x = _tensor(x)
+    return ag.where(x > 0, x, float(gamma) * (ag.exp(ag.clip(x, hi=0.0)) - 1.0))
+
+
+def softplus(x):
+    """log(1 + eˣ), a smooth ReLU;  derivative σ(x). Stable for any x (see ``Softplus``)."""
+    return Softplus.apply(_tensor(x))
+
+
+def swish(x, beta=1.0):
+    """x · σ(βx), self-gated;  d/dx = σ(βx) + βx σ(βx)(1 - σ(βx)).
+
+    β = 0 gives x/2, β → ∞ tends to ReLU. ``beta`` may be a number or a learnable Tensor.
+    """
+    x = _tensor(x)
+    beta = beta if isinstance(beta, Tensor) else float(beta)
+    return x * ag.sigmoid(beta * x)
+
+
+def silu(x):
+    """x · σ(x), Swish with β = 1."""
+    return swish(x, 1.0)
+
+
+def gelu(x, approximate="none"):
+    """x · Φ(x) with Φ the standard normal CDF.
+
+    * ``"none"``:    x · ½(1 + erf(x/√2)), exact;  derivative Φ(x) + x·φ(x)
+    * ``"tanh"``:    0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))
+    * ``"sigmoid"``: x · σ(1.702x)
+    """
+    x = _tensor(x)
+    if approximate == "none":
+        return 0.5 * x * (1.0 + erf(x * _SQRT_HALF))
+    if approximate == "tanh":
+        return 0.5 * x * (1.0 + ag.tanh(_SQRT_TWO_OVER_PI * (x + 0.044715 * (x * x * x))))
+    if approximate == "sigmoid":
+        return x * ag.sigmoid(1.702 * x)
+    raise ValueError(f"gelu: approximate must be 'none', 'tanh' or 'sigmoid', got {approximate!r}")
+
+
+def maxout(z, k):
+    """max over groups of k: the last axis of ``z`` holds k net inputs zₖ = wₖᵀx + bₖ per unit
+    (unit j uses entries jk … jk + k - 1). The gradient goes to the largest piece (ties split)."""
+    z = _tensor(z)
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"maxout: k must be a positive integer, got {k!r}")
+    if z.ndim == 0 or z.shape[-1] % k:
+        raise ValueError(f"maxout: the last axis of shape {z.shape} is not a multiple of k={k}")
+    return z.reshape(z.shape[:-1] + (z.shape[-1] // k, k)).max(axis=-1)
+
+
+def dyt(x, alpha, weight, bias):
+    """Dynamic tanh γ · tanh(αx) + β over the last axis (``weight`` = γ, ``bias`` = β):
+    a normalisation-free replacement for LayerNorm (Zhu et al., CVPR 2025)."""
+    return weight * ag.tanh(alpha * _tensor(x)) + bias
+
+
+def softmax(x, axis=-1):
+    """exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis``, computed as exp(x - logsumexp(x))."""
+    return ag.softmax(_tensor(x), axis)
+
+
+def log_softmax(x, axis=-1):
+    """x - logsumexp(x) along ``axis``: finite for any finite logits (never log(softmax))."""
+    return ag.log_softmax(_tensor(x), axis)
+
+
+# ---------------------------------------------------------------------------- layers
+def linear(x, weight, bias=None):
+    """y = x Wᵀ + b with W of shape (out_features, in_features)."""
+    x = _tensor(x)
+    if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
+        raise ValueError(
+            f"linear: input of shape {x.shape} does not fit a weight of shape {weight.shape}: "
+            f"expected the last dimension to be in_features={weight.shape[-1]}"
+        )
+    out = x @ weight.T
+    return out if bias is None else out + bias
+
+
+def _probability(p, where):
+    p = float(p)
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"{where}: dropout probability must be in [0, 1), got {p}")
+    return p
+
+
+def dropout(x, p=0.5, training=True, rng=None):
+    """Inverted dropout: zero each element with probability p and scale the rest by 1/(1-p),
+    so E[output] = x and evaluation needs no rescaling; the identity when not training.
+    ``rng``: a numpy Generator or an int seed for the mask."""
+    p = _probability(p, "dropout")
+    x = _tensor(x)
+    if not training or p == 0.0:
+        return x
+    keep = _generator(rng).random(x.shape) >= p
+    return x * (keep / (1.0 - p)).astype(x.dtype)
+
+
+def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Batch normalisation over axis 1 of (N, C) or (N, C, L) inputs.
+
+    x̂ = (x - μ) / √(σ² + ε), y = γx̂ + β. In training μ and σ² are the batch statistics
+    (biased variance) and the gradient flows through them; the running estimates are
+    updated in place as r ← (1 - momentum)·r + momentum·s, with the unbiased batch
+    variance for ``running_var`` (PyTorch's rule). Otherwise the running estimates are used.
+    """
+    x = _tensor(x)
+    momentum, eps = float(momentum), float(eps)
+    if x.ndim not in (2, 3):
+        raise ValueError(
+            f"batch_norm: expected an input of shape (N, C) or (N, C, L), got {x.shape}"
+        )
+    axes = (0,) if x.ndim == 2 else (0, 2)
+    kept = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if training:
+        count = x.size // x.shape[1]
+        if count < 2:
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, got input "
+                f"of shape {x.shape}"
+            )
+        mean = x.mean(axis=axes, keepdims=True)
+        var = x.var(axis=axes, keepdims=True)
+        if running_mean is not None:
+            running_mean.data[...] = (1.0 - momentum) * running_mean.data + momentum * (
+                mean.data.reshape(-1)
+            )
+        if running_var is not None:
+            unbiased = var.data.reshape(-1) * (count / (count - 1))
+            running_var.data[...] = (1.0 - momentum) * running_var.data + momentum * unbiased
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: evaluation needs running_mean and running_var")
+        mean, var = running_mean.reshape(kept), running_var.reshape(kept)
+    out = (x - mean) / ag.sqrt(var + eps)
+    if weight is not None:
+        out = out * weight.reshape(kept)
+    if bias is not None:
+        out = out + bias.reshape(kept)
+    return out
+
+
+# ---------------------------------------------------------------------------- losses
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return reduction
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _float_target(target, input, where):
+    """The target as a Tensor of the input's dtype and exact shape (no broadcasting), NaN-free."""
+    if not isinstance(target, Tensor):
+        array = np.asarray(target)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"{where}: target must be numeric, got dtype {array.dtype}")
+        target = ag.tensor(array.astype(input.dtype))
+    if target.shape != input.shape:
+        raise ValueError(
+            f"{where}: target shape {target.shape} does not match input shape {input.shape} "
+            "(losses never broadcast)"
+        )
+    if np.isnan(target.data).any():
+        raise ValueError(f"{where}: target contains NaN")
+    return ag.cast(target, input.dtype)
+
+
+def _class_indices(target, input, where):
+    """Integer class labels of shape (N,), each in [0, C), as a numpy array."""
+    labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+    n, num_classes = input.shape
+    if labels.dtype.kind not in "iu":
+        raise TypeError(
+            f"{where}: class-index targets must be integers, got dtype {labels.dtype} (use an "
+            f"integer array of shape ({n},), or probabilities of shape ({n}, {num_classes}))"
+        )
+    if labels.shape != (n,):
+        raise ValueError(
+            f"{where}: target of shape {labels.shape} does not match input of shape "
+            f"{input.shape}: expected class indices of shape ({n},)"
+        )
+    outside = (labels < 0) | (labels >= num_classes)
+    if outside.any():
+        i = int(np.argmax(outside))
+        raise ValueError(
+            f"{where}: class labels must be in [0, {num_classes}), got {labels[i]} at index {i}"
+        )
+    return labels
+
+
+def _logits(input, where):
+    input = _tensor(input)
+    if input.ndim != 2:
+        raise ValueError(f"{where}: expected an input of shape (N, C), got {input.shape}")
+    return input
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error (xᵢ - yᵢ)², averaged over all elements for ``"mean"``.
+
+    Same as PyTorch; the notes' ½ Σ (xᵢ - yᵢ)² is ``0.5 * mse_loss(x, y, reduction="sum")``.
+    """
+    _check_reduction(reduction)
+    input = _tensor(input)
+    diff = input - _float_target(target, input, "mse_loss")
+    return _reduce(diff * diff, reduction)
+
+
+def nll_loss(input, target, reduction="mean"):
+    """Negative log-likelihood -log pₙ[yₙ] from log-probabilities (N, C) and labels (N,)."""
+    _check_reduction(reduction)
+    input = _logits(input, "nll_loss")
+    labels = _class_indices(target, input, "nll_loss")
+    return _reduce(-input[np.arange(input.shape[0]), labels], reduction)
+
+
+def cross_entropy(input, target, reduction="mean"):
+    """Softmax cross-entropy from logits (N, C): -Σ_c yₙc log softmax(xₙ)_c.
+
+    ``target`` is either integer labels (N,) (then the loss is logsumexp(xₙ) - xₙ[yₙ]) or
+    one-hot / probability rows (N, C). log softmax is x - logsumexp(x), so logits 1e4 apart
+    give a finite loss; the gradient w.r.t. the logits is softmax(x) - y (divided by N
+    for ``"mean"``).
+    """
+    _check_reduction(reduction)
+    input = _logits(input, "cross_entropy")
+    log_p = ag.log_softmax(input, axis=1)
+    target_ndim = target.ndim if isinstance(target, Tensor) else np.ndim(target)
+    if target_ndim == 2:
+        loss = -(_float_target(target, input, "cross_entropy") * log_p).sum(axis=1)
+    else:
+        labels = _class_indices(target, input, "cross_entropy")
+        loss = -log_p[np.arange(input.shape[0]), labels]
+    return _reduce(loss, reduction)
+
+
+def _clamped_log(p):
+    """max(log p, -100), with gradient 0 (not inf · 0 = NaN) where p = 0."""
+    positive = p.data > 0
+    return ag.where(positive, ag.clip(ag.log(ag.where(positive, p, 1.0)), lo=-100.0), -100.0)
+
+
+def binary_cross_entropy(input, target, reduction="mean"):
+    """-(y log p + (1 - y) log(1 - p)) for probabilities p ∈ [0, 1].
+
+    Each log is clamped at -100 as in PyTorch, so p ∈ {0, 1} gives a finite loss (at most
+    100 per element). Where a log is clamped its gradient is 0 (PyTorch instead bounds the
+    denominator of p(1-p), which differs only for p < 1e-12 or 1 - p < 1e-12).
+    """
+    _check_reduction(reduction)
+    p = _tensor(input)
+    y = _float_target(target, p, "binary_cross_entropy")
+    if p.size and (p.data.min() < 0 or p.data.max() > 1 or np.isnan(p.data).any()):
+        raise ValueError(
+            "binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
+            f"[{p.data.min()}, {p.data.max()}]"
+        )
+    loss = -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+    """Binary cross-entropy of σ(x): max(x, 0) - xy + log(1 + e^-|x|) = softplus(x) - xy.
+
+    Stable for any logit; gradient σ(x) - y.
+    """
+    _check_reduction(reduction)
+    x = _tensor(input)
+    y = _float_target(target, x, "binary_cross_entropy_with_logits")
+    return _reduce(softplus(x) - x * y, reduction)
+
+
+def frobenius_penalty(params, lam):
+    """The notes' structural-risk term λ/2 · Σₗ ||W⁽ˡ⁾||²_F (sum of squared entries);
+    gradient λW. Pass the weights to penalise (biases are usually left out)."""
+    lam = float(lam)
+    if lam < 0:
+        raise ValueError(f"frobenius_penalty: lam must be non-negative, got {lam}")
+    squares = [(w * w).sum() for w in params]
+    if not squares:
+        raise ValueError("frobenius_penalty: got an empty list of parameters")
+    total = squares[0]
+    for s in squares[1:]:
+        total = total + s
+    return (0.5 * lam) * total

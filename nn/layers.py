@@ -1,0 +1,215 @@
+"""Layers with parameters or modes: Linear, Flatten, Dropout, BatchNorm1d, Maxout."""
+
+import numpy as np
+
+import autograd_core as ag
+
+from . import functional as F
+from . import init
+from .init import _float_dtype, _generator
+from .module import Module
+from .parameter import Parameter
+
+__all__ = ["Linear", "Flatten", "Dropout", "BatchNorm1d", "Maxout"]
+
+
+def _positive_int(value, name, where):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+class Linear(Module):
+    """Fully connected layer y = x Wᵀ + b.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Sizes of the last axis of the input and of the output.
+    bias : bool
+        Whether to learn the additive bias b.
+    rng : numpy Generator or int, optional
+        Source of the initial values, for reproducibility.
+    dtype : numpy dtype, optional
+        Parameter dtype (default: ``ag.get_default_dtype()``).
+
+    Attributes
+    ----------
+    weight : Parameter of shape (out_features, in_features)
+    bias : Parameter of shape (out_features,) or None
+        Both start as U(-1/√in_features, 1/√in_features), the notes' initialisation.
+    """
+
+    def __init__(self, in_features, out_features, bias=True, rng=None, dtype=None):
+        super().__init__()
+        self.in_features = _positive_int(in_features, "in_features", "Linear")
+        self.out_features = _positive_int(out_features, "out_features", "Linear")
+        dtype = _float_dtype(dtype)
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
+        if bias:
+            self.bias = Parameter(np.empty(self.out_features, dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(rng)
+
+    def reset_parameters(self, rng=None):
+        """Draw W and b again from U(-1/√in_features, 1/√in_features)."""
+        rng = _generator(rng)
+        init.uniform_fan_in_(self.weight, rng=rng)
+        if self.bias is not None:
+            init.uniform_fan_in_(self.bias, fan_in=self.in_features, rng=rng)
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class Flatten(Module):
+    """Merge axes ``start_dim`` … ``end_dim`` into one: (N, 2, 3) -> (N, 6) by default."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        shape = x.shape
+        start, end = self.start_dim % len(shape), self.end_dim % len(shape)
+        if start > end:
+            raise ValueError(
+                f"Flatten: start_dim={self.start_dim} comes after end_dim={self.end_dim} for an "
+                f"input of shape {shape}"
+            )
+        return x.reshape(shape[:start] + (-1,) + shape[end + 1 :])
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Inverted dropout: in training, zero each element with probability ``p`` and scale the
+    others by 1/(1-p); the identity in evaluation mode.
+
+    Parameters
+    ----------
+    p : float in [0, 1)
+        Probability of dropping an element.
+    rng : numpy Generator or int, optional
+        Source of the masks: a seed makes the sequence of masks reproducible.
+    """
+
+    def __init__(self, p=0.5, rng=None):
+        super().__init__()
+        self.p = F._probability(p, "Dropout")
+        self.rng = _generator(rng)
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training, self.rng)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+class BatchNorm1d(Module):
+    """Batch normalisation of (N, C) or (N, C, L) inputs over axis 1 (C = ``num_features``):
+    x̂ = (x - μ_B) / √(σ²_B + ε), y = γx̂ + β.
+
+    In training mode μ_B, σ²_B are the statistics of the batch (the gradient flows through
+    them) and the buffers ``running_mean`` / ``running_var`` move towards them by ``momentum``
+    (``running_var`` with the unbiased variance, as PyTorch); in evaluation mode the running
+    estimates are used instead.
+
+    Parameters
+    ----------
+    num_features : int
+        Number of channels C.
+    eps : float
+        Added to the variance for numerical stability.
+    momentum : float in [0, 1]
+        Weight of the new batch in the running estimates.
+    dtype : numpy dtype, optional
+        Dtype of the parameters and buffers.
+
+    Attributes
+    ----------
+    weight, bias : Parameter of shape (C,)
+        γ (starts at 1) and β (starts at 0).
+    running_mean, running_var : buffer Tensors of shape (C,)
+        Start at 0 and 1; saved in the state dict.
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, dtype=None):
+        super().__init__()
+        self.num_features = _positive_int(num_features, "num_features", "BatchNorm1d")
+        self.eps, self.momentum = float(eps), float(momentum)
+        if self.eps <= 0:
+            raise ValueError(f"BatchNorm1d: eps must be positive, got {eps}")
+        if not 0.0 <= self.momentum <= 1.0:
+            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1], got {momentum}")
+        dtype = _float_dtype(dtype)
+        self.weight = Parameter(np.ones(self.num_features, dtype))
+        self.bias = Parameter(np.zeros(self.num_features, dtype))
+        self.register_buffer("running_mean", ag.tensor(np.zeros(self.num_features, dtype)))
+        self.register_buffer("running_var", ag.tensor(np.ones(self.num_features, dtype)))
+
+    def forward(self, x):
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            raise ValueError(
+                f"BatchNorm1d({self.num_features}): expected an input of shape "
+                f"(N, {self.num_features}) or (N, {self.num_features}, L), got {x.shape}"
+            )
+        return F.batch_norm(
+            x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
+            self.momentum, self.eps,
+        )
+
+    def extra_repr(self):
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class Maxout(Module):
+    """Maxout units: each of the ``out_features`` units has k linear pieces
+    zₖ = wₖᵀx + bₖ and outputs maxₖ zₖ, a learned piecewise-linear convex function.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Input size D and number of units.
+    k : int
+        Number of pieces per unit.
+    rng : numpy Generator or int, optional
+        Source of the initial values.
+    dtype : numpy dtype, optional
+        Parameter dtype.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (out_features, k, in_features)
+    bias : Parameter of shape (out_features, k)
+        Both start as U(-1/√in_features, 1/√in_features), like Linear.
+    """
+
+    def __init__(self, in_features, out_features, k, rng=None, dtype=None):
+        super().__init__()
+        self.in_features = _positive_int(in_features, "in_features", "Maxout")
+        self.out_features = _positive_int(out_features, "out_features", "Maxout")
+        self.k = _positive_int(k, "k", "Maxout")
+        dtype = _float_dtype(dtype)
+        shape = (self.out_features, self.k)
+        self.weight = Parameter(np.empty(shape + (self.in_features,), dtype))
+        self.bias = Parameter(np.empty(shape, dtype))
+        rng = _generator(rng)
+        init.uniform_fan_in_(self.weight, fan_in=self.in_features, rng=rng)
+        init.uniform_fan_in_(self.bias, fan_in=self.in_features, rng=rng)
+
+    def forward(self, x):
+        pieces = self.out_features * self.k
+        z = F.linear(x, self.weight.reshape(pieces, self.in_features), self.bias.reshape(pieces))
+        return F.maxout(z, self.k)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, k={self.k}"

@@ -15,3 +15,8 @@ from .activations import (
 from .layers import BatchNorm1d, Dropout, Flatten, Linear, Maxout
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, ModuleList, Sequential
+
+# optimisers, data, checkpoints, training
+from . import data, optim
+from .serialization import load, save
+from .training import Callback, EarlyStopping, fit

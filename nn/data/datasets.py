@@ -1,0 +1,164 @@
+"""Datasets: the 8x8 handwritten digits (shipped), MNIST from IDX files, and 2-D toy problems.
+
+Every loader returns ``(X, y)``: ``X`` a float array of the default dtype with one sample per
+row, ``y`` an int64 array of class labels. The toy generators take ``rng`` (a numpy Generator or
+an int seed) and ``noise``, the standard deviation of Gaussian noise added to each coordinate.
+"""
+
+import gzip
+import importlib.resources
+import io
+import math
+import os
+import struct
+import zlib
+
+import numpy as np
+
+from autograd_core import get_default_dtype
+
+from .loader import _generator
+
+__all__ = ["load_digits", "load_mnist", "make_xor", "make_moons", "make_spirals"]
+
+
+def _finish(X, y, noise, rng):
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    X = X + noise * rng.standard_normal(X.shape)
+    return X.astype(get_default_dtype()), y.astype(np.int64)
+
+
+def _check_n(n, minimum=1):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
+        raise ValueError(f"n must be an integer >= {minimum}, got {n!r}")
+
+
+def make_xor(n=200, noise=0.1, rng=None):
+    """XOR: points around the corners of the unit square, label x₁ XOR x₂.
+
+    Sample i sits at corner i mod 4 of (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0, so ``n=4,
+    noise=0`` is the truth table. No single line separates the classes: a perceptron cannot
+    learn it, one hidden layer can.
+    """
+    _check_n(n)
+    corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    index = np.arange(n) % 4
+    return _finish(corners[index], corners[index, 0] != corners[index, 1], noise,
+                   _generator(rng))
+
+
+def make_moons(n=200, noise=0.1, rng=None):
+    """Two interleaving half circles (as scikit-learn's): class 0 on top, class 1 below.
+
+    Class 0 is (cos t, sin t) and class 1 is (1 - cos t, 1/2 - sin t) for t evenly spaced in
+    [0, π]; the samples are shuffled.
+    """
+    _check_n(n, 2)
+    rng = _generator(rng)
+    t0, t1 = np.linspace(0, np.pi, n // 2), np.linspace(0, np.pi, n - n // 2)
+    X = np.concatenate([np.stack([np.cos(t0), np.sin(t0)], 1),
+                        np.stack([1 - np.cos(t1), 0.5 - np.sin(t1)], 1)])
+    y = np.concatenate([np.zeros(len(t0)), np.ones(len(t1))])
+    order = rng.permutation(n)
+    return _finish(X[order], y[order], noise, rng)
+
+
+def make_spirals(n=300, classes=3, noise=0.05, rng=None):
+    """``classes`` interleaved spiral arms, one per class (the CS231n toy problem).
+
+    Arm k is r (cos θ, sin θ) with the radius r evenly spaced in [0.1, 1] and θ = 2πk/classes +
+    2πr: one full turn, arms 1/classes apart along a radius. The samples are shuffled.
+    """
+    _check_n(n, classes)
+    if isinstance(classes, bool) or not isinstance(classes, (int, np.integer)) or classes < 2:
+        raise ValueError(f"classes must be an integer >= 2, got {classes!r}")
+    rng = _generator(rng)
+    y = np.arange(n) % classes
+    r = np.empty(n)
+    for k in range(classes):
+        r[y == k] = np.linspace(0.1, 1.0, np.count_nonzero(y == k))
+    theta = 2 * np.pi * (y / classes + r)
+    X = r[:, None] * np.stack([np.cos(theta), np.sin(theta)], 1)
+    order = rng.permutation(n)
+    return _finish(X[order], y[order], noise, rng)
+
+
+def load_digits():
+    """The UCI handwritten digits: ``X`` (1797, 64) pixel counts 0..16, ``y`` (1797,) in 0..9.
+
+    Each row is an 8x8 image flattened row by row. The data ship with this package
+    (``nn/data/digits.csv.gz``; CC BY 4.0, see ``DIGITS_LICENSE.txt``), so no network is needed.
+    """
+    raw = importlib.resources.files(__package__).joinpath("digits.csv.gz").read_bytes()
+    table = np.loadtxt(io.StringIO(gzip.decompress(raw).decode("ascii")), delimiter=",",
+                       dtype=np.int64)
+    return table[:, :64].astype(get_default_dtype()), table[:, 64].copy()
+
+
+# ---------------------------------------------------------------------- MNIST (IDX files)
+_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_MNIST_PREFIX = {"train": "train", "test": "t10k"}
+
+
+def load_mnist(directory, kind="train"):
+    """MNIST from its four IDX files in ``directory`` (``kind`` is "train" or "test").
+
+    Looks for ``train-images-idx3-ubyte`` / ``train-labels-idx1-ubyte`` (``t10k-...`` for the
+    test set), gzipped (``.gz``) or not, also with a dot before ``idx``. Returns ``X`` of shape
+    (n, 784) scaled to [0, 1] and ``y`` of shape (n,). Nothing is downloaded: fetch the files
+    once from the MNIST page or a mirror. Missing files raise FileNotFoundError, malformed ones
+    ValueError.
+    """
+    if kind not in _MNIST_PREFIX:
+        raise ValueError(f"kind must be 'train' or 'test', got {kind!r}")
+    prefix = _MNIST_PREFIX[kind]
+    images = _read_idx(_find(directory, prefix, "images", 3), ndim=3)
+    labels = _read_idx(_find(directory, prefix, "labels", 1), ndim=1)
+    if len(images) != len(labels):
+        raise ValueError(f"MNIST {kind}: {len(images)} images but {len(labels)} labels")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise ValueError(
+            f"MNIST {kind}: labels outside 0..9 (found {labels.min()}..{labels.max()})"
+        )
+    X = images.reshape(len(images), -1).astype(get_default_dtype()) / 255.0
+    return X, labels.astype(np.int64)
+
+
+def _find(directory, prefix, what, ndim):
+    names = [f"{prefix}-{what}{sep}idx{ndim}-ubyte{gz}" for sep in ("-", ".") for gz in ("", ".gz")]
+    for name in names:
+        path = os.path.join(directory, name)
+        if os.path.isfile(path):
+            return path
+    raise FileNotFoundError(
+        f"MNIST {what} file not found in {directory!r}: tried {', '.join(names)}"
+    )
+
+
+def _read_idx(path, ndim):
+    """An IDX file as an array: 0, 0, a dtype code, the number of dims, big-endian u32 dims,
+    then the values in big-endian C order."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ValueError(f"{path}: corrupt or truncated gzip data ({exc})") from None
+    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in _IDX_DTYPES:
+        raise ValueError(f"{path}: not an IDX file (bad magic number {raw[:4].hex()})")
+    if raw[3] != ndim:
+        raise ValueError(f"{path}: expected {ndim} dimensions, the file declares {raw[3]}")
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"{path}: truncated IDX header")
+    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    dtype = np.dtype(_IDX_DTYPES[raw[2]])
+    expected = math.prod(shape) * dtype.itemsize
+    if len(raw) - header != expected:
+        raise ValueError(
+            f"{path}: shape {shape} needs {expected} bytes of data, the file has "
+            f"{len(raw) - header} (truncated or corrupt)"
+        )
+    return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))

@@ -1,0 +1,141 @@
+"""Minibatches: ``TensorDataset``, ``DataLoader``, and the ``one_hot`` / ``standardize`` helpers.
+
+Minibatch SGD (the notes' 小批量): each step estimates the gradient on a random batch of
+``batch_size`` samples, taken without replacement from a fresh permutation every epoch.
+"""
+
+import math
+
+import numpy as np
+
+from autograd_core import Tensor, get_default_dtype
+
+__all__ = ["TensorDataset", "DataLoader", "one_hot", "standardize"]
+
+
+def _generator(rng):
+    """A numpy Generator from None (fresh entropy), an int seed or a Generator."""
+    if rng is None or isinstance(rng, (int, np.integer)):
+        return np.random.default_rng(rng)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    raise TypeError(f"rng must be a numpy Generator or an int seed, got {type(rng).__name__}")
+
+
+def _array(x):
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+class TensorDataset:
+    """Samples ``(a[i], b[i], ...)`` from arrays or Tensors that share their first dimension.
+
+    Indexing with an integer array gives a whole batch at once (one fancy-index per array).
+    """
+
+    def __init__(self, *tensors):
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one array")
+        self.arrays = tuple(_array(t) for t in tensors)
+        lengths = [a.shape[0] if a.ndim else None for a in self.arrays]
+        if None in lengths or len(set(lengths)) != 1:
+            shapes = [a.shape for a in self.arrays]
+            raise ValueError(
+                f"TensorDataset: arrays must share their first dimension, got {shapes}"
+            )
+
+    def __len__(self):
+        return len(self.arrays[0])
+
+    def __getitem__(self, index):
+        return tuple(a[index] for a in self.arrays)
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in minibatches, each a tuple of Tensors.
+
+    ``dataset`` is a ``TensorDataset`` or any object with ``__len__`` and ``__getitem__``
+    returning a tuple of arrays (these are stacked). ``shuffle=True`` draws a new permutation
+    every epoch from ``rng`` (a numpy Generator or an int seed), so a seeded loader gives the
+    same sequence of epochs every run. The last, smaller batch is kept unless ``drop_last``.
+    ``state_dict()`` / ``load_state_dict()`` save and restore the generator's position, which
+    lets a resumed training run see the same batches as an uninterrupted one.
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, rng=None):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.rng = _generator(rng) if shuffle else None
+
+    def __len__(self):
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def __iter__(self):
+        n = len(self.dataset)
+        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            yield tuple(Tensor(a) for a in self._batch(order[start:start + self.batch_size]))
+
+    def _batch(self, indices):
+        if isinstance(self.dataset, TensorDataset):
+            return self.dataset[indices]
+        samples = [self.dataset[int(i)] for i in indices]
+        return tuple(np.stack([_array(s[k]) for s in samples]) for k in range(len(samples[0])))
+
+    def state_dict(self):
+        """The shuffling generator's state (JSON-friendly numbers), or {} without shuffle."""
+        return {"rng": self.rng.bit_generator.state} if self.shuffle else {}
+
+    def load_state_dict(self, state_dict):
+        if self.shuffle and "rng" in state_dict:
+            self.rng.bit_generator.state = state_dict["rng"]
+
+
+def one_hot(labels, num_classes=None, dtype=None):
+    """Rows of the identity: class k becomes the vector with a 1 at position k.
+
+    ``labels`` holds integers in [0, num_classes) (``num_classes`` defaults to max + 1); the
+    result has one more axis of length ``num_classes`` and the default float dtype. A Tensor in
+    gives a Tensor out, an array gives an array.
+    """
+    y = _array(labels)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: labels must be integers, got dtype {y.dtype}")
+    y = y.astype(np.int64)
+    if num_classes is None:
+        num_classes = int(y.max()) + 1 if y.size else 0
+    bad = y[(y < 0) | (y >= num_classes)]
+    if bad.size:
+        raise ValueError(f"one_hot: label {bad.flat[0]} is outside [0, {num_classes})")
+    out = np.eye(num_classes, dtype=dtype or get_default_dtype())[y]
+    return Tensor(out) if isinstance(labels, Tensor) else out
+
+
+def standardize(x, mean=None, std=None):
+    """Shift and scale each feature (column) to mean 0 and standard deviation 1.
+
+    Returns ``(x_std, mean, std)``. Compute the statistics on the training data, then pass
+    them back for validation and test data, which must be scaled the same way::
+
+        x_train, mean, std = standardize(x_train)
+        x_test, _, _ = standardize(x_test, mean, std)
+
+    A constant feature has std 0; it is divided by 1 instead (it becomes 0), and the returned
+    ``std`` holds that 1. A Tensor in gives a Tensor out.
+    """
+    data = _array(x)
+    if not np.issubdtype(data.dtype, np.floating):
+        data = data.astype(get_default_dtype())
+    if mean is None:
+        mean = data.mean(axis=0)
+    if std is None:
+        std = data.std(axis=0)
+        std = np.where(std == 0, 1.0, std).astype(data.dtype)
+    mean, std = _array(mean), _array(std)
+    out = (data - mean) / std
+    return (Tensor(out) if isinstance(x, Tensor) else out), mean, std

@@ -1,0 +1,318 @@
+"""``nn.save`` / ``nn.load``: state dicts and checkpoints in a small format with no pickle.
+
+A file is laid out like safetensors:
+
+    8 bytes    N, the header length, unsigned little-endian
+    N bytes    a UTF-8 JSON object: {"format": "nn.save", "version": 1,
+                                     "tree": <the saved structure>,
+                                     "arrays": [{"dtype": "<f4", "shape": [2, 3],
+                                                 "offsets": [begin, end]}, ...]}
+    the rest   the raw little-endian bytes of every array, back to back, C order
+
+The tree encodes what JSON cannot say by itself with one-key tag objects: ``{"dict": [[key,
+value], ...]}`` (keys may be str, int, float, bool or None), ``{"tuple": [...]}``,
+``{"float": "nan"}`` (also "inf", "-inf"), ``{"ndarray": i}``, ``{"scalar": i}`` (a numpy
+scalar), ``{"tensor": i, "requires_grad": b}`` and ``{"parameter": i, "requires_grad": b}``,
+where i indexes "arrays". Lists, strings, finite numbers, booleans and null are plain JSON.
+
+Loading reads only data: nothing in a file can name code to run. Every field is validated
+before use (header size cap, UTF-8, JSON, known dtypes, shapes, offsets that tile the data
+exactly), so a truncated or crafted file fails with a clear ``ValueError``. Saving is atomic:
+the bytes go to a temporary file in the target's directory, which is flushed, fsynced and then
+renamed over the target, so a crash leaves either the old file or the new one.
+"""
+
+import json
+import math
+import os
+import secrets
+import struct
+
+import numpy as np
+
+from autograd_core import Tensor
+
+from .parameter import Parameter
+
+__all__ = ["save", "load"]
+
+FORMAT = "nn.save"
+VERSION = 1
+MAX_HEADER_BYTES = 100 * 2**20  # safetensors' cap; a real header is far smaller
+MAX_DEPTH = 100  # nesting of containers, on save and on load
+
+# dtype strings allowed in a file: bool, integers, floats, complex (all little-endian)
+DTYPES = frozenset(
+    np.dtype(t).newbyteorder("<").str
+    for t in ("?", "i1", "u1", "i2", "u2", "i4", "u4", "i8", "u8",
+              "f2", "f4", "f8", "c8", "c16")
+)
+
+_LENGTH = struct.Struct("<Q")
+_FOREIGN = {  # first bytes of files people mistake for checkpoints
+    b"\x80": "a Python pickle (e.g. torch.save's legacy format)",
+    b"PK\x03\x04": "a zip archive (e.g. torch.save or np.savez)",
+    b"\x93NUMPY": "a .npy file (use np.load)",
+    b"version https://git-lfs": "a Git LFS pointer, not the file it points to",
+}
+
+
+def save(obj, path):
+    """Write ``obj`` to ``path`` atomically.
+
+    ``obj`` is built from dicts, lists, tuples, str, int, float, bool, None, numpy arrays and
+    scalars, and Tensors (saved with their data and ``requires_grad``; Parameters come back as
+    Parameters): a state dict, an optimiser state dict, or a checkpoint such as
+    ``{"model": ..., "optimizer": ..., "epoch": 3, "meta": {...}}``. Arrays keep dtype, shape
+    and every bit of their values (NaN payloads included); memory layout becomes C order.
+    """
+    arrays = []
+    tree = _encode(obj, arrays, "obj", 0)
+    entries, offset = [], 0
+    for a in arrays:
+        entries.append({"dtype": a.dtype.str, "shape": list(a.shape),
+                        "offsets": [offset, offset + a.nbytes]})
+        offset += a.nbytes
+    header = json.dumps(
+        {"format": FORMAT, "version": VERSION, "tree": tree, "arrays": entries},
+        ensure_ascii=False, allow_nan=False, separators=(",", ":"),
+    ).encode("utf-8")
+    _atomic_write(os.fspath(path), [_LENGTH.pack(len(header)), header] + arrays)
+
+
+def load(path):
+    """Read what ``save`` wrote; arrays come back as new, writable, C-ordered arrays."""
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < _LENGTH.size:
+            raise ValueError(_bad(path, f"truncated: {size} bytes, fewer than the 8-byte header "
+                                        "length"))
+        prefix = f.read(_LENGTH.size)
+        (header_len,) = _LENGTH.unpack(prefix)
+        if header_len > size - _LENGTH.size:
+            raise ValueError(_bad(path, f"header length {header_len} is bigger than the rest of "
+                                        f"the file ({size - _LENGTH.size} bytes): truncated, or "
+                                        f"not an nn.save file{_sniff(f, prefix)}"))
+        if header_len > MAX_HEADER_BYTES:
+            raise ValueError(_bad(path, f"header of {header_len} bytes exceeds the "
+                                        f"{MAX_HEADER_BYTES}-byte limit"))
+        header = _parse_header(path, f.read(header_len))
+        data_size = size - _LENGTH.size - header_len
+        specs = _check_arrays(path, header["arrays"], data_size)
+        arrays = []
+        for dtype, shape, (begin, end) in specs:
+            array = np.empty(shape, dtype)
+            if end > begin and f.readinto(array.reshape(-1).view(np.uint8)) != end - begin:
+                raise ValueError(_bad(path, "truncated while reading array data"))
+            arrays.append(array if dtype.isnative else array.astype(dtype.newbyteorder("=")))
+    used = set()
+    obj = _decode(header["tree"], arrays, used, path, 0)
+    if len(used) != len(arrays):
+        raise ValueError(_bad(path, f"{len(arrays) - len(used)} array(s) are not referenced "
+                                    "by the tree"))
+    return obj
+
+
+# ---------------------------------------------------------------------- encoding
+def _encode(obj, arrays, where, depth):
+    """The JSON tree for ``obj``; arrays are appended (little-endian, C order) to ``arrays``."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"nn.save: {where} nests deeper than {MAX_DEPTH} levels")
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, np.generic):  # before int/float: np.float64 subclasses float
+        return {"scalar": _add_array(np.asarray(obj), arrays, where)}
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return float(obj) if math.isfinite(obj) else {"float": repr(float(obj))}
+    if isinstance(obj, Tensor):
+        kind = "parameter" if isinstance(obj, Parameter) else "tensor"
+        return {kind: _add_array(obj.data, arrays, where), "requires_grad": obj.requires_grad}
+    if isinstance(obj, np.ndarray):
+        return {"ndarray": _add_array(obj, arrays, where)}
+    if isinstance(obj, dict):
+        items = []
+        for key, value in obj.items():
+            if not (key is None or isinstance(key, (str, int, float))):
+                raise TypeError(f"nn.save: {where} has a key of type {type(key).__name__}; "
+                                "keys must be str, int, float, bool or None")
+            items.append([_encode(key, arrays, where, depth + 1),
+                          _encode(value, arrays, f"{where}[{key!r}]", depth + 1)])
+        return {"dict": items}
+    if isinstance(obj, (list, tuple)):
+        values = [_encode(v, arrays, f"{where}[{i}]", depth + 1) for i, v in enumerate(obj)]
+        return values if isinstance(obj, list) else {"tuple": values}
+    raise TypeError(
+        f"nn.save: {where} is a {type(obj).__name__}; only dicts, lists, tuples, str, numbers, "
+        "bool, None, numpy arrays and Tensors can be saved"
+    )
+
+
+def _add_array(a, arrays, where):
+    dtype = a.dtype.newbyteorder("<") if a.dtype.byteorder != "|" else a.dtype
+    if dtype.str not in DTYPES:
+        raise TypeError(f"nn.save: {where} has dtype {a.dtype}, which cannot be saved "
+                        "(bool, integer, float and complex arrays can)")
+    arrays.append(np.asarray(a, dtype=dtype, order="C"))  # (ascontiguousarray would make 0-d 1-d)
+    return len(arrays) - 1
+
+
+def _atomic_write(path, chunks):
+    """Write to a fresh temp file beside ``path``, fsync it, rename it over ``path``."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"nn.save: {path} is a directory")
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk.reshape(-1).view(np.uint8) if isinstance(chunk, np.ndarray)
+                        else chunk)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    if os.name == "posix":  # make the rename itself durable
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+# ---------------------------------------------------------------------- decoding
+def _bad(path, message):
+    return f"nn.load: {path} is not a valid nn.save file: {message}"
+
+
+def _sniff(f, prefix):
+    f.seek(0)
+    start = f.read(32)
+    f.seek(len(prefix))
+    for magic, what in _FOREIGN.items():
+        if start.startswith(magic):
+            return f"; it looks like {what}"
+    return ""
+
+
+def _parse_header(path, raw):
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(_bad(path, f"header is not UTF-8 ({exc})")) from None
+    if not text.startswith("{"):
+        raise ValueError(_bad(path, "header does not start with '{'"))
+    try:
+        header = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(_bad(path, f"header is not valid JSON ({exc})")) from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(_bad(path, f"header does not declare format {FORMAT!r}"))
+    if header.get("version") != VERSION:
+        raise ValueError(_bad(path, f"unsupported version {header.get('version')!r} "
+                                    f"(this library reads version {VERSION})"))
+    if "tree" not in header or not isinstance(header.get("arrays"), list):
+        raise ValueError(_bad(path, "header lacks 'tree' or the 'arrays' list"))
+    return header
+
+
+def _reject_constant(name):
+    raise ValueError(f"bare {name} is not allowed in the header")
+
+
+def _check_arrays(path, entries, data_size):
+    """(dtype, shape, offsets) per entry, after checking that the offsets tile the data."""
+    specs, position = [], 0
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "offsets"}:
+            raise ValueError(_bad(path, f"array {i}: needs exactly dtype, shape and offsets"))
+        dtype, shape, offsets = entry["dtype"], entry["shape"], entry["offsets"]
+        if not isinstance(dtype, str) or dtype not in DTYPES:
+            raise ValueError(_bad(path, f"array {i}: unknown dtype {dtype!r}"))
+        if not isinstance(shape, list) or not all(_is_count(n) for n in shape):
+            raise ValueError(_bad(path, f"array {i}: shape {shape!r} is not a list of "
+                                        "non-negative integers"))
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(map(_is_count, offsets))):
+            raise ValueError(_bad(path, f"array {i}: offsets {offsets!r} are not [begin, end]"))
+        begin, end = offsets
+        if begin != position:
+            what = "overlaps the previous array" if begin < position else "leaves a gap"
+            raise ValueError(_bad(path, f"array {i}: begins at byte {begin}, which {what} "
+                                        f"(expected {position})"))
+        dtype = np.dtype(dtype)
+        nbytes = math.prod(shape) * dtype.itemsize
+        if end - begin != nbytes:
+            raise ValueError(_bad(path, f"array {i}: offsets span {end - begin} bytes, but shape "
+                                        f"{shape} of {dtype} needs {nbytes}"))
+        if end > data_size:
+            raise ValueError(_bad(path, f"array {i}: ends at byte {end}, past the end of the "
+                                        f"data ({data_size} bytes): the file is truncated"))
+        specs.append((dtype, tuple(shape), (begin, end)))
+        position = end
+    if position != data_size:
+        raise ValueError(_bad(path, f"{data_size - position} bytes after the last array"))
+    return specs
+
+
+def _is_count(n):
+    return isinstance(n, int) and not isinstance(n, bool) and n >= 0
+
+
+_FLOATS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+_ARRAY_TAGS = ("ndarray", "scalar", "tensor", "parameter")
+_TAGS = frozenset(("dict", "tuple", "float") + _ARRAY_TAGS)
+
+
+def _decode(node, arrays, used, path, depth):
+    if depth > MAX_DEPTH:
+        raise ValueError(_bad(path, f"tree nests deeper than {MAX_DEPTH} levels"))
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    if isinstance(node, list):
+        return [_decode(v, arrays, used, path, depth + 1) for v in node]
+    tags = set(node) & _TAGS if isinstance(node, dict) else set()
+    if len(tags) != 1:
+        raise ValueError(_bad(path, f"unknown tree node {node!r:.80}"))
+    (tag,) = tags
+    value = node[tag]
+    extra = {"requires_grad"} if tag in ("tensor", "parameter") else set()
+    if set(node) != {tag} | extra:
+        raise ValueError(_bad(path, f"unexpected keys in tree node {node!r:.80}"))
+    if tag == "dict" and isinstance(value, list):
+        out = {}
+        for item in value:
+            if not (isinstance(item, list) and len(item) == 2):
+                raise ValueError(_bad(path, "a dict item is not a [key, value] pair"))
+            key = _decode(item[0], arrays, used, path, depth + 1)
+            if not (key is None or isinstance(key, (str, int, float))):
+                raise ValueError(_bad(path, f"dict key {key!r:.80} is not a str or a number"))
+            out[key] = _decode(item[1], arrays, used, path, depth + 1)
+        return out
+    if tag == "tuple" and isinstance(value, list):
+        return tuple(_decode(v, arrays, used, path, depth + 1) for v in value)
+    if tag == "float" and isinstance(value, str) and value in _FLOATS:
+        return _FLOATS[value]
+    if tag in _ARRAY_TAGS and _is_count(value) and value < len(arrays):
+        if value in used:
+            raise ValueError(_bad(path, f"array {value} is referenced twice"))
+        used.add(value)
+        array = arrays[value]
+        if tag == "ndarray":
+            return array
+        if tag == "scalar":
+            if array.ndim != 0:
+                raise ValueError(_bad(path, f"scalar array {value} has shape {array.shape}"))
+            return array[()]
+        requires_grad = node["requires_grad"]
+        if not isinstance(requires_grad, bool) or (requires_grad and array.dtype.kind != "f"):
+            raise ValueError(_bad(path, f"bad requires_grad for array {value} ({array.dtype})"))
+        if tag == "parameter":
+            return Parameter(array, requires_grad=requires_grad)
+        return Tensor(array, requires_grad=requires_grad)
+    raise ValueError(_bad(path, f"bad {tag!r} node {node!r:.80}"))

@@ -1,0 +1,300 @@
+"""``nn.fit``: the minibatch training loop, with metrics, callbacks and resumable checkpoints.
+
+One epoch is the notes' minibatch SGD: for every batch, forward, loss, zero the gradients,
+backward, optimiser step; then, if a validation loader is given, an evaluation pass in eval
+mode with gradients off. Logs keep Python floats only (``.item()``): a stored loss Tensor would
+keep its whole graph alive.
+
+With ``checkpoint_dir`` the full training state is written atomically after every epoch
+(model and optimiser state dicts, the epoch, the history, the shuffling and dropout generators,
+the callbacks' state). ``resume=True`` restores it and continues at the next epoch, so that an
+interrupted run ends with bit-identical parameters to an uninterrupted one.
+"""
+
+import math
+import os
+
+import numpy as np
+from tqdm import tqdm
+
+import autograd_core as ag
+
+from .serialization import load, save
+
+__all__ = ["fit", "evaluate", "accuracy", "Callback", "EarlyStopping", "CHECKPOINT_NAME"]
+
+CHECKPOINT_NAME = "checkpoint.ckpt"
+
+
+def accuracy(output, target):
+    """Fraction of rows classified correctly (numpy arrays in, float out).
+
+    Several output columns: the prediction is the argmax over the last axis, and ``target``
+    holds class labels or one-hot / probability rows. One column (or a 1-D output): the output
+    is a logit, the prediction is ``output > 0`` and the target holds 0/1.
+    """
+    if output.ndim == 1 or output.shape[-1] == 1:
+        predicted, truth = output.reshape(-1) > 0, target.reshape(-1) > 0.5
+    else:
+        predicted = output.argmax(-1)
+        truth = target if target.ndim == output.ndim - 1 else target.argmax(-1)
+    return float(np.mean(predicted == truth))
+
+
+METRICS = {"accuracy": accuracy}
+
+
+class Callback:
+    """Hooks called by ``fit``; override the ones you need.
+
+    ``on_epoch_end`` returns True to stop training. ``state_dict`` / ``load_state_dict`` let a
+    callback's state travel in checkpoints, so that resumed runs decide as uninterrupted ones.
+    """
+
+    def on_train_begin(self, model, history):
+        """Called once before the first epoch (also when resuming)."""
+
+    def on_epoch_end(self, epoch, logs, model):
+        """Called after each epoch with ``logs`` (this epoch's floats); True stops training."""
+        return False
+
+    def on_train_end(self, model):
+        """Called once after the last epoch."""
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state_dict):
+        """Restore what ``state_dict`` returned."""
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    ``mode`` is "min", "max", or "auto" (max for names containing "acc", else min). With
+    ``restore_best`` the model gets the weights of its best epoch back when training ends.
+    """
+
+    def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto",
+                 restore_best=True):
+        if mode == "auto":
+            mode = "max" if "acc" in monitor else "min"
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min', 'max' or 'auto', got {mode!r}")
+        if patience < 1:
+            raise ValueError(f"patience must be >= 1, got {patience}")
+        self.monitor, self.patience, self.min_delta = monitor, patience, abs(min_delta)
+        self.mode, self.restore_best = mode, restore_best
+        self.best = math.inf if mode == "min" else -math.inf
+        self.best_epoch, self.wait, self.best_state = None, 0, None
+
+    def on_train_begin(self, model, history):
+        if self.monitor not in history:
+            raise ValueError(
+                f"EarlyStopping monitors {self.monitor!r}, but fit logs only {sorted(history)} "
+                "(val_* entries need a val_loader)"
+            )
+
+    def on_epoch_end(self, epoch, logs, model):
+        value = logs[self.monitor]
+        if self.mode == "min":
+            improved = value < self.best - self.min_delta
+        else:
+            improved = value > self.best + self.min_delta
+        if improved:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best:
+                self.best_state = model.state_dict()
+        else:
+            self.wait += 1
+        return self.wait >= self.patience
+
+    def on_train_end(self, model):
+        if self.restore_best and self.best_state is not None:
+            model.load_state_dict(self.best_state)
+
+    def state_dict(self):
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+                "best_state": self.best_state}
+
+    def load_state_dict(self, state_dict):
+        self.best, self.best_epoch = state_dict["best"], state_dict["best_epoch"]
+        self.wait, self.best_state = state_dict["wait"], state_dict["best_state"]
+
+
+def _metric_functions(metrics):
+    """``metrics`` as {name: fn(output, target) -> float}: names of METRICS, callables, or a
+    dict of them."""
+    if metrics is None:
+        return {}
+    items = metrics.items() if isinstance(metrics, dict) else [(None, m) for m in metrics]
+    functions = {}
+    for name, metric in items:
+        if isinstance(metric, str):
+            if metric not in METRICS:
+                raise ValueError(f"unknown metric {metric!r}; known: {sorted(METRICS)}")
+            name, metric = name or metric, METRICS[metric]
+        elif not callable(metric):
+            raise TypeError(f"a metric must be a name or a callable, got {metric!r}")
+        functions[name or metric.__name__] = metric
+    return functions
+
+
+def _run_epoch(model, loader, loss_fn, metrics, optimizer=None, bar=None):
+    """Mean loss and metrics over ``loader``, weighted by batch size; trains if ``optimizer``."""
+    totals, count = dict.fromkeys(["loss", *metrics], 0.0), 0
+    for batch in loader:
+        *inputs, target = batch
+        output = model(*inputs)
+        loss = loss_fn(output, target)
+        if optimizer is not None:
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        value = loss.item()
+        if not math.isfinite(value):
+            raise FloatingPointError(
+                f"the loss became {value} after {count} samples of this epoch; "
+                "try a smaller learning rate"
+            )
+        n = len(target)
+        count += n
+        totals["loss"] += value * n
+        for name, metric in metrics.items():
+            totals[name] += metric(output.data, target.data) * n
+        if bar is not None:
+            bar.update()
+            bar.set_postfix({k: f"{v / count:.4f}" for k, v in totals.items()}, refresh=False)
+    if count == 0:
+        raise ValueError("the data loader yielded no batches")
+    return {name: total / count for name, total in totals.items()}
+
+
+def evaluate(model, loader, loss_fn, metrics=None):
+    """Mean loss and metrics over ``loader`` in eval mode with gradients off (a dict of floats)."""
+    was_training = model.training
+    model.eval()
+    try:
+        with ag.no_grad():
+            return _run_epoch(model, loader, loss_fn, _metric_functions(metrics))
+    finally:
+        model.train(was_training)
+
+
+def _generators(model):
+    """The numpy Generators held by the model's modules (e.g. Dropout masks), by dotted name."""
+    found = {}
+    for module_name, module in model.named_modules():
+        for attr, value in vars(module).items():
+            if isinstance(value, np.random.Generator):
+                found[f"{module_name}.{attr}" if module_name else attr] = value
+    return found
+
+
+def fit(model, train_loader, loss_fn, optimizer, epochs, val_loader=None, metrics=None,
+        callbacks=None, checkpoint_dir=None, resume=False, progress=True):
+    """Train ``model`` for ``epochs`` epochs; returns the history, a dict of per-epoch lists.
+
+    Parameters
+    ----------
+    model : nn.Module
+    train_loader, val_loader : iterables of batches ``(*inputs, target)``, e.g. DataLoaders
+    loss_fn : callable ``loss_fn(output, target) -> scalar Tensor``
+    optimizer : nn.optim.Optimizer over the model's parameters
+    epochs : int, the total number of epochs (a resumed run counts the ones already done)
+    metrics : list of names (``"accuracy"``) or callables ``fn(output, target) -> float`` on
+        numpy arrays, or a dict name -> callable
+    callbacks : list of ``Callback`` (e.g. ``EarlyStopping``)
+    checkpoint_dir : directory for ``checkpoint.ckpt``, rewritten atomically after each epoch
+    resume : continue from ``checkpoint_dir``'s checkpoint if there is one
+    progress : show a tqdm bar per epoch with the running loss and metrics
+
+    Returns
+    -------
+    dict
+        ``"loss"`` and each metric on the training batches (averaged over the epoch as the
+        parameters moved), then ``"val_loss"`` and ``"val_<metric>"`` when ``val_loader`` is
+        given; each a list of floats, one per epoch.
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+    metric_fns = _metric_functions(metrics)
+    callbacks = list(callbacks or [])
+    names = ["loss", *metric_fns]
+    history = {name: [] for name in names}
+    if val_loader is not None:
+        history.update({f"val_{name}": [] for name in names})
+    if resume and checkpoint_dir is None:
+        raise ValueError("resume=True needs the checkpoint_dir to resume from")
+    path = None if checkpoint_dir is None else os.path.join(checkpoint_dir, CHECKPOINT_NAME)
+    if path is not None:
+        os.makedirs(checkpoint_dir, exist_ok=True)
+    start, stopped = 0, False
+    if resume and os.path.exists(path):
+        checkpoint = load(path)
+        if list(checkpoint["history"]) != list(history):
+            raise ValueError(
+                f"the checkpoint logged {list(checkpoint['history'])}, this run would log "
+                f"{list(history)}: resume with the same metrics and validation loader"
+            )
+        start, stopped, history = _restore(checkpoint, model, optimizer, train_loader, callbacks)
+    for callback in callbacks:
+        callback.on_train_begin(model, history)
+
+    for epoch in range(start, epochs):
+        if stopped:  # by a callback, possibly in the run this one resumes
+            break
+        model.train()
+        bar = tqdm(total=len(train_loader) if hasattr(train_loader, "__len__") else None,
+                   desc=f"epoch {epoch + 1}/{epochs}", unit="batch", disable=not progress)
+        with bar:
+            logs = _run_epoch(model, train_loader, loss_fn, metric_fns, optimizer, bar)
+            if val_loader is not None:
+                val_logs = evaluate(model, val_loader, loss_fn, metric_fns)
+                logs.update({f"val_{name}": value for name, value in val_logs.items()})
+            bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()})
+        for name, value in logs.items():
+            history[name].append(value)
+        # every callback sees the epoch, even when an earlier one already asked to stop
+        stopped = any([callback.on_epoch_end(epoch, logs, model) for callback in callbacks])
+        if path is not None:
+            save(_checkpoint(model, optimizer, train_loader, callbacks, epoch, history, stopped),
+                 path)
+
+    for callback in callbacks:
+        callback.on_train_end(model)
+    return history
+
+
+def _checkpoint(model, optimizer, train_loader, callbacks, epoch, history, stopped):
+    return {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "epoch": epoch,
+        "stopped": stopped,
+        "history": history,
+        "loader": train_loader.state_dict() if hasattr(train_loader, "state_dict") else {},
+        "generators": {k: g.bit_generator.state for k, g in _generators(model).items()},
+        "callbacks": [callback.state_dict() for callback in callbacks],
+        "meta": {"format": "nn.fit checkpoint", "optimizer": type(optimizer).__name__},
+    }
+
+
+def _restore(checkpoint, model, optimizer, train_loader, callbacks):
+    """Load a checkpoint's state into the live objects; returns (next epoch, stopped, history)."""
+    if len(checkpoint["callbacks"]) != len(callbacks):
+        raise ValueError(
+            f"the checkpoint holds the state of {len(checkpoint['callbacks'])} callback(s), "
+            f"but fit was given {len(callbacks)}"
+        )
+    model.load_state_dict(checkpoint["model"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    if hasattr(train_loader, "load_state_dict"):
+        train_loader.load_state_dict(checkpoint["loader"])
+    generators = _generators(model)
+    for name, state in checkpoint["generators"].items():
+        if name in generators:
+            generators[name].bit_generator.state = state
+    for callback, state in zip(callbacks, checkpoint["callbacks"]):
+        callback.load_state_dict(state)
+    return checkpoint["epoch"] + 1, checkpoint["stopped"], checkpoint["history"]

@@ -1,0 +1,220 @@
+"""nn.fit: history, metrics, callbacks, checkpoints and bit-identical resumption; the train CLI."""
+
+import argparse
+import json
+import os
+
+import numpy as np
+import pytest
+
+import nn
+from nn.cli import add_train_parser, run_train
+from nn.data import DataLoader, TensorDataset, make_xor
+from nn.training import CHECKPOINT_NAME, accuracy, evaluate
+
+
+def xor_loaders(n=40, seed=0):
+    X, y = make_xor(n, rng=seed)
+    X = X - 0.5
+    train = DataLoader(TensorDataset(X, y), batch_size=8, shuffle=True, rng=seed)
+    return train, DataLoader(TensorDataset(X, y), batch_size=64)
+
+
+def mlp(seed=0, dropout=0.0):
+    rng = np.random.default_rng(seed)
+    layers = [nn.Linear(2, 8, rng=rng), nn.Tanh()]
+    if dropout:
+        layers.append(nn.Dropout(dropout, rng=rng))
+    return nn.Sequential(*layers, nn.Linear(8, 2, rng=rng))
+
+
+def train_xor(epochs=30, seed=0, dropout=0.0, loss_fn=None, **kwargs):
+    model = mlp(seed, dropout)
+    train, val = xor_loaders(seed=seed)
+    optimizer = nn.optim.Adam(model.parameters(), lr=0.05)
+    options = {"val_loader": val, "metrics": ["accuracy"], "progress": False, **kwargs}
+    history = nn.fit(model, train, loss_fn or nn.CrossEntropyLoss(), optimizer, epochs, **options)
+    return model, optimizer, history
+
+
+def parameters(model):
+    return [p.data.copy() for p in model.parameters()]
+
+
+# ---------------------------------------------------------------- history and metrics
+def test_fit_learns_xor_and_logs_floats_per_epoch():
+    model, _, history = train_xor()
+    assert list(history) == ["loss", "accuracy", "val_loss", "val_accuracy"]
+    assert all(len(v) == 30 and all(type(x) is float for x in v) for v in history.values())
+    assert history["loss"][-1] < 0.25 * history["loss"][0]
+    assert history["val_accuracy"][-1] == 1.0
+    assert model.training
+
+
+def test_without_validation_only_training_entries_are_logged():
+    _, _, history = train_xor(epochs=2, val_loader=None, metrics=None)
+    assert list(history) == ["loss"]
+
+
+def test_accuracy_for_labels_one_hot_targets_and_binary_logits():
+    logits = np.array([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0], [0.0, 1.0]])
+    assert accuracy(logits, np.array([0, 1, 1, 1])) == 0.75
+    assert accuracy(logits, np.eye(2)[[0, 1, 1, 1]]) == 0.75
+    assert accuracy(np.array([[2.0], [-1.0], [0.5]]), np.array([[1.0], [0.0], [0.0]])) == 2 / 3
+
+
+def test_custom_metrics_and_unknown_names():
+    def error_rate(output, target):
+        return 1.0 - accuracy(output, target)
+
+    _, _, history = train_xor(epochs=2, metrics={"err": error_rate, "acc": "accuracy"})
+    assert {"err", "acc", "val_err", "val_acc"} <= set(history)
+    assert history["err"][1] == pytest.approx(1.0 - history["acc"][1])
+    with pytest.raises(ValueError, match="unknown metric 'f1'"):
+        train_xor(epochs=1, metrics=["f1"])
+
+
+def test_evaluate_runs_in_eval_mode_without_graph_and_restores_the_mode():
+    model = mlp(dropout=0.5)
+    _, val = xor_loaders()
+    first = evaluate(model, val, nn.CrossEntropyLoss(), ["accuracy"])
+    assert first == evaluate(model, val, nn.CrossEntropyLoss(), ["accuracy"])  # no dropout
+    assert model.training and all(p.grad is None for p in model.parameters())
+
+
+def test_a_nan_loss_stops_with_a_clear_error():
+    def nan_loss(output, target):
+        return nn.CrossEntropyLoss()(output, target) * float("nan")
+
+    with pytest.raises(FloatingPointError, match="loss became nan"):
+        train_xor(epochs=2, loss_fn=nan_loss)
+
+
+def test_progress_bar_shows_the_running_loss(capsys):
+    train_xor(epochs=1, progress=True)
+    err = capsys.readouterr().err
+    assert "epoch 1/1" in err and "loss=" in err and "val_accuracy=" in err
+    train_xor(epochs=1)
+    assert capsys.readouterr().err == ""
+
+
+# ---------------------------------------------------------------- callbacks
+class Snapshots(nn.Callback):
+    def __init__(self):
+        self.states = []
+
+    def on_epoch_end(self, epoch, logs, model):
+        self.states.append(model.state_dict())
+
+
+def test_early_stopping_waits_patience_epochs_then_restores_the_best_weights():
+    # training loss falls every epoch, so with mode="max" the first epoch stays the best
+    snapshots = Snapshots()
+    stopper = nn.EarlyStopping(monitor="loss", mode="max", patience=3)
+    model, _, history = train_xor(epochs=30, callbacks=[snapshots, stopper])
+    assert len(history["loss"]) == 4 and stopper.best_epoch == 0
+    for value, best in zip(model.state_dict().values(), snapshots.states[0].values()):
+        np.testing.assert_array_equal(value, best)
+
+
+def test_early_stopping_on_validation_loss_does_not_stop_while_improving():
+    stopper = nn.EarlyStopping(patience=2, restore_best=False)
+    _, _, history = train_xor(epochs=10, callbacks=[stopper])
+    assert len(history["val_loss"]) == 10 and stopper.wait < 2
+
+
+def test_early_stopping_needs_the_monitored_entry():
+    with pytest.raises(ValueError, match="monitors 'val_loss'"):
+        train_xor(epochs=1, val_loader=None, callbacks=[nn.EarlyStopping()])
+
+
+# ---------------------------------------------------------------- checkpoints and resumption
+class Crash(Exception):
+    pass
+
+
+class CrashingLoss:
+    """Cross-entropy that raises on its ``after``-th call: a run killed mid-epoch."""
+
+    def __init__(self, after):
+        self.calls, self.after = 0, after
+
+    def __call__(self, output, target):
+        self.calls += 1
+        if self.calls == self.after:
+            raise Crash
+        return nn.CrossEntropyLoss()(output, target)
+
+
+def test_checkpoint_holds_the_training_state(tmp_path):
+    model, optimizer, history = train_xor(epochs=3, checkpoint_dir=tmp_path)
+    assert os.listdir(tmp_path) == [CHECKPOINT_NAME]
+    checkpoint = nn.load(tmp_path / CHECKPOINT_NAME)
+    assert checkpoint["epoch"] == 2 and checkpoint["history"] == history
+    assert checkpoint["optimizer"]["state"][0]["step"] == 15  # 3 epochs of 5 batches
+    for saved, p in zip(checkpoint["model"].values(), model.parameters()):
+        np.testing.assert_array_equal(saved, p.data)
+    with pytest.raises(ValueError, match="same metrics"):
+        train_xor(epochs=4, metrics=None, checkpoint_dir=tmp_path, resume=True)
+
+
+def test_a_run_killed_mid_epoch_resumes_to_bit_identical_parameters(tmp_path):
+    reference, _, expected = train_xor(epochs=6, dropout=0.25)
+    # 6 loss calls per epoch (5 training batches, 1 validation batch): dies in the 4th epoch
+    with pytest.raises(Crash):
+        train_xor(epochs=6, dropout=0.25, checkpoint_dir=tmp_path, loss_fn=CrashingLoss(21))
+    assert nn.load(tmp_path / CHECKPOINT_NAME)["epoch"] == 2
+    model, _, history = train_xor(epochs=6, dropout=0.25, checkpoint_dir=tmp_path, resume=True)
+    for a, b in zip(parameters(model), parameters(reference)):
+        np.testing.assert_array_equal(a, b)
+    assert history == expected
+
+
+def test_resume_without_a_checkpoint_starts_from_scratch(tmp_path):
+    fresh, _, _ = train_xor(epochs=3, checkpoint_dir=tmp_path / "new", resume=True)
+    reference, _, _ = train_xor(epochs=3)
+    for a, b in zip(parameters(fresh), parameters(reference)):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="needs the checkpoint_dir"):
+        train_xor(epochs=1, resume=True)
+
+
+def test_resuming_an_early_stopped_run_trains_no_further(tmp_path):
+    stopper = lambda: nn.EarlyStopping(monitor="loss", mode="max", patience=2)  # noqa: E731
+    _, _, history = train_xor(epochs=20, callbacks=[stopper()], checkpoint_dir=tmp_path)
+    model, optimizer, resumed = train_xor(epochs=20, callbacks=[stopper()],
+                                          checkpoint_dir=tmp_path, resume=True)
+    assert resumed == history and len(history["loss"]) == 3
+    assert optimizer.state[next(iter(model.parameters()))]["step"] == 15
+
+
+# ---------------------------------------------------------------- the train subcommand
+def parse(*argv):
+    parser = argparse.ArgumentParser()
+    add_train_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["train", *argv])
+
+
+def test_train_command_reports_test_accuracy_and_writes_its_outputs(tmp_path, capsys):
+    out = tmp_path / "run"
+    args_list = ["--dataset", "xor", "--hidden", "8", "--activation", "tanh", "--lr", "0.05",
+                 "--optimizer", "momentum", "--batch-norm", "--no-progress", "--epochs", "3"]
+    assert run_train(parse(*args_list, "--out", str(out))) == 0
+    printed = capsys.readouterr().out
+    assert "320 training / 80 test samples" in printed and "test accuracy" in printed
+    report = json.loads((out / "history.json").read_text())
+    assert report["config"]["optimizer"] == "momentum" and len(report["history"]["loss"]) == 3
+    assert report["test_accuracy"] == report["history"]["val_accuracy"][-1]
+    assert nn.load(out / CHECKPOINT_NAME)["epoch"] == 2
+    assert run_train(parse(*args_list[:-2], "--epochs", "5", "--resume", "--out", str(out))) == 0
+    assert len(json.loads((out / "history.json").read_text())["history"]["loss"]) == 5
+
+
+def test_train_command_errors(tmp_path, capsys):
+    assert run_train(parse("--dataset", "mnist", "--out", str(tmp_path))) == 1
+    assert "--data-dir" in capsys.readouterr().err
+    assert run_train(parse("--dataset", "mnist", "--data-dir", str(tmp_path))) == 1
+    assert "train-images" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parse("--hidden", "64,x")
+    assert parse("--hidden", "64,32").hidden == [64, 32] and parse("--hidden", "").hidden == []

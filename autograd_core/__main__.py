@@ -1,39 +1,106 @@
-"""Command line: ``autograd-core`` (or ``python -m autograd_core``)."""
+"""Command line: ``autograd-core`` (or ``python -m autograd_core``).
+
+    autograd-core demo                    the notes' examples, then digits training, graphs, plots
+    autograd-core train --dataset digits  fit an MLP (see ``autograd-core train -h``)
+    autograd-core graph --example notes --mode reverse --out out/notes.svg
+    autograd-core plots --out out/plots
+"""
 
 import argparse
 import pathlib
 import sys
 
 
-def _graph(args):
-    import viz
-
+def _example_graph(example):
+    """The root tensor (after backward) and the model, for ``graph --example``."""
     from .examples import notes_f, notes_j
 
-    if args.example == "notes":
+    if example == "notes":
         root, _ = notes_f()
-    else:
+        model = None
+    elif example == "j":
         root, _ = notes_j()
+        model = None
+    else:
+        import numpy as np
+
+        import nn
+
+        from .creation import tensor
+
+        model = nn.Sequential(nn.Linear(4, 8, rng=0), nn.ReLU(), nn.Linear(8, 3, rng=1))
+        x = tensor(np.random.default_rng(2).standard_normal((5, 4)), name="x")
+        root = nn.CrossEntropyLoss()(model(x), np.array([0, 1, 2, 0, 1]))
+        root.name = "loss"
     root.backward(retain_graph=True)
-    dot = viz.draw_graph(root, naming=args.naming, mode=args.mode,
-                         show_local_grads=args.local_grads, rankdir=args.rankdir)
-    out = pathlib.Path(args.out)
+    return root, model
+
+
+def write_graph(example, mode, out, naming="h", fmt="svg", local_grads=False, rankdir="LR"):
+    """Render an example graph to ``out`` (its suffix is replaced by ``fmt``); returns the path."""
+    import viz
+
+    root, model = _example_graph(example)
+    dot = viz.draw_graph(root, naming=naming, mode=mode, show_local_grads=local_grads,
+                         rankdir=rankdir, model=model)
+    out = pathlib.Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    stem = out.with_suffix("") if out.suffix.lstrip(".") == args.format else out
-    path = dot.render(stem, format=args.format, cleanup=True)
-    print(f"wrote {path}")
-    return 0
+    return dot.render(out.with_suffix(""), format=fmt, cleanup=True)
+
+
+def write_plots(directory):
+    """Every figure of ``viz`` as PNGs in ``directory``; returns their paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import viz
+
+    directory = pathlib.Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "activations": viz.plot_activations,
+        "loss_surface": viz.plot_loss_surface,
+        "gradient_flow": viz.plot_gradient_flow,
+        "optimizer_paths": viz.plot_optimizer_paths,
+        "decision_boundary_moons": _moons_boundary,
+    }
+    paths = []
+    for name, make in figures.items():
+        path = directory / f"{name}.png"
+        make().savefig(path, dpi=110)
+        paths.append(str(path))
+    return paths
+
+
+def _moons_boundary():
+    """A small MLP fitted to the two moons, and its decision boundary."""
+    import nn
+    import viz
+
+    X, y = nn.data.make_moons(300, noise=0.15, rng=0)
+    model = nn.Sequential(nn.Linear(2, 16, rng=0), nn.Tanh(), nn.Linear(16, 2, rng=1))
+    loader = nn.data.DataLoader(nn.data.TensorDataset(X, y), 32, shuffle=True, rng=0)
+    nn.fit(model, loader, nn.CrossEntropyLoss(), nn.optim.Adam(model.parameters(), 0.02), 40,
+           progress=False)
+    return viz.plot_decision_boundary(model, X, y)
 
 
 def main(argv=None):
+    from nn.cli import add_train_parser, run_train
+
     parser = argparse.ArgumentParser(
         prog="autograd-core", description="numpy autodiff engine: demos and tools"
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="the notes' worked examples, checked numerically")
+    demo = commands.add_parser("demo", help="the notes' worked examples, digits training, "
+                                            "graphs and plots")
+    demo.add_argument("--out", default="out", help="folder for the graphs, plots and checkpoint")
+    demo.add_argument("--no-train", action="store_true", help="skip the digits training")
+    add_train_parser(commands)
     graph = commands.add_parser("graph", help="draw a computation graph with graphviz")
-    graph.add_argument("--example", choices=["notes", "j"], default="notes",
-                       help="notes: f(x;w,b) = 1/(exp(-(wx+b))+1); j: J(a,b,c) = 3(a+bc)")
+    graph.add_argument("--example", choices=["notes", "j", "mlp"], default="notes",
+                       help="notes: f(x;w,b) = 1/(exp(-(wx+b))+1); j: J(a,b,c) = 3(a+bc); "
+                            "mlp: a 4-8-3 MLP with cross-entropy")
     graph.add_argument("--mode", choices=["plain", "forward", "reverse"], default="plain")
     graph.add_argument("--naming", choices=["auto", "h"], default="h")
     graph.add_argument("--local-grads", action="store_true",
@@ -41,14 +108,24 @@ def main(argv=None):
     graph.add_argument("--rankdir", choices=["LR", "TB"], default="LR")
     graph.add_argument("--format", choices=["svg", "png", "pdf"], default="svg")
     graph.add_argument("--out", default="out/graph.svg", help="output file")
+    plots = commands.add_parser("plots", help="write the figures of the notes as PNGs")
+    plots.add_argument("--out", default="out/plots", help="output folder")
     args = parser.parse_args(argv)
+
     if args.command == "demo":
         from .demo import main as demo
 
-        return demo()
+        return demo(args.out, train=not args.no_train)
+    if args.command == "train":
+        return run_train(args)
     if args.command == "graph":
-        return _graph(args)
-    return 2
+        path = write_graph(args.example, args.mode, args.out, args.naming, args.format,
+                           args.local_grads, args.rankdir)
+        print(f"wrote {path}")
+        return 0
+    for path in write_plots(args.out):
+        print(f"wrote {path}")
+    return 0
 
 
 if __name__ == "__main__":

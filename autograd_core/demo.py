@@ -68,8 +68,30 @@ def j_example(out=print):
     return ok
 
 
-def main():
+def main(out="out", train=True):
+    """The walk-through, then digits training, graphs and plots written under ``out``."""
+    import pathlib
+
+    from .__main__ import write_graph, write_plots
+
     ok = notes_example()
     ok &= j_example()
     print("\nall checks passed" if ok else "\nSOME CHECKS FAILED")
+    if train:
+        from nn.cli import add_train_parser, run_train
+
+        import argparse
+
+        print("\nTraining an MLP 64-128-10 with Adam on the 8x8 digits (80/20 split):")
+        parser = argparse.ArgumentParser()
+        add_train_parser(parser.add_subparsers(dest="command"))
+        args = parser.parse_args(["train", "--dataset", "digits", "--out", str(pathlib.Path(out, "train"))])
+        ok &= run_train(args) == 0
+    written = [write_graph("notes", mode, pathlib.Path(out, f"notes_{mode}.svg"),
+                           local_grads=mode == "plain") for mode in ("plain", "forward", "reverse")]
+    written.append(write_graph("mlp", "plain", pathlib.Path(out, "mlp.svg"), naming="auto"))
+    written += write_plots(pathlib.Path(out, "plots"))
+    print("\nwrote the notes' computation graph and the figures:")
+    for path in written:
+        print(f"  {path}")
     return 0 if ok else 1

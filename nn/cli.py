@@ -4,7 +4,8 @@
 
 The data are split 80/20 (MNIST uses its own test set), standardised with the training
 statistics, and fitted with ``nn.fit``; the test accuracy is printed, and ``--out`` receives the
-checkpoint (``checkpoint.ckpt``, resumable with ``--resume``) and ``history.json``.
+checkpoint (``checkpoint.ckpt``, resumable with ``--resume``), ``history.json``, the learning
+curves ``history.png`` and, for the 2-D datasets, ``decision_boundary.png``.
 """
 
 import argparse
@@ -146,6 +147,26 @@ def run_train(args):
               "test_loss": test["loss"], "test_accuracy": test["accuracy"], "history": history}
     history_path = os.path.join(args.out, "history.json")
     _atomic_write(history_path, [json.dumps(report, indent=2).encode("utf-8")])
+    figures = _plots(model, history, X_test, y_test, args.out)
     print(f"test accuracy {test['accuracy']:.4f} (loss {test['loss']:.4f}) on {len(X_test)} "
-          f"samples\nwrote {os.path.join(args.out, CHECKPOINT_NAME)} and {history_path}")
+          f"samples\nwrote {os.path.join(args.out, CHECKPOINT_NAME)}, {history_path}"
+          + "".join(f", {f}" for f in figures))
     return 0
+
+
+def _plots(model, history, X_test, y_test, out):
+    """Learning curves, and the decision boundary of a 2-D dataset, as PNGs in ``out``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import viz
+
+    figures = [(viz.plot_history(history), "history.png")]
+    if X_test.shape[1] == 2:
+        figures.append((viz.plot_decision_boundary(model, X_test, y_test), "decision_boundary.png"))
+    paths = []
+    for fig, name in figures:
+        path = os.path.join(out, name)
+        fig.savefig(path, dpi=110)
+        paths.append(path)
+    return paths

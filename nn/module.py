@@ -10,6 +10,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+import autograd_core as ag
 from autograd_core import Tensor
 
 from .parameter import Parameter
@@ -51,7 +52,10 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        if ag.is_grad_enabled():
+            _claim_nodes(out, args, self)
+        return out
 
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name, value):
@@ -400,3 +404,19 @@ def _position(index, length, where):
     if not -length <= index < length:
         raise IndexError(f"{where} index {index} is out of range for length {length}")
     return int(index) % length
+
+
+def _claim_nodes(outputs, inputs, module):
+    """Mark the graph nodes this call created with ``module`` (viz draws a cluster per
+    layer). The walk stops at nodes already claimed (by a submodule) and at the history of
+    the call's inputs, so each node costs one visit."""
+    outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
+    stop = {id(a.grad_fn) for a in inputs if isinstance(a, Tensor) and a.grad_fn is not None}
+    stack = [t.grad_fn for t in outputs if isinstance(t, Tensor) and t.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in stop or "module" in node.__dict__:
+            continue
+        node.__dict__["module"] = module
+        stack.extend(i.grad_fn for i in node.inputs
+                     if isinstance(i, Tensor) and i.grad_fn is not None)

@@ -95,3 +95,36 @@ def test_renders_svg_with_dot(tmp_path, notes_graph):
     path = viz.draw_graph(f, naming="h", mode="reverse").render(tmp_path / "notes", format="svg")
     svg = open(path, encoding="utf-8").read()
     assert svg.lstrip().startswith("<?xml") and "h6" in svg
+
+
+def _mlp_loss():
+    import nn
+
+    model = nn.Sequential(nn.Linear(4, 8, rng=0), nn.ReLU(), nn.Linear(8, 3, rng=1))
+    x = ag.tensor(np.random.default_rng(0).standard_normal((5, 4)))
+    loss = nn.CrossEntropyLoss()(model(x), np.array([0, 1, 2, 0, 1]))
+    loss.backward()
+    return model, loss
+
+
+def test_mlp_graph_groups_ops_by_module_and_names_parameters():
+    model, loss = _mlp_loss()
+    source = viz.draw_graph(loss, model=model).source
+    for label in ("label=0", "label=1", "label=2", "label=CrossEntropyLoss"):
+        assert label in source
+    assert source.count("subgraph cluster_") == 4
+    for name in ("0.weight", "0.bias", "2.weight", "2.bias"):
+        assert f"<b>{name}</b>" in source
+
+
+def test_mlp_graph_without_model_still_clusters_by_layer():
+    _, loss = _mlp_loss()
+    source = viz.draw_graph(loss).source
+    assert source.count("subgraph cluster_") == 4 and "label=Linear" in source
+
+
+def test_mlp_graph_respects_max_nodes():
+    _, loss = _mlp_loss()
+    source = viz.draw_graph(loss, max_nodes=4).source
+    assert "earlier operations not shown" in source
+    assert source.count("shape=ellipse") == 4

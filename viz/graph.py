@@ -27,7 +27,7 @@ _LEAF_STYLE = {
 
 def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
                naming="auto", rankdir="LR", mode="plain", wrt=None, max_nodes=150,
-               max_value_size=4, precision=4, title=None):
+               max_value_size=4, precision=4, title=None, model=None):
     """Draw the graph that produced ``root`` (a Tensor or a list of Tensors).
 
     Parameters
@@ -45,6 +45,9 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
         leaf that requires grad).
     max_nodes : draw at most this many ops (those nearest the root) and collapse the rest
         into one note.
+    model : the ``nn.Module`` that built the graph, to name its layers and parameters
+        ("fc1", "fc1.weight"). Ops are grouped in a cluster per layer in any case (every
+        Module call marks the nodes it creates).
 
     Returns a ``graphviz.Digraph``; ``.render(path, format="svg")`` writes it, and Jupyter
     displays it inline.
@@ -61,6 +64,7 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
     nodes, tensors = graph_tensors(roots)
     shown, hidden = _cap(nodes, roots, max_nodes)
     names = _names(nodes, tensors, naming)
+    layer_names, owners = _layers(model, nodes, tensors, names)
     extra = _annotations(roots, nodes, tensors, mode, wrt, names, precision)
     local = _local_grads(shown, names, precision) if show_local_grads else {}
 
@@ -74,14 +78,15 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
     drawn = set()
     shown_set = set(shown)
 
-    def target(path):
-        if not path:
+    def target(module):
+        if module is None:
             return dot
-        if path not in clusters:
-            clusters[path] = graphviz.Digraph(name=f"cluster_{path}")
-            clusters[path].attr(label=path, style="rounded,dashed", color="#999999",
-                                fontcolor="#555555")
-        return clusters[path]
+        if id(module) not in clusters:
+            cluster = graphviz.Digraph(name=f"cluster_{id(module)}")
+            cluster.attr(label=layer_names.get(id(module), type(module).__name__),
+                         style="rounded,dashed", color="#999999", fontcolor="#555555")
+            clusters[id(module)] = cluster
+        return clusters[id(module)]
 
     def tensor_node(t):
         key = tensor_key(t)
@@ -92,12 +97,13 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
         kind = _leaf_kind(t)
         label = _tensor_label(t, names.get(key), extra.get(key), show_values, show_grads,
                               max_value_size, precision)
-        target(_module_of(t)).node(node_id, label=label, shape="box", **_LEAF_STYLE[kind])
+        owner = _module(t.grad_fn) if t.grad_fn is not None else owners.get(key)
+        target(owner).node(node_id, label=label, shape="box", **_LEAF_STYLE[kind])
         return node_id
 
     for node in shown:
         op_id = f"op{id(node)}"
-        target(_module_path(node)).node(op_id, label=html.escape(_symbol(node)), shape="ellipse",
+        target(_module(node)).node(op_id, label=html.escape(_symbol(node)), shape="ellipse",
                                         style="filled", fillcolor="#fff2cc", margin="0.05,0.02")
         for index, inp in enumerate(node.inputs):
             if isinstance(inp, Tensor):
@@ -178,15 +184,30 @@ def _symbol(node):
     return getattr(type(node), "symbol", None) or type(node).__name__
 
 
-def _module_path(node):
-    return getattr(node, "__dict__", {}).get("module")
+def _module(node):
+    """The nn.Module whose call created ``node`` (marked by Module.__call__), or None."""
+    return node.__dict__.get("module")
 
 
-def _module_of(t):
-    if t.grad_fn is not None:
-        return _module_path(t.grad_fn)
-    name = t.name or ""
-    return name.rsplit(".", 1)[0] if "." in name else None
+def _layers(model, nodes, tensors, names):
+    """Cluster labels per module, and the module each parameter leaf belongs to.
+
+    With ``model`` the labels are its attribute paths and parameters get their dotted
+    names; without it a parameter belongs to the layer of the first op that reads it.
+    """
+    labels, owners = {}, {}
+    if model is not None:
+        for path, module in model.named_modules():
+            labels[id(module)] = path or type(module).__name__
+            for name, p in module.named_parameters(prefix=path, recurse=False):
+                owners[("leaf", id(p))] = module
+                names.setdefault(("leaf", id(p)), name)
+    for node in nodes:
+        module = _module(node)
+        for inp in node.inputs:
+            if module is not None and isinstance(inp, Tensor) and _leaf_kind(inp) == "parameter":
+                owners.setdefault(tensor_key(inp), module)
+    return labels, owners
 
 
 def _tensor_id(key):

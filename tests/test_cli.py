@@ -1,0 +1,36 @@
+"""The ``autograd-core`` command: demo, graph and plots (train is covered in test_training)."""
+
+import shutil
+
+import pytest
+
+from autograd_core.__main__ import main
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz 'dot' is missing")
+
+
+@needs_dot
+@pytest.mark.parametrize("example", ["notes", "j", "mlp"])
+@pytest.mark.parametrize("mode", ["plain", "forward", "reverse"])
+def test_graph_command_writes_svg(tmp_path, example, mode, capsys):
+    out = tmp_path / f"{example}.svg"
+    assert main(["graph", "--example", example, "--mode", mode, "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert str(out) in capsys.readouterr().out
+
+
+def test_plots_command_writes_every_figure(tmp_path):
+    assert main(["plots", "--out", str(tmp_path)]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["activations.png", "decision_boundary_moons.png", "gradient_flow.png",
+                     "loss_surface.png", "optimizer_paths.png"]
+    assert all(p.stat().st_size > 10_000 for p in tmp_path.iterdir())
+
+
+@needs_dot
+def test_demo_prints_the_notes_tables_and_writes_graphs(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--no-train"]) == 0
+    text = capsys.readouterr().out
+    assert "forward mode ends at df/dw = 0.2500" in text
+    assert "df/db = 0.2500" in text and "J = 3v = 33" in text and "all checks passed" in text
+    assert (tmp_path / "notes_reverse.svg").exists() and (tmp_path / "plots").is_dir()

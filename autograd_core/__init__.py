@@ -11,7 +11,7 @@ from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .forward_ad import dual, jvp, unpack_dual
 from .function import Function, OpError
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .numerical import gradcheck, gradgradcheck, numerical_grad
 from .ops import (
     abs, broadcast_to, cast, clip, concatenate, cos, exp, log, log_softmax, logsumexp,
@@ -24,7 +24,7 @@ from .transforms import hessian, jacobian, vjp
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "Function", "OpError", "grad", "no_grad", "enable_grad",
+    "Tensor", "tensor", "Function", "OpError", "grad", "no_grad", "enable_grad", "detect_anomaly",
     "set_grad_enabled", "is_grad_enabled", "get_default_dtype", "set_default_dtype",
     "numerical_grad", "gradcheck", "gradgradcheck", "dual", "unpack_dual", "jvp", "vjp",
     "jacobian", "hessian",

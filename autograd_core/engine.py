@@ -9,6 +9,7 @@ Everything is iterative: a chain of a million nodes needs no recursion.
 
 import numpy as np
 
+from .function import check_backward_values
 from .grad_mode import state
 from .tensor import Tensor, _wrap
 
@@ -136,7 +137,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
         leaves = []
         for i, (root, seed) in enumerate(zip(roots, seeds)):
             g = _seed(root, i, seed)
-            handed_out.add(id(g.data))
+            handed_out.add(id(_owner(g.data)))
             if root.grad_fn is None:
                 leaves.append((root, g))
             else:
@@ -147,11 +148,16 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
             grads = pending.pop(node, None)
             if grads is None:
                 continue
+            if node._hooks is not None:
+                _run_node_hooks(node, grads)
             if node._retained is not None:
                 _fill_retained(node, grads)
             if targets is not None:
                 _capture(node, grads, targets, results)
-            input_grads = node.backward(node, *grads)
+            if state.anomaly:
+                input_grads = _checked_backward(node, grads)
+            else:
+                input_grads = node.backward(node, *grads)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             inputs = node.inputs
@@ -178,6 +184,18 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
         state.grad_enabled = previous
 
 
+def _checked_backward(node, grads):
+    """detect_anomaly: run the rule with its inner ops unchecked, then check its result, so
+    that a NaN is reported as coming from this node's backward, with its forward origin."""
+    state.anomaly = False
+    try:
+        input_grads = node.backward(node, *grads)
+    finally:
+        state.anomaly = True
+    check_backward_values(node, input_grads if type(input_grads) is tuple else (input_grads,))
+    return input_grads
+
+
 def _add_pending(pending, node, output_nr, g):
     grads = pending.get(node)
     if grads is None:
@@ -185,8 +203,32 @@ def _add_pending(pending, node, output_nr, g):
     grads[output_nr] = g if grads[output_nr] is None else grads[output_nr] + g
 
 
+def _apply_hooks(hooks, g, shape, where):
+    for hook in list(hooks.values()):
+        replaced = hook(g)
+        if replaced is not None:
+            if not isinstance(replaced, Tensor):
+                replaced = _wrap(np.asarray(replaced, dtype=g.dtype))
+            if replaced.shape != shape:
+                raise RuntimeError(
+                    f"a hook on {where} returned a gradient of shape {replaced.shape}; "
+                    f"expected {shape}"
+                )
+            g = replaced
+    return g
+
+
+def _run_node_hooks(node, grads):
+    for output_nr, hooks in node._hooks.items():
+        if grads[output_nr] is not None and hooks:
+            grads[output_nr] = _apply_hooks(hooks, grads[output_nr], grads[output_nr].shape,
+                                            f"output {output_nr} of {type(node).__name__}")
+
+
 def _deliver(leaf, g, targets, results, create_graph, handed_out):
     """Give a leaf its gradient: into ``.grad`` (backward) or into the results (ag.grad)."""
+    if leaf._hooks:
+        g = _apply_hooks(leaf._hooks, g, leaf.shape, f"a leaf of shape {leaf.shape}")
     if targets is not None:
         for i in targets.get(leaf, ()):
             results[i] = g if results[i] is None else results[i] + g
@@ -194,13 +236,21 @@ def _deliver(leaf, g, targets, results, create_graph, handed_out):
     if create_graph:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
-        data = g.data
-        if data.base is not None or id(data) in handed_out:
-            data = data.copy()  # never let two .grad tensors share one buffer
-        handed_out.add(id(data))
+        data, owner = g.data, _owner(g.data)
+        if id(owner) in handed_out or not data.flags.writeable:
+            data = data.copy()  # never let two .grad tensors (or a seed) share one buffer
+            owner = data
+        handed_out.add(id(owner))
         leaf.grad = _wrap(data)
     else:
         leaf.grad = _wrap(leaf.grad.data + g.data)
+
+
+def _owner(array):
+    """The array that owns the memory ``array`` reads (itself unless it is a view)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
 
 
 def _fill_retained(node, grads):

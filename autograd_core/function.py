@@ -28,7 +28,7 @@ import itertools
 import numpy as np
 
 from .grad_mode import state
-from .tensor import Tensor, _wrap
+from .tensor import Tensor, _make, _share_buffer, _version_of, _wrap
 
 __all__ = ["Function", "OpError", "OpTypeError"]
 
@@ -47,11 +47,48 @@ class OpTypeError(TypeError):
 class _OutputRef:
     """A saved output: rebuilt into a Tensor whose grad_fn is the ctx when unpacked."""
 
-    __slots__ = ("index", "array")
+    __slots__ = ("index", "array", "version")
 
     def __init__(self, index, array):
         self.index = index
         self.array = array
+        self.version = None  # the output's version counter (expected to stay at 0)
+
+
+class _SavedTensor:
+    """A saved input with the version its buffer had when it was saved."""
+
+    __slots__ = ("tensor", "version", "expected")
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+        self.version = _version_of(tensor)
+        self.expected = self.version.value
+
+
+def _modified_error(ctx, saved):
+    if isinstance(saved, _OutputRef):
+        shape, dtype, now, expected = saved.array.shape, saved.array.dtype, saved.version.value, 0
+        what = f"output {saved.index} of {type(ctx).__name__}Backward"
+    else:
+        t = saved.tensor
+        shape, dtype, now, expected = t.shape, t.dtype, saved.version.value, saved.expected
+        what = ("a leaf" if t.grad_fn is None
+                else f"output {t._output_nr} of {type(t.grad_fn).__name__}Backward")
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{dtype} {shape}], which is {what} saved by "
+        f"{type(ctx).__name__}Backward, is at version {now}; expected version {expected} "
+        "instead. Use the out-of-place form, or modify a copy."
+    )
+
+
+def _link_view(out, source):
+    """A view op's output reading its input's buffer shares the input's version counter."""
+    if isinstance(source, Tensor) and out.data.base is not None and np.may_share_memory(
+        out.data, source.data
+    ):
+        _share_buffer(out, source)
 
 
 class Function:
@@ -59,8 +96,9 @@ class Function:
 
     __slots__ = (
         "inputs", "config", "seq", "_saved", "_out_tangents", "_n_outputs", "_retained",
-        "__dict__",
+        "_hooks", "__dict__",
     )
+    view = False  # True for ops whose output may be a numpy view of input 0
 
     # ----------------------------------------------------------------- rules (override)
     @staticmethod
@@ -104,14 +142,15 @@ class Function:
         return tuple(self._unpack(v) for v in saved)
 
     def _unpack(self, value):
+        if isinstance(value, _SavedTensor):
+            if value.version.value != value.expected:
+                raise _modified_error(self, value)
+            return value.tensor
         if isinstance(value, _OutputRef):
-            out = Tensor.__new__(Tensor)
-            out.data = value.array
-            out.grad = None
-            out.name = None
-            out.requires_grad = out_requires = self._out_requires_grad()
-            out.grad_fn = self if out_requires else None
-            out._output_nr = value.index
+            if value.version is not None and value.version.value != 0:
+                raise _modified_error(self, value)
+            requires = self._out_requires_grad()
+            out = _make(value.array, self if requires else None, requires, value.index)
             tangents = self._out_tangents
             out._tangent = None if tangents is None else tangents[value.index]
             return out
@@ -122,6 +161,12 @@ class Function:
     def _out_requires_grad(self):
         # ``inputs`` is emptied for nodes that were not recorded (see ``apply``)
         return any(isinstance(a, Tensor) and a.requires_grad for a in self.inputs)
+
+    def _output_hooks(self, output_nr):
+        """The hooks (key -> fn) on this node's output ``output_nr``, created on first need."""
+        if self._hooks is None:
+            self._hooks = {}
+        return self._hooks.setdefault(output_nr, {})
 
     def _retain(self, tensor):
         import weakref
@@ -165,14 +210,19 @@ class Function:
 
         raw = out if type(out) is tuple else (out,)
         outs = tuple(o if type(o) is np.ndarray else _as_output(cls, o) for o in raw)
+        if state.anomaly:
+            _check_forward_values(cls, args, outs)
         if not record and not tangent:  # fast path: plain numpy call, nothing kept
             if len(outs) == 1:
-                return _wrap(outs[0])
+                out = _wrap(outs[0])
+                if cls.view:
+                    _link_view(out, args[0])
+                return out
             return tuple(_wrap(o) for o in outs)
 
         ctx._n_outputs = len(outs)
         ctx._out_tangents = None
-        ctx._retained = None
+        ctx._retained = ctx._hooks = None
         ctx.config = config  # keyword arguments, so that viz can replay the op
         ctx.seq = next(_sequence)  # creation order (viz names nodes h1, h2, ... by it)
         if ctx._saved:
@@ -180,19 +230,17 @@ class Function:
         non_diff = ctx.__dict__.get("_non_differentiable", ())
         results = []
         for index, array in enumerate(outs):
-            t = Tensor.__new__(Tensor)
-            t.data = array
-            t.grad = None
-            t.name = None
-            t._tangent = None
-            t._output_nr = index
             if record and array.dtype.kind in "fc" and id(array) not in non_diff:
-                t.requires_grad = True
-                t.grad_fn = ctx
+                results.append(_make(array, ctx, True, index))
             else:
-                t.requires_grad = False
-                t.grad_fn = None
-            results.append(t)
+                results.append(_make(array, None, False, index))
+        if cls.view:
+            _link_view(results[0], args[0])
+        for saved in ctx._saved:
+            if isinstance(saved, _OutputRef):  # an in-place change to the output must be seen
+                saved.version = _version_of(results[saved.index])
+        if state.anomaly:
+            ctx.__dict__["creation"] = _user_frame()
         if tangent:
             _push_tangents(cls, ctx, args, results, non_diff)
         if not record:
@@ -219,10 +267,10 @@ def _resolve_saved(value, arrays, args, raw, outs):
     if isinstance(value, np.ndarray):
         for array, arg in zip(arrays, args):
             if value is array and isinstance(arg, Tensor):
-                return arg
+                return _SavedTensor(arg)
         return value
     if isinstance(value, Tensor):
-        return value
+        return _SavedTensor(value)
     if value is None or isinstance(value, (int, float, np.generic)):
         return value
     raise TypeError(
@@ -297,3 +345,48 @@ def _describe_failure(cls, args, exc):
     if isinstance(exc, TypeError):
         return TypeError(message)
     return OpError(message)
+
+
+# ---------------------------------------------------------------------------- anomaly mode
+def _user_frame():
+    """'file:line in function' of the innermost caller outside this library."""
+    import os
+    import traceback
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    library = (package, os.path.join(os.path.dirname(package), "nn"))
+    for frame in reversed(traceback.extract_stack()):
+        if not os.path.abspath(frame.filename).startswith(library):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
+    return "<unknown>"
+
+
+def _non_finite(arrays):
+    return [i for i, a in enumerate(arrays)
+            if isinstance(a, np.ndarray) and a.dtype.kind in "fc" and not np.isfinite(a).all()]
+
+
+def _check_forward_values(cls, args, outs):
+    """detect_anomaly: the first op whose output has a NaN/inf its inputs did not have."""
+    bad = _non_finite(outs)
+    if bad and not _non_finite([a.data if isinstance(a, Tensor) else np.asarray(a)
+                                for a in args]):
+        kind = "nan" if np.isnan(outs[bad[0]]).any() else "inf"
+        raise FloatingPointError(
+            f"Function '{cls.__name__}' produced {kind} values in its output {bad[0]} during "
+            f"the forward pass, at {_user_frame()}"
+        )
+
+
+def check_backward_values(node, grads):
+    """detect_anomaly: a backward rule that returned NaN/inf gradients (engine hook)."""
+    arrays = [g.data if isinstance(g, Tensor) else g for g in grads]
+    bad = _non_finite(arrays)
+    if bad:
+        kind = "nan" if np.isnan(arrays[bad[0]]).any() else "inf"
+        created = node.__dict__.get("creation", "<not recorded: enable detect_anomaly before "
+                                                 "the forward pass>")
+        raise FloatingPointError(
+            f"Function '{type(node).__name__}Backward' returned {kind} values in its "
+            f"{bad[0]}th output. The forward op was created at {created}"
+        )

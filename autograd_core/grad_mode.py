@@ -6,15 +6,16 @@ single attribute lookup on its hot path.
 
 import contextlib
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly"]
 
 
 class _State:
-    __slots__ = ("grad_enabled", "forward_enabled")
+    __slots__ = ("grad_enabled", "forward_enabled", "anomaly")
 
     def __init__(self):
         self.grad_enabled = True  # record graphs for reverse mode
         self.forward_enabled = True  # push tangents of dual tensors (off inside jvp rules)
+        self.anomaly = False  # check every forward value and backward gradient for NaN/inf
 
 
 state = _State()
@@ -62,12 +63,13 @@ def is_grad_enabled():
 
 
 @contextlib.contextmanager
-def _forward_disabled():
-    """Inside a jvp rule the tangent arithmetic itself must not carry tangents."""
-    previous = state.forward_enabled
-    state.forward_enabled = False
+def detect_anomaly():
+    """``with ag.detect_anomaly():`` raises ``FloatingPointError`` at the first op whose
+    forward value or backward gradient contains NaN or inf, naming the op and the line of
+    user code that created it. Slow: for debugging only."""
+    previous = state.anomaly
+    state.anomaly = True
     try:
         yield
     finally:
-        state.forward_enabled = previous
-
+        state.anomaly = previous

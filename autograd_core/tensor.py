@@ -7,9 +7,30 @@ made it, None for leaves), ``requires_grad``, a ``name`` for viz and an optional
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, grad_mode
 
 __all__ = ["Tensor"]
+
+
+class _Version:
+    """How many times a buffer was modified in place; shared by a tensor and its views."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``handle.remove()`` detaches the hook."""
+
+    __slots__ = ("_hooks", "_key")
+
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
 
 
 class Tensor:
@@ -17,7 +38,7 @@ class Tensor:
 
     __slots__ = (
         "data", "grad", "grad_fn", "requires_grad", "name", "_tangent", "_output_nr",
-        "__weakref__",
+        "_version", "_base", "_hooks", "__weakref__",
     )
     # numpy ufuncs refuse Tensors (np.exp(t) would silently drop the graph), so
     # `ndarray * Tensor` falls back to Tensor.__rmul__ and records the op
@@ -28,13 +49,8 @@ class Tensor:
         array = dtypes.to_array(source, dtype, where="tensor")
         if array is source:
             array = array.copy()  # the tensor owns its data: no aliasing of the caller's array
-        self.data = array
-        self.grad = None
-        self.grad_fn = None
-        self.requires_grad = False
+        _init(self, array)
         self.name = name
-        self._tangent = None
-        self._output_nr = 0
         if requires_grad:
             self.requires_grad_(True)
 
@@ -120,8 +136,8 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self):
-        """A new leaf sharing the data, cut from the graph (and without tangent)."""
-        return _wrap(self.data)
+        """A new leaf sharing the data (and its version counter), cut from the graph."""
+        return _share_buffer(_wrap(self.data), self)
 
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` in place on a leaf; returns self."""
@@ -149,6 +165,69 @@ class Tensor:
     def zero_grad(self):
         """Drop the accumulated gradient (sets ``.grad`` to None)."""
         self.grad = None
+
+    def register_hook(self, fn):
+        """Call ``fn(grad)`` when this tensor's gradient is computed; a Tensor it returns
+        replaces the gradient. Returns a handle whose ``remove()`` detaches the hook."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = {}
+            hooks = self._hooks
+        else:
+            hooks = self.grad_fn._output_hooks(self._output_nr)
+        key = object()
+        hooks[key] = fn
+        return RemovableHandle(hooks, key)
+
+    # ----------------------------------------------------------------- in place
+    # In-place methods write into the buffer and bump its version counter, so that backward
+    # through an op that saved the old values raises instead of using the new ones. While
+    # the graph is being recorded they refuse tensors that require grad: rewriting a
+    # recorded value would change the history that backward walks.
+    def add_(self, other):
+        return _inplace(self, "add_", np.add, other)
+
+    def sub_(self, other):
+        return _inplace(self, "sub_", np.subtract, other)
+
+    def mul_(self, other):
+        return _inplace(self, "mul_", np.multiply, other)
+
+    def div_(self, other):
+        return _inplace(self, "div_", np.true_divide, other)
+
+    def zero_(self):
+        return _inplace(self, "zero_", None, 0)
+
+    def fill_(self, value):
+        return _inplace(self, "fill_", None, value)
+
+    def __setitem__(self, index, value):
+        _check_inplace(self, "__setitem__")
+        value = value.data if isinstance(value, Tensor) else value
+        try:
+            self.data[ops.shape._normalize_index(index)] = value
+        except (ValueError, IndexError, TypeError) as exc:
+            raise type(exc)(f"__setitem__: cannot assign into a tensor of shape {self.shape}: "
+                            f"{exc}") from None
+        _bump(self)
+
+    # x += y updates x in place when that is allowed; on a tensor that is part of a recorded
+    # graph it rebinds x to the out-of-place result instead (so `total += loss` works),
+    # leaving the recorded value, and every earlier reference to it, unchanged.
+    def __iadd__(self, other):
+        return self + other if _rebinds(self) else self.add_(other)
+
+    def __isub__(self, other):
+        return self - other if _rebinds(self) else self.sub_(other)
+
+    def __imul__(self, other):
+        return self * other if _rebinds(self) else self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self / other if _rebinds(self) else self.div_(other)
 
     def astype(self, dtype):
         return ops.cast(self, dtype)
@@ -312,25 +391,98 @@ class Tensor:
         return ops.broadcast_to(self, shape)
 
 
+def _init(t, array, grad_fn=None, requires_grad=False, output_nr=0):
+    """Fill every slot of a new Tensor (the one place that knows them all)."""
+    t.data = array
+    t.grad = None
+    t.grad_fn = grad_fn
+    t.requires_grad = requires_grad
+    t.name = None
+    t._tangent = None
+    t._output_nr = output_nr
+    t._version = None  # a _Version shared with views of the same buffer, made on first need
+    t._base = None  # the tensor whose buffer this one views (set by view ops)
+    t._hooks = None
+    return t
+
+
+def _make(array, grad_fn=None, requires_grad=False, output_nr=0):
+    """A Tensor around an existing ndarray, no copy and no checks (internal use)."""
+    return _init(Tensor.__new__(Tensor), array, grad_fn, requires_grad, output_nr)
+
+
 def _wrap(array):
     """A constant Tensor around an existing array (no copy, no checks: internal use)."""
     if type(array) is not np.ndarray:
         array = np.asarray(array)
-    t = Tensor.__new__(Tensor)
-    t.data = array
-    t.grad = None
-    t.grad_fn = None
-    t.requires_grad = False
-    t.name = None
-    t._tangent = None
-    t._output_nr = 0
-    return t
+    return _init(Tensor.__new__(Tensor), array)
 
 
 def _leaf(array, requires_grad=False):
     """A leaf around a freshly made array (no copy); internal use."""
     t = _wrap(array)
     return t.requires_grad_(True) if requires_grad else t
+
+
+def _version_of(t):
+    """The version counter of t's buffer, created on first need."""
+    if t._version is None:
+        t._version = _Version()
+    return t._version
+
+
+def _share_buffer(view, source):
+    """``view`` reads ``source``'s buffer: share its version counter and remember the base."""
+    view._version = _version_of(source)
+    view._base = source if source._base is None else source._base
+    return view
+
+
+def _bump(t):
+    _version_of(t).value += 1
+
+
+def _rebinds(t):
+    return grad_mode.state.grad_enabled and t.requires_grad and t.grad_fn is not None
+
+
+def _check_inplace(t, op):
+    if not grad_mode.state.grad_enabled:
+        return
+    base = t._base
+    if t.requires_grad and t.grad_fn is None:
+        raise RuntimeError(
+            f"a leaf Variable that requires grad is being used in an in-place operation "
+            f"({op} on shape {t.shape}); do it under ag.no_grad(), as optimisers do"
+        )
+    if t.requires_grad:
+        raise RuntimeError(
+            f"{op}: in-place operations on a tensor that requires grad are not supported while "
+            "the graph is recorded (they would rewrite a recorded value); use the out-of-place "
+            "form, e.g. y = y + x"
+        )
+    if base is not None and base.requires_grad and base.grad_fn is None:
+        raise RuntimeError(
+            f"a view of a leaf Variable that requires grad is being used in an in-place "
+            f"operation ({op} on shape {t.shape})"
+        )
+
+
+def _inplace(t, op, ufunc, other):
+    _check_inplace(t, op)
+    value = other.data if isinstance(other, Tensor) else other
+    try:
+        if ufunc is None:
+            t.data[...] = value
+        else:
+            ufunc(t.data, value, out=t.data, casting="same_kind")
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(
+            f"{op}: cannot update a tensor of shape {t.shape} and dtype {t.dtype} in place "
+            f"with {np.shape(value)} values: {exc}"
+        ) from None
+    _bump(t)
+    return t
 
 
 def _compare(ufunc, a, b):

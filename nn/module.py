@@ -12,6 +12,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.tensor import RemovableHandle
 
 from .parameter import Parameter
 
@@ -55,7 +56,24 @@ class Module:
         out = self.forward(*args, **kwargs)
         if ag.is_grad_enabled():
             _claim_nodes(out, args, self)
+        hooks = self.__dict__.get("_forward_hooks")
+        if hooks:
+            for hook in list(hooks.values()):
+                replaced = hook(self, args, out)
+                if replaced is not None:
+                    out = replaced
         return out
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(module, inputs, output)`` after every forward; a value it returns
+        replaces the output. Returns a handle whose ``remove()`` detaches the hook."""
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook: hook must be callable, got {type(hook).__name__}")
+        if "_forward_hooks" not in self.__dict__:
+            object.__setattr__(self, "_forward_hooks", {})
+        key = object()
+        self._forward_hooks[key] = hook
+        return RemovableHandle(self._forward_hooks, key)
 
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name, value):

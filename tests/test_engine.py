@@ -155,11 +155,15 @@ def test_leaf_grad_accumulates_over_backward_calls_and_zero_grad_resets():
     lambda x: ag.stack([x, x]).sum(), lambda x: x.broadcast_to((2, 3)).sum(),
 ], ids=["sum", "add", "index", "max", "stack", "broadcast"])
 def test_leaf_grad_is_a_writeable_array_of_its_own(f):
-    """.grad never aliases an engine buffer or a read-only broadcast view (optimizers may
-    update it in place)."""
+    """.grad is writeable, never a read-only broadcast view, and shares memory with no
+    other tensor of the computation (optimizers may update it in place)."""
     x = leaf([1.0, -2.0, 3.0])
-    f(x).backward()
-    assert x.grad.data.flags.writeable and x.grad.data.base is None
+    y = f(x)
+    y.backward()
+    assert x.grad.data.flags.writeable
+    assert x.grad.data.strides == np.empty_like(x.grad.data).strides  # no stride-0 view
+    for other in (x.data, y.data):
+        assert not np.shares_memory(x.grad.data, other)
 
 
 def test_backward_on_a_leaf_root():

@@ -12,6 +12,7 @@ class Alias(Function):
     """the same values as a new graph node (used to attach or strip a tangent);  d = 1"""
 
     symbol = "alias"
+    view = True
 
     @staticmethod
     def forward(ctx, a):
@@ -30,6 +31,7 @@ class Reshape(Function):
     """same elements, new shape;  the gradient is reshaped back"""
 
     symbol = "reshape"
+    view = True
 
     @staticmethod
     def forward(ctx, a, shape=None):
@@ -56,6 +58,7 @@ class Transpose(Function):
     """permute axes;  the gradient is permuted back with the inverse permutation"""
 
     symbol = "transpose"
+    view = True
 
     @staticmethod
     def forward(ctx, a, axes=None):
@@ -80,6 +83,7 @@ class BroadcastTo(Function):
     """repeat along broadcast axes;  the engine sums the gradient back to the input shape"""
 
     symbol = "broadcast"
+    view = True
 
     @staticmethod
     def forward(ctx, a, shape=None):
@@ -105,6 +109,7 @@ class GetItem(Function):
     the gradient is scattered back, repeated integer indices accumulating"""
 
     symbol = "[]"
+    view = True
 
     @staticmethod
     def forward(ctx, a, index=None):

@@ -170,7 +170,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                         f"number of gradients (expected {len(inputs)}, got {len(input_grads)})"
                     )
             for index, (inp, g) in enumerate(zip(inputs, input_grads)):
-                if g is None or not isinstance(inp, Tensor) or not inp.requires_grad:
+                if g is None or not isinstance(inp, Tensor) or not inp._requires_grad:
                     continue
                 g = _fit(node, index, inp, g)
                 parent = inp.grad_fn
@@ -234,16 +234,16 @@ def _deliver(leaf, g, targets, results, create_graph, handed_out):
             results[i] = g if results[i] is None else results[i] + g
         return
     if create_graph:
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
-    elif leaf.grad is None:
+        leaf._grad = g if leaf._grad is None else leaf._grad + g
+    elif leaf._grad is None:
         data, owner = g.data, _owner(g.data)
         if id(owner) in handed_out or not data.flags.writeable:
             data = data.copy()  # never let two .grad tensors (or a seed) share one buffer
             owner = data
         handed_out.add(id(owner))
-        leaf.grad = _wrap(data)
+        leaf._grad = _wrap(data)
     else:
-        leaf.grad = _wrap(leaf.grad.data + g.data)
+        leaf._grad = _wrap(leaf._grad.data + g.data)
 
 
 def _owner(array):
@@ -258,7 +258,7 @@ def _fill_retained(node, grads):
         tensor = ref()
         g = grads[output_nr]
         if tensor is not None and g is not None:
-            tensor.grad = g if tensor.grad is None else tensor.grad + g
+            tensor._grad = g if tensor._grad is None else tensor._grad + g
 
 
 def _capture(node, grads, targets, results):

@@ -125,7 +125,7 @@ class Function:
     @property
     def needs_input_grad(self):
         """One bool per positional argument: does that argument need a gradient?"""
-        return tuple(isinstance(a, Tensor) and a.requires_grad for a in self.inputs)
+        return tuple(isinstance(a, Tensor) and a._requires_grad for a in self.inputs)
 
     @property
     def saved_tensors(self):
@@ -160,7 +160,7 @@ class Function:
 
     def _out_requires_grad(self):
         # ``inputs`` is emptied for nodes that were not recorded (see ``apply``)
-        return any(isinstance(a, Tensor) and a.requires_grad for a in self.inputs)
+        return any(isinstance(a, Tensor) and a._requires_grad for a in self.inputs)
 
     def _output_hooks(self, output_nr):
         """The hooks (key -> fn) on this node's output ``output_nr``, created on first need."""
@@ -193,7 +193,7 @@ class Function:
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
-                if a.requires_grad:
+                if a._requires_grad:
                     record = True
                 if a._tangent is not None:
                     tangent = True

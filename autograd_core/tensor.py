@@ -5,6 +5,8 @@ made it, None for leaves), ``requires_grad``, a ``name`` for viz and an optional
 ``tangent``. Every method is a one-line delegation to ``autograd_core.ops``.
 """
 
+import warnings
+
 import numpy as np
 
 from . import dtypes, grad_mode
@@ -37,7 +39,7 @@ class Tensor:
     """An n-dimensional array that records the operations applied to it."""
 
     __slots__ = (
-        "data", "grad", "grad_fn", "requires_grad", "name", "_tangent", "_output_nr",
+        "data", "_grad", "grad_fn", "_requires_grad", "name", "_tangent", "_output_nr",
         "_version", "_base", "_hooks", "__weakref__",
     )
     # numpy ufuncs refuse Tensors (np.exp(t) would silently drop the graph), so
@@ -60,6 +62,43 @@ class Tensor:
     dtype = property(lambda self: self.data.dtype, doc="numpy dtype of the data.")
     size = property(lambda self: self.data.size, doc="Number of elements.")
     is_leaf = property(lambda self: self.grad_fn is None, doc="True if no op made it.")
+
+    @property
+    def requires_grad(self):
+        """Whether gradients flow to this tensor (set it on leaves only)."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    @property
+    def grad(self):
+        """The accumulated gradient (a Tensor) of a leaf, or of a non-leaf after
+        ``retain_grad()``; None before any backward."""
+        if self._grad is None and self.grad_fn is not None and not self._retains_grad():
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed: "
+                "it is not populated during backward. Call .retain_grad() on the non-leaf "
+                "Tensor if you want its gradient, or read the gradient of a leaf instead.",
+                UserWarning, stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad must be a Tensor or None, got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"assigned grad has shape {value.shape}, but the tensor has shape {self.shape}"
+                )
+        self._grad = value
+
+    def _retains_grad(self):
+        retained = self.grad_fn._retained
+        return retained is not None and self._output_nr in retained
 
     @property
     def T(self):
@@ -142,6 +181,8 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` in place on a leaf; returns self."""
         if self.grad_fn is not None:
+            if bool(requires_grad) == self._requires_grad:
+                return self
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables; "
                 "use .detach() to get a leaf from a non-leaf tensor"
@@ -151,7 +192,7 @@ class Tensor:
                 "Only Tensors of floating point dtype can require gradients, "
                 f"got dtype {self.data.dtype}"
             )
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
 
     def retain_grad(self):
@@ -394,9 +435,9 @@ class Tensor:
 def _init(t, array, grad_fn=None, requires_grad=False, output_nr=0):
     """Fill every slot of a new Tensor (the one place that knows them all)."""
     t.data = array
-    t.grad = None
+    t._grad = None
     t.grad_fn = grad_fn
-    t.requires_grad = requires_grad
+    t._requires_grad = requires_grad
     t.name = None
     t._tangent = None
     t._output_nr = output_nr

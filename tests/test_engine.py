@@ -225,14 +225,16 @@ def test_ag_grad_frees_graph_by_default():
 
 # ------------------------------------------------------------------ non-leaf grads
 def test_non_leaf_grad_is_none_unless_retained():
-    """Intermediate .grad stays None; retain_grad() keeps it (and it accumulates)."""
+    """Intermediate .grad stays None (reading it warns, as in PyTorch); retain_grad() keeps
+    it (and it accumulates)."""
     x = leaf([1.0, 2.0])
     h = x * 3
     k = x * 4
     k.retain_grad()
     y = (h * h + k).sum()
     y.backward(retain_graph=True)
-    assert h.grad is None
+    with pytest.warns(UserWarning, match="not a leaf Tensor"):
+        assert h.grad is None
     np.testing.assert_array_equal(k.grad.data, [1, 1])
     y.backward()
     np.testing.assert_array_equal(k.grad.data, [2, 2])
@@ -428,7 +430,9 @@ def test_grad_with_respect_to_non_leaf():
     gh, gx = ag.grad(y, [h, x])
     np.testing.assert_array_equal(gh.data, 2 * h.data)
     np.testing.assert_array_equal(gx.data, 2 * h.data * 3)
-    assert h.grad is None and x.grad is None
+    assert x.grad is None
+    with pytest.warns(UserWarning, match="not a leaf Tensor"):
+        assert h.grad is None
 
 
 def test_grad_with_grad_outputs_is_a_vjp():

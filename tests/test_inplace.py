@@ -110,3 +110,17 @@ def test_forward_hook_sees_and_may_replace_the_output():
     assert seen == [(4, 3)]
     layer.register_forward_hook(lambda m, inputs, out: out * 0.0)
     assert np.all(layer(ag.ones(1, 2)).data == 0.0)
+
+
+def test_requires_grad_is_validated_when_set():
+    with pytest.raises(TypeError, match="Only Tensors of floating point dtype"):
+        ag.tensor(np.arange(3)).requires_grad = True
+    y = ag.tensor([1.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf variables"):
+        y.requires_grad = False
+
+
+def test_assigned_grad_must_match_the_shape():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"assigned grad has shape \(3,\)"):
+        x.grad = ag.ones(3)

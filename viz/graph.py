@@ -8,6 +8,7 @@ can be drawn after ``backward`` has freed the original's saved tensors.
 """
 
 import html
+import warnings
 
 import numpy as np
 
@@ -238,13 +239,21 @@ def _tensor_label(t, name, annotation, show_values, show_grads, max_value_size, 
         rows.append(f"shape {t.shape}")
     if show_values and _small(t, max_value_size):
         rows.append(f"value {html.escape(_fmt(t, precision))}")
-    if show_grads and t.grad is not None and _small(t, max_value_size):
-        rows.append(f"grad {html.escape(_fmt(t.grad, precision))}")
-    elif show_grads and t.grad is not None:
-        rows.append(f"grad ‖{float(np.linalg.norm(t.grad.data)):.{precision}g}‖")
+    grad = _grad_of(t) if show_grads else None
+    if grad is not None and _small(t, max_value_size):
+        rows.append(f"grad {html.escape(_fmt(grad, precision))}")
+    elif grad is not None:
+        rows.append(f"grad ‖{float(np.linalg.norm(grad.data)):.{precision}g}‖")
     if annotation:
         rows.append(f'<font color="#1155cc">{html.escape(annotation)}</font>')
     return "<" + "<br/>".join(rows or [" "]) + ">"
+
+
+def _grad_of(t):
+    """``t.grad`` without the non-leaf warning (a retained non-leaf gradient is shown too)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return t.grad
 
 
 def _edge_label(t, show_values, max_value_size, precision, local):

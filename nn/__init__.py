@@ -15,6 +15,7 @@ from .activations import (
 from .layers import BatchNorm1d, Dropout, Flatten, Linear, Maxout
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, ModuleList, Sequential
+from .models import AutoEncoder, ELM, Perceptron
 
 # optimisers, data, checkpoints, training
 from . import data, optim

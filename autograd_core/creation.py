@@ -9,6 +9,9 @@ __all__ = ["tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "randn"
            "arange"]
 
 
+_MAX_ELEMENTS = 2**31  # a guard against an accidental arange(0, 1e300)
+
+
 def tensor(data, requires_grad=False, dtype=None, name=None):
     """A Tensor from a number, a nested list, a numpy array or a Tensor.
 
@@ -27,56 +30,80 @@ def _shape(shape, where):
     return tuple(int(n) for n in shape)
 
 
-def _dtype(dtype):
-    return dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+def _dtype(dtype, where="tensor"):
+    return dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype, where)
 
 
 def zeros(*shape, dtype=None, requires_grad=False):
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _leaf(np.zeros(_shape(shape, "zeros"), _dtype(dtype)), requires_grad)
+    return _leaf(np.zeros(_shape(shape, "zeros"), _dtype(dtype, "zeros")), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False):
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
-    return _leaf(np.ones(_shape(shape, "ones"), _dtype(dtype)), requires_grad)
+    return _leaf(np.ones(_shape(shape, "ones"), _dtype(dtype, "ones")), requires_grad)
 
 
 def full(shape, value, dtype=None, requires_grad=False):
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    return _leaf(np.full(_shape(shape, "full"), value, _dtype(dtype)), requires_grad)
+    """A tensor of ``shape`` filled with the number ``value``."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"full: shape must be an int or a tuple of ints, got {shape!r}")
+    if isinstance(value, Tensor):
+        value = value.data
+    if np.ndim(value) != 0 or isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"full: value must be a number, got {value!r}")
+    data = np.full(_shape(tuple(shape), "full"), value, _dtype(dtype, "full"))
+    return _leaf(data, requires_grad)
+
+
+def _like(t, where):
+    if isinstance(t, Tensor):
+        return t.data
+    try:
+        return dtypes.to_array(t, where=where)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{where}: expected a Tensor or array-like, got {type(t).__name__}") from exc
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
     """Zeros with the shape (and dtype, unless given) of ``t``."""
-    data = t.data if isinstance(t, Tensor) else np.asarray(t)
-    return _leaf(np.zeros(data.shape, dtype or data.dtype), requires_grad)
+    data = _like(t, "zeros_like")
+    return _leaf(np.zeros(data.shape, _dtype(dtype, "zeros_like") if dtype else data.dtype),
+                 requires_grad)
 
 
 def ones_like(t, dtype=None, requires_grad=False):
     """Ones with the shape (and dtype, unless given) of ``t``."""
-    data = t.data if isinstance(t, Tensor) else np.asarray(t)
-    return _leaf(np.ones(data.shape, dtype or data.dtype), requires_grad)
+    data = _like(t, "ones_like")
+    return _leaf(np.ones(data.shape, _dtype(dtype, "ones_like") if dtype else data.dtype),
+                 requires_grad)
 
 
-def _rng(rng):
+def _rng(rng, where):
     if rng is None:
         return np.random.default_rng()
-    if isinstance(rng, (int, np.integer)):
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"{where}: a seed must be a non-negative integer, got {rng}")
         return np.random.default_rng(rng)
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy Generator or an int seed, got {type(rng).__name__}")
+        raise TypeError(
+            f"{where}: rng must be a numpy Generator or an int seed, got {type(rng).__name__}"
+        )
     return rng
 
 
 def randn(*shape, rng=None, dtype=None, requires_grad=False):
     """Standard normal samples; pass ``rng`` (a numpy Generator or a seed) to reproduce."""
-    data = _rng(rng).standard_normal(_shape(shape, "randn")).astype(_dtype(dtype), copy=False)
+    data = _rng(rng, "randn").standard_normal(_shape(shape, "randn"))
+    data = data.astype(_dtype(dtype, "randn"), copy=False)
     return _leaf(data, requires_grad)
 
 
 def rand(*shape, rng=None, dtype=None, requires_grad=False):
     """Uniform samples in [0, 1); pass ``rng`` to reproduce."""
-    data = _rng(rng).random(_shape(shape, "rand")).astype(_dtype(dtype), copy=False)
+    data = _rng(rng, "rand").random(_shape(shape, "rand")).astype(_dtype(dtype, "rand"), copy=False)
     return _leaf(data, requires_grad)
 
 
@@ -85,7 +112,18 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
     floats take the default dtype."""
     if stop is None:
         start, stop = 0, start
+    for name, value in (("start", start), ("stop", stop), ("step", step)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"arange: {name} must be a number, got {value!r}")
+    if not all(np.isfinite(v) for v in (start, stop, step)):
+        raise ValueError(f"arange: start, stop and step must be finite, got {start}, {stop}, {step}")
+    if step == 0:
+        raise ValueError("arange: step must not be zero")
+    count = max(0.0, np.ceil((stop - start) / step))
+    if count > _MAX_ELEMENTS:
+        raise ValueError(f"arange: {count:.3g} elements would not fit in memory")
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
         dtype = np.int64 if integral else dtypes.get_default_dtype()
-    return _leaf(np.arange(start, stop, step, dtype=dtype), requires_grad)
+    data = np.arange(start, stop, step, dtype=_dtype(dtype, "arange"))
+    return _leaf(data, requires_grad)

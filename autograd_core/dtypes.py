@@ -17,15 +17,28 @@ def get_default_dtype():
 def set_default_dtype(dtype):
     """Set the dtype of tensors made from Python numbers and lists (float32 or float64)."""
     global _default_dtype
-    dtype = np.dtype(dtype)
+    dtype = as_dtype(dtype, "set_default_dtype")
     if dtype.kind != "f":
         raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dtype}")
     _default_dtype = dtype
 
 
 def is_differentiable_dtype(dtype):
-    """Only floating (and complex) tensors can require gradients."""
-    return dtype.kind in "fc"
+    """Only floating-point tensors can require gradients."""
+    return dtype.kind == "f"
+
+
+def as_dtype(dtype, where):
+    """``np.dtype(dtype)`` restricted to the supported kinds (bool, int, float)."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{where}: unknown dtype {dtype!r}") from None
+    if dtype.kind not in "biuf":
+        raise TypeError(
+            f"{where}: dtype {dtype} is not supported (use bool, int or float dtypes)"
+        )
+    return dtype
 
 
 def to_array(data, dtype=None, where="tensor"):
@@ -33,6 +46,8 @@ def to_array(data, dtype=None, where="tensor"):
 
     Python numbers and (nested) lists take the default dtype; numpy arrays keep theirs.
     """
+    if dtype is not None:
+        dtype = as_dtype(dtype, where)
     if isinstance(data, np.ndarray):
         array = data
     elif isinstance(data, (bool, np.bool_)):

@@ -133,17 +133,14 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
     state.grad_enabled = create_graph
     try:
         pending = {}  # node -> list of gradients, one per output
-        handed_out = set()  # ids of arrays already stored as some leaf's .grad this pass
-        leaves = []
+        delivery = _Delivery(targets, results, create_graph)
         for i, (root, seed) in enumerate(zip(roots, seeds)):
             g = _seed(root, i, seed)
-            handed_out.add(id(_owner(g.data)))
+            delivery.handed_out.add(id(_owner(g.data)))
             if root.grad_fn is None:
-                leaves.append((root, g))
+                delivery.add(root, g)
             else:
                 _add_pending(pending, root.grad_fn, root._output_nr, g)
-        for leaf, g in leaves:
-            _deliver(leaf, g, targets, results, create_graph, handed_out)
         for node in reversed(toposort([r.grad_fn for r in roots])):
             grads = pending.pop(node, None)
             if grads is None:
@@ -175,11 +172,12 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                 g = _fit(node, index, inp, g)
                 parent = inp.grad_fn
                 if parent is None:
-                    _deliver(inp, g, targets, results, create_graph, handed_out)
+                    delivery.add(inp, g)
                 else:
                     _add_pending(pending, parent, inp._output_nr, g)
             if not retain_graph:
                 node._release()
+        delivery.finish()
     finally:
         state.grad_enabled = previous
 
@@ -225,25 +223,42 @@ def _run_node_hooks(node, grads):
                                             f"output {output_nr} of {type(node).__name__}")
 
 
-def _deliver(leaf, g, targets, results, create_graph, handed_out):
-    """Give a leaf its gradient: into ``.grad`` (backward) or into the results (ag.grad)."""
-    if leaf._hooks:
-        g = _apply_hooks(leaf._hooks, g, leaf.shape, f"a leaf of shape {leaf.shape}")
-    if targets is not None:
-        for i in targets.get(leaf, ()):
-            results[i] = g if results[i] is None else results[i] + g
-        return
-    if create_graph:
-        leaf._grad = g if leaf._grad is None else leaf._grad + g
-    elif leaf._grad is None:
-        data, owner = g.data, _owner(g.data)
-        if id(owner) in handed_out or not data.flags.writeable:
-            data = data.copy()  # never let two .grad tensors (or a seed) share one buffer
-            owner = data
-        handed_out.add(id(owner))
-        leaf._grad = _wrap(data)
-    else:
-        leaf._grad = _wrap(leaf._grad.data + g.data)
+class _Delivery:
+    """Where the leaves' gradients of one pass go: into ``.grad`` (backward) or into the
+    results (ag.grad). A leaf with hooks gets them once, on the total of its contributions."""
+
+    def __init__(self, targets, results, create_graph):
+        self.targets, self.results, self.create_graph = targets, results, create_graph
+        self.handed_out = set()  # ids of memory already stored as some .grad this pass
+        self.hooked = {}  # leaf -> total gradient so far, for leaves with hooks
+
+    def add(self, leaf, g):
+        if leaf._hooks:
+            total = self.hooked.get(leaf)
+            self.hooked[leaf] = g if total is None else total + g
+        else:
+            self._store(leaf, g)
+
+    def finish(self):
+        for leaf, g in self.hooked.items():
+            self._store(leaf, _apply_hooks(leaf._hooks, g, leaf.shape,
+                                           f"a leaf of shape {leaf.shape}"))
+
+    def _store(self, leaf, g):
+        if self.targets is not None:
+            for i in self.targets.get(leaf, ()):
+                self.results[i] = g if self.results[i] is None else self.results[i] + g
+        elif self.create_graph:
+            leaf._grad = g if leaf._grad is None else leaf._grad + g
+        elif leaf._grad is None:
+            data, owner = g.data, _owner(g.data)
+            if id(owner) in self.handed_out or not data.flags.writeable:
+                data = data.copy()  # never let two .grad tensors (or a seed) share memory
+                owner = data
+            self.handed_out.add(id(owner))
+            leaf._grad = _wrap(data)
+        else:
+            leaf._grad = _wrap(leaf._grad.data + g.data)
 
 
 def _owner(array):

@@ -197,6 +197,8 @@ class Function:
                     record = True
                 if a._tangent is not None:
                     tangent = True
+            elif isinstance(a, (list, tuple)):
+                arrays.append(_constant_array(cls, a))
             else:
                 arrays.append(a)
         record = record and state.grad_enabled
@@ -210,6 +212,9 @@ class Function:
 
         raw = out if type(out) is tuple else (out,)
         outs = tuple(o if type(o) is np.ndarray else _as_output(cls, o) for o in raw)
+        for o in outs:
+            if o.dtype.kind not in "biuf":
+                raise _unsupported_dtype(cls, args, o.dtype)
         if state.anomaly:
             _check_forward_values(cls, args, outs)
         if not record and not tangent:  # fast path: plain numpy call, nothing kept
@@ -328,10 +333,42 @@ def _tangent_like(cls, tangent, out):
     return tangent
 
 
+def _op_name(cls):
+    return getattr(cls, "op_name", cls.__name__.lower())
+
+
+def _shape_of(a):
+    try:
+        return np.shape(a.data if isinstance(a, Tensor) else a)
+    except ValueError:  # a ragged list
+        return type(a).__name__
+
+
+def _constant_array(cls, value):
+    """A list or tuple argument as an array (the same conversion numpy would make)."""
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        raise OpError(f"{_op_name(cls)}: a ragged list is not a valid operand (data must be a "
+                      "rectangular nested list of numbers)") from None
+    if array.dtype.kind not in "biuf":
+        raise OpTypeError(f"{_op_name(cls)}: operands must be numeric, got dtype {array.dtype}")
+    return array
+
+
+def _unsupported_dtype(cls, args, dtype):
+    kinds = ", ".join(str(_shape_of(a)) if isinstance(a, Tensor) else type(a).__name__
+                      for a in args)
+    return OpTypeError(
+        f"{_op_name(cls)}: dtype {dtype} is not supported (inputs: {kinds}); tensors hold "
+        "bool, int or float data"
+    )
+
+
 def _describe_failure(cls, args, exc):
     """Turn a numpy error deep inside forward into one that names the op and shapes."""
-    name = getattr(cls, "op_name", cls.__name__.lower())
-    shapes = [np.shape(a.data if isinstance(a, Tensor) else a) for a in args]
+    name = _op_name(cls)
+    shapes = [_shape_of(a) for a in args]
     if getattr(cls, "broadcasting", False) and isinstance(exc, ValueError):
         try:
             np.broadcast_shapes(*shapes)

@@ -118,7 +118,8 @@ def _reverse_jacobian(f, tensors, wrt):
 
 def _forward_jacobian(f, tensors, wrt):
     values = [_wrap(t.data) for t in tensors]
-    jac = None
+    outs = _evaluate(f, [v.data for v in values])
+    jac = [[np.zeros((o.size, tensors[w].size)) for w in wrt] for o in outs]
     for col, i in enumerate(wrt):
         for j in range(tensors[i].size):
             direction = np.zeros(tensors[i].shape, dtype=tensors[i].dtype)
@@ -128,8 +129,6 @@ def _forward_jacobian(f, tensors, wrt):
             with no_grad():
                 _, out_tangents = jvp(f, values, tangents)
             out_tangents = out_tangents if isinstance(out_tangents, tuple) else (out_tangents,)
-            if jac is None:
-                jac = [[np.zeros((t.size, tensors[w].size)) for w in wrt] for t in out_tangents]
             for k, t in enumerate(out_tangents):
                 jac[k][col][:, j] = t.data.ravel()
     return jac

@@ -290,6 +290,13 @@ class Tensor:
         """
         from .engine import backward
 
+        if create_graph:
+            warnings.warn(
+                "backward(create_graph=True) creates a reference cycle between each leaf and "
+                "its .grad (grad -> graph -> leaf), freed only by the garbage collector; "
+                "prefer ag.grad(..., create_graph=True), which returns the gradients instead",
+                UserWarning, stacklevel=2,
+            )
         backward((self,), None if grad is None else (grad,), retain_graph, create_graph)
 
     # ----------------------------------------------------------------- operators
@@ -491,6 +498,11 @@ def _check_inplace(t, op):
     if not grad_mode.state.grad_enabled:
         return
     base = t._base
+    if base is not None and base.requires_grad and base.grad_fn is None:
+        raise RuntimeError(
+            f"a view of a leaf Variable that requires grad is being used in an in-place "
+            f"operation ({op} on shape {t.shape})"
+        )
     if t.requires_grad and t.grad_fn is None:
         raise RuntimeError(
             f"a leaf Variable that requires grad is being used in an in-place operation "
@@ -501,11 +513,6 @@ def _check_inplace(t, op):
             f"{op}: in-place operations on a tensor that requires grad are not supported while "
             "the graph is recorded (they would rewrite a recorded value); use the out-of-place "
             "form, e.g. y = y + x"
-        )
-    if base is not None and base.requires_grad and base.grad_fn is None:
-        raise RuntimeError(
-            f"a view of a leaf Variable that requires grad is being used in an in-place "
-            f"operation ({op} on shape {t.shape})"
         )
 
 
@@ -535,6 +542,10 @@ def _compare(ufunc, a, b):
         raise ValueError(
             f"{ufunc.__name__}: shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast "
             "together"
+        ) from None
+    except TypeError:
+        raise TypeError(
+            f"{ufunc.__name__}: cannot compare a tensor with {type(b).__name__}"
         ) from None
 
 

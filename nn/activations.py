@@ -60,7 +60,7 @@ class LeakyReLU(Module):
 
     def __init__(self, gamma=0.01):
         super().__init__()
-        self.gamma = float(gamma)
+        self.gamma = F._number(gamma, "gamma", type(self).__name__)
 
     def forward(self, x):
         return F.leaky_relu(x, self.gamma)
@@ -103,7 +103,7 @@ class ELU(Module):
 
     def __init__(self, gamma=1.0):
         super().__init__()
-        self.gamma = float(gamma)
+        self.gamma = F._number(gamma, "gamma", type(self).__name__)
 
     def forward(self, x):
         return F.elu(x, self.gamma)
@@ -136,9 +136,9 @@ class Swish(Module):
         super().__init__()
         self.learnable = bool(learnable)
         if self.learnable:
-            self.beta = Parameter(np.full(1, beta, _float_dtype(dtype)))
+            self.beta = Parameter(np.full(1, F._number(beta, "beta", "Swish"), _float_dtype(dtype)))
         else:
-            self.beta = float(beta)
+            self.beta = F._number(beta, "beta", "Swish")
 
     def forward(self, x):
         return F.swish(x, self.beta)
@@ -199,13 +199,14 @@ class DyT(Module):
         if not isinstance(num_features, (int, np.integer)) or num_features < 1:
             raise ValueError(f"DyT: num_features must be a positive integer, got {num_features!r}")
         self.num_features = int(num_features)
-        self.alpha_init = float(alpha_init)
+        self.alpha_init = F._number(alpha_init, "alpha_init", "DyT")
         dtype = _float_dtype(dtype)
         self.alpha = Parameter(np.full(1, self.alpha_init, dtype))
         self.weight = Parameter(np.ones(self.num_features, dtype))
         self.bias = Parameter(np.zeros(self.num_features, dtype))
 
     def forward(self, x):
+        x = F._tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.num_features:
             raise ValueError(
                 f"DyT({self.num_features}): expected the last axis of the input to have size "

@@ -36,6 +36,15 @@ def _tensor(x):
     return x if isinstance(x, Tensor) else ag.tensor(x)
 
 
+def _number(value, name, where):
+    """``float(value)`` for a hyper-parameter, with an error naming the layer and argument."""
+    if isinstance(value, Tensor) and value.size == 1:
+        value = value.item()
+    if isinstance(value, (bool, str, bytes)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
+    return float(value)
+
+
 # ---------------------------------------------------------------------------- primitives
 class Erf(Function):
     """y = erf(x) = 2/√π ∫₀ˣ e^(-t²) dt;  dy = 2/√π · e^(-x²) · dx
@@ -132,7 +141,7 @@ def relu(x):
 def leaky_relu(x, gamma=0.01):
     """x if x > 0 else γx  (= max(0, x) + γ min(0, x));  derivative 1 or γ (γ at x = 0)."""
     x = _tensor(x)
-    return ag.where(x > 0, x, float(gamma) * x)
+    return ag.where(x > 0, x, _number(gamma, "gamma", "leaky_relu") * x)
 
 
 def prelu(x, weight):
@@ -157,7 +166,8 @@ def elu(x, gamma=1.0):
     The exponential sees min(x, 0) only, so a large x cannot overflow the unused branch.
     """
     x = _tensor(x)
-    return ag.where(x > 0, x, float(gamma) * (ag.exp(ag.clip(x, hi=0.0)) - 1.0))
+    gamma = _number(gamma, "gamma", "elu")
+    return ag.where(x > 0, x, gamma * (ag.exp(ag.clip(x, hi=0.0)) - 1.0))
 
 
 def softplus(x):
@@ -171,7 +181,7 @@ def swish(x, beta=1.0):
     β = 0 gives x/2, β → ∞ tends to ReLU. ``beta`` may be a number or a learnable Tensor.
     """
     x = _tensor(x)
-    beta = beta if isinstance(beta, Tensor) else float(beta)
+    beta = beta if isinstance(beta, Tensor) else _number(beta, "beta", "swish")
     return x * ag.sigmoid(beta * x)
 
 
@@ -238,7 +248,7 @@ def linear(x, weight, bias=None):
 
 
 def _probability(p, where):
-    p = float(p)
+    p = _number(p, "p", where)
     if not 0.0 <= p < 1.0:
         raise ValueError(f"{where}: dropout probability must be in [0, 1), got {p}")
     return p
@@ -266,7 +276,7 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
     variance for ``running_var`` (PyTorch's rule). Otherwise the running estimates are used.
     """
     x = _tensor(x)
-    momentum, eps = float(momentum), float(eps)
+    momentum, eps = _number(momentum, "momentum", "batch_norm"), _number(eps, "eps", "batch_norm")
     if x.ndim not in (2, 3):
         raise ValueError(
             f"batch_norm: expected an input of shape (N, C) or (N, C, L), got {x.shape}"
@@ -444,7 +454,7 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
 def frobenius_penalty(params, lam):
     """The notes' structural-risk term λ/2 · Σₗ ||W⁽ˡ⁾||²_F (sum of squared entries);
     gradient λW. Pass the weights to penalise (biases are usually left out)."""
-    lam = float(lam)
+    lam = _number(lam, "lam", "frobenius_penalty")
     if lam < 0:
         raise ValueError(f"frobenius_penalty: lam must be non-negative, got {lam}")
     squares = [(w * w).sum() for w in params]

@@ -77,7 +77,10 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
+        x = F._tensor(x)
         shape = x.shape
+        if not shape:
+            raise ValueError("Flatten: cannot flatten a 0-d tensor")
         start, end = self.start_dim % len(shape), self.end_dim % len(shape)
         if start > end:
             raise ValueError(
@@ -145,7 +148,8 @@ class BatchNorm1d(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, dtype=None):
         super().__init__()
         self.num_features = _positive_int(num_features, "num_features", "BatchNorm1d")
-        self.eps, self.momentum = float(eps), float(momentum)
+        self.eps = F._number(eps, "eps", "BatchNorm1d")
+        self.momentum = F._number(momentum, "momentum", "BatchNorm1d")
         if self.eps <= 0:
             raise ValueError(f"BatchNorm1d: eps must be positive, got {eps}")
         if not 0.0 <= self.momentum <= 1.0:
@@ -157,6 +161,7 @@ class BatchNorm1d(Module):
         self.register_buffer("running_var", ag.tensor(np.ones(self.num_features, dtype)))
 
     def forward(self, x):
+        x = F._tensor(x)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(
                 f"BatchNorm1d({self.num_features}): expected an input of shape "

@@ -3,6 +3,7 @@ gradients back over broadcast axes and ``Function.apply`` broadcasts tangents.""
 
 import numpy as np
 
+from ..dtypes import as_dtype
 from ..function import Function
 from ..tensor import Tensor
 
@@ -568,7 +569,7 @@ def clip(a, lo=None, hi=None):
 def cast(a, dtype):
     """The tensor converted to ``dtype`` (itself when it already has it)."""
     a = _tensor(a)
-    dtype = np.dtype(dtype)
+    dtype = as_dtype(dtype, "cast")
     if a.dtype == dtype:
         return a
     if a.requires_grad and dtype.kind not in "fc":

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..function import Function, OpError, OpTypeError
 from .elementwise import where
-from .shape import broadcast_to, reshape
+from .shape import _tensor, broadcast_to, reshape
 
 
 def normalize_axes(axis, ndim, op):
@@ -159,14 +159,12 @@ class LogSumExp(Function):
 # ---------------------------------------------------------------------------- functions
 def sum(a, axis=None, keepdims=False):
     """Sum over ``axis`` (None: all; int or tuple; negatives allowed)."""
-    return Sum.apply(a, axis=axis, keepdims=keepdims)
+    return Sum.apply(_tensor(a, "sum"), axis=axis, keepdims=keepdims)
 
 
 def mean(a, axis=None, keepdims=False):
     """Arithmetic mean over ``axis`` (a sum divided by the count)."""
-    from .elementwise import _tensor
-
-    a = _tensor(a)
+    a = _tensor(a, "mean")
     axes = normalize_axes(axis, a.ndim, "mean")
     count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
     if count == 0:
@@ -176,9 +174,7 @@ def mean(a, axis=None, keepdims=False):
 
 def var(a, axis=None, keepdims=False, ddof=0):
     """Variance Σ(a - mean)² / (n - ddof) over ``axis``."""
-    from .elementwise import _tensor
-
-    a = _tensor(a)
+    a = _tensor(a, "var")
     axes = normalize_axes(axis, a.ndim, "var")
     count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
     if count - ddof <= 0:
@@ -189,14 +185,14 @@ def var(a, axis=None, keepdims=False, ddof=0):
 
 def max(a, axis=None, keepdims=False):
     """Maximum over ``axis``; tied maxima share the gradient evenly."""
-    return Max.apply(a, axis=axis, keepdims=keepdims)
+    return Max.apply(_tensor(a, "max"), axis=axis, keepdims=keepdims)
 
 
 def min(a, axis=None, keepdims=False):
     """Minimum over ``axis``; tied minima share the gradient evenly."""
-    return Min.apply(a, axis=axis, keepdims=keepdims)
+    return Min.apply(_tensor(a, "min"), axis=axis, keepdims=keepdims)
 
 
 def logsumexp(a, axis=None, keepdims=False):
     """log Σ exp(a) over ``axis``, without overflow; gradient softmax(a)."""
-    return LogSumExp.apply(a, axis=axis, keepdims=keepdims)
+    return LogSumExp.apply(_tensor(a, "logsumexp"), axis=axis, keepdims=keepdims)

@@ -4,7 +4,7 @@ tangent."""
 
 import numpy as np
 
-from ..function import Function, OpError
+from ..function import Function, OpError, OpTypeError
 from ..tensor import Tensor
 
 
@@ -82,7 +82,7 @@ class Transpose(Function):
 class BroadcastTo(Function):
     """repeat along broadcast axes;  the engine sums the gradient back to the input shape"""
 
-    symbol = "broadcast"
+    symbol, op_name = "broadcast", "broadcast_to"
     view = True
 
     @staticmethod
@@ -129,7 +129,7 @@ class GetItem(Function):
 class ScatterAdd(Function):
     """zeros(shape) with g added at ``index`` (np.add.at): the adjoint of indexing"""
 
-    symbol = "scatter"
+    symbol, op_name = "scatter", "scatter_add"
 
     @staticmethod
     def forward(ctx, g, shape=None, index=None):
@@ -233,23 +233,50 @@ def _normalize_index(index):
 
 
 # ---------------------------------------------------------------------------- functions
+def _tensor(a, where):
+    if isinstance(a, Tensor):
+        return a
+    try:
+        return Tensor(a)
+    except (TypeError, ValueError) as exc:
+        raise OpTypeError(f"{where}: expected a tensor, got {type(a).__name__} ({exc})") from None
+
+
+def _shape_arg(shape, where):
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    if isinstance(shape, (tuple, list)) and all(isinstance(n, (int, np.integer)) for n in shape):
+        return tuple(int(n) for n in shape)
+    raise OpTypeError(f"{where}: shape must be an int or a tuple of ints, got {shape!r}")
+
+
+def _tensor_list(tensors, where):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise OpTypeError(f"{where}: expected a list of tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise OpError(f"{where}: need at least one tensor")
+    return [_tensor(t, where) for t in tensors]
+
+
 def reshape(a, shape):
     """The same elements in a new shape (one dimension may be -1)."""
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    if isinstance(a, Tensor) and a.shape == shape:
+    a, shape = _tensor(a, "reshape"), _shape_arg(shape, "reshape")
+    if a.shape == shape:
         return a
     return Reshape.apply(a, shape=shape)
 
 
 def transpose(a, axes=None):
     """Permute the axes (reverse them when ``axes`` is None)."""
-    return Transpose.apply(a, axes=axes)
+    if axes is not None:
+        axes = _shape_arg(axes, "transpose")
+    return Transpose.apply(_tensor(a, "transpose"), axes=axes)
 
 
 def broadcast_to(a, shape):
     """Broadcast to ``shape`` (a read-only view); the gradient is summed back."""
-    shape = tuple(shape)
-    if isinstance(a, Tensor) and a.shape == shape:
+    a, shape = _tensor(a, "broadcast_to"), _shape_arg(shape, "broadcast_to")
+    if a.shape == shape:
         return a
     return BroadcastTo.apply(a, shape=shape)
 
@@ -261,18 +288,13 @@ def getitem(a, index):
 
 def concatenate(tensors, axis=0):
     """Join tensors along an existing axis."""
-    tensors = list(tensors)
-    if not tensors:
-        raise OpError("concatenate: need at least one tensor")
-    return Concatenate.apply(*tensors, axis=axis)
+    return Concatenate.apply(*_tensor_list(tensors, "concatenate"), axis=axis)
 
 
 def stack(tensors, axis=0):
     """Join same-shaped tensors along a new axis."""
-    tensors = list(tensors)
-    if not tensors:
-        raise OpError("stack: need at least one tensor")
-    shapes = {np.shape(_data(t)) for t in tensors}
+    tensors = _tensor_list(tensors, "stack")
+    shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
         raise OpError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
     return Stack.apply(*tensors, axis=axis)

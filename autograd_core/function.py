@@ -95,10 +95,13 @@ class Function:
     """Base class of differentiable operations; subclass it and call ``MyFn.apply(...)``."""
 
     __slots__ = (
-        "inputs", "config", "seq", "_saved", "_out_tangents", "_n_outputs", "_retained",
-        "_hooks", "__dict__",
+        "inputs", "config", "seq", "module", "_saved", "_out_tangents", "_n_outputs",
+        "_retained", "_hooks", "__dict__",
     )
     view = False  # True for ops whose output may be a numpy view of input 0
+    # per-node extras, rarely set: class defaults, so that most nodes never need a __dict__
+    _non_differentiable = ()  # ids of outputs marked by mark_non_differentiable
+    creation = None  # the user line that created the node (anomaly mode)
 
     # ----------------------------------------------------------------- rules (override)
     @staticmethod
@@ -120,7 +123,7 @@ class Function:
 
     def mark_non_differentiable(self, *outputs):
         """Outputs given here (the arrays forward returns) get no gradient."""
-        self.__dict__["_non_differentiable"] = {id(o) for o in outputs}
+        self._non_differentiable = {id(o) for o in outputs}
 
     @property
     def needs_input_grad(self):
@@ -139,7 +142,7 @@ class Function:
                 "or ag.grad(). Specify retain_graph=True if you need to backward through "
                 "the graph a second time or access saved tensors after backward."
             )
-        return tuple(self._unpack(v) for v in saved)
+        return tuple([self._unpack(v) for v in saved])
 
     def _unpack(self, value):
         if isinstance(value, _SavedTensor):
@@ -227,12 +230,12 @@ class Function:
 
         ctx._n_outputs = len(outs)
         ctx._out_tangents = None
-        ctx._retained = ctx._hooks = None
+        ctx._retained = ctx._hooks = ctx.module = None
         ctx.config = config  # keyword arguments, so that viz can replay the op
         ctx.seq = next(_sequence)  # creation order (viz names nodes h1, h2, ... by it)
         if ctx._saved:
             ctx._saved = tuple(_resolve_saved(v, arrays, args, raw, outs) for v in ctx._saved)
-        non_diff = ctx.__dict__.get("_non_differentiable", ())
+        non_diff = ctx._non_differentiable
         results = []
         for index, array in enumerate(outs):
             if record and array.dtype.kind in "fc" and id(array) not in non_diff:
@@ -245,7 +248,7 @@ class Function:
             if isinstance(saved, _OutputRef):  # an in-place change to the output must be seen
                 saved.version = _version_of(results[saved.index])
         if state.anomaly:
-            ctx.__dict__["creation"] = _user_frame()
+            ctx.creation = _user_frame()
         if tangent:
             _push_tangents(cls, ctx, args, results, non_diff)
         if not record:
@@ -421,8 +424,7 @@ def check_backward_values(node, grads):
     bad = _non_finite(arrays)
     if bad:
         kind = "nan" if np.isnan(arrays[bad[0]]).any() else "inf"
-        created = node.__dict__.get("creation", "<not recorded: enable detect_anomaly before "
-                                                 "the forward pass>")
+        created = node.creation or "<not recorded: enable detect_anomaly before the forward pass>"
         raise FloatingPointError(
             f"Function '{type(node).__name__}Backward' returned {kind} values in its "
             f"{bad[0]}th output. The forward op was created at {created}"

@@ -433,8 +433,8 @@ def _claim_nodes(outputs, inputs, module):
     stack = [t.grad_fn for t in outputs if isinstance(t, Tensor) and t.grad_fn is not None]
     while stack:
         node = stack.pop()
-        if id(node) in stop or "module" in node.__dict__:
+        if id(node) in stop or node.module is not None:
             continue
-        node.__dict__["module"] = module
+        node.module = module
         stack.extend(i.grad_fn for i in node.inputs
                      if isinstance(i, Tensor) and i.grad_fn is not None)

@@ -187,7 +187,7 @@ def _symbol(node):
 
 def _module(node):
     """The nn.Module whose call created ``node`` (marked by Module.__call__), or None."""
-    return node.__dict__.get("module")
+    return node.module
 
 
 def _layers(model, nodes, tensors, names):

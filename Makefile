@@ -31,8 +31,10 @@ setup: $(STAMP) graphviz
 demo: setup
 	$(PY) -m autograd_core demo
 
+# One BLAS thread: on a small shared machine, threaded OpenBLAS makes small linear algebra
+# (the ELM's pseudo-inverse, notebook cells) many times slower, not faster.
 test: setup
-	$(PY) -m pytest
+	OPENBLAS_NUM_THREADS=1 $(PY) -m pytest
 
 bench: setup
 	$(PY) benchmarks/run.py

@@ -426,15 +426,19 @@ def _position(index, length, where):
 
 def _claim_nodes(outputs, inputs, module):
     """Mark the graph nodes this call created with ``module`` (viz draws a cluster per
-    layer). The walk stops at nodes already claimed (by a submodule) and at the history of
-    the call's inputs, so each node costs one visit."""
+    layer). Nodes a submodule already claimed keep their module, but the walk goes on
+    through them to reach this module's own ops between its children; it stops at the
+    history of the call's inputs."""
     outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
     stop = {id(a.grad_fn) for a in inputs if isinstance(a, Tensor) and a.grad_fn is not None}
     stack = [t.grad_fn for t in outputs if isinstance(t, Tensor) and t.grad_fn is not None]
+    seen = set()
     while stack:
         node = stack.pop()
-        if id(node) in stop or node.module is not None:
+        if id(node) in stop or id(node) in seen:
             continue
-        node.module = module
+        seen.add(id(node))
+        if node.module is None:
+            node.module = module
         stack.extend(i.grad_fn for i in node.inputs
                      if isinstance(i, Tensor) and i.grad_fn is not None)

@@ -56,14 +56,18 @@ class _OutputRef:
 
 
 class _SavedTensor:
-    """A saved input with the version its buffer had when it was saved."""
+    """A saved input with the version its buffer had when it was saved (a tensor without a
+    counter yet is at version 0: the counter is only made by the first in-place change)."""
 
-    __slots__ = ("tensor", "version", "expected")
+    __slots__ = ("tensor", "expected")
 
     def __init__(self, tensor):
         self.tensor = tensor
-        self.version = _version_of(tensor)
-        self.expected = self.version.value
+        self.expected = 0 if tensor._version is None else tensor._version.value
+
+    def current(self):
+        version = self.tensor._version
+        return 0 if version is None else version.value
 
 
 def _modified_error(ctx, saved):
@@ -72,7 +76,7 @@ def _modified_error(ctx, saved):
         what = f"output {saved.index} of {type(ctx).__name__}Backward"
     else:
         t = saved.tensor
-        shape, dtype, now, expected = t.shape, t.dtype, saved.version.value, saved.expected
+        shape, dtype, now, expected = t.shape, t.dtype, saved.current(), saved.expected
         what = ("a leaf" if t.grad_fn is None
                 else f"output {t._output_nr} of {type(t.grad_fn).__name__}Backward")
     return RuntimeError(
@@ -128,7 +132,7 @@ class Function:
     @property
     def needs_input_grad(self):
         """One bool per positional argument: does that argument need a gradient?"""
-        return tuple(isinstance(a, Tensor) and a._requires_grad for a in self.inputs)
+        return tuple([isinstance(a, Tensor) and a._requires_grad for a in self.inputs])
 
     @property
     def saved_tensors(self):
@@ -145,8 +149,8 @@ class Function:
         return tuple([self._unpack(v) for v in saved])
 
     def _unpack(self, value):
-        if isinstance(value, _SavedTensor):
-            if value.version.value != value.expected:
+        if type(value) is _SavedTensor:
+            if value.tensor._version is not None and value.current() != value.expected:
                 raise _modified_error(self, value)
             return value.tensor
         if isinstance(value, _OutputRef):
@@ -213,8 +217,12 @@ class Function:
         except (ValueError, IndexError, TypeError) as exc:
             raise _describe_failure(cls, args, exc) from None
 
-        raw = out if type(out) is tuple else (out,)
-        outs = tuple(o if type(o) is np.ndarray else _as_output(cls, o) for o in raw)
+        if type(out) is tuple:
+            raw = out
+            outs = tuple(o if type(o) is np.ndarray else _as_output(cls, o) for o in raw)
+        else:  # one output, the common case
+            raw = (out,)
+            outs = (out if type(out) is np.ndarray else _as_output(cls, out),)
         for o in outs:
             if o.dtype.kind not in "biuf":
                 raise _unsupported_dtype(cls, args, o.dtype)
@@ -222,16 +230,16 @@ class Function:
             _check_forward_values(cls, args, outs)
         if not record and not tangent:  # fast path: plain numpy call, nothing kept
             if len(outs) == 1:
-                out = _wrap(outs[0])
+                result = _make(outs[0])
                 if cls.view:
-                    _link_view(out, args[0])
-                return out
-            return tuple(_wrap(o) for o in outs)
+                    _link_view(result, args[0])
+                return result
+            return tuple(_make(o) for o in outs)
 
         ctx._n_outputs = len(outs)
         ctx._out_tangents = None
         ctx._retained = ctx._hooks = ctx.module = None
-        ctx.config = config  # keyword arguments, so that viz can replay the op
+        ctx.config = config or None  # keyword arguments, so that viz can replay the op
         ctx.seq = next(_sequence)  # creation order (viz names nodes h1, h2, ... by it)
         if ctx._saved:
             ctx._saved = tuple(_resolve_saved(v, arrays, args, raw, outs) for v in ctx._saved)
@@ -269,13 +277,14 @@ def _as_output(cls, value):
 
 def _resolve_saved(value, arrays, args, raw, outs):
     """Map a value given to save_for_backward onto an input, an output or a constant."""
+    for index, array in enumerate(arrays):  # inputs first: the common case
+        if value is array:
+            arg = args[index]
+            return _SavedTensor(arg) if isinstance(arg, Tensor) else value
     for index, returned in enumerate(raw):  # numpy may return a scalar for 0-d results
         if value is returned:
             return _OutputRef(index, outs[index])
     if isinstance(value, np.ndarray):
-        for array, arg in zip(arrays, args):
-            if value is array and isinstance(arg, Tensor):
-                return _SavedTensor(arg)
         return value
     if isinstance(value, Tensor):
         return _SavedTensor(value)

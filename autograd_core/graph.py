@@ -59,7 +59,7 @@ def replay(roots, tangents=None, requires_grad=True):
         return new[key]
 
     for node in nodes:
-        outs = type(node).apply(*[fresh(a) for a in node.inputs], **node.config)
+        outs = type(node).apply(*[fresh(a) for a in node.inputs], **(node.config or {}))
         for index, out in enumerate(outs if isinstance(outs, tuple) else (outs,)):
             new[(node, index)] = out
     roots = [roots] if isinstance(roots, Tensor) else list(roots)

@@ -312,7 +312,7 @@ def _local_grads(nodes, names, precision):
                 call = list(_primals)
                 for position, t in zip(_positions, ts):
                     call[position] = t
-                result = type(_node).apply(*call, **_node.config)
+                result = type(_node).apply(*call, **(_node.config or {}))
                 return result[0] if isinstance(result, tuple) else result
 
             tangents = [np.ones_like(primals[i].data) if i == index else None

@@ -15,6 +15,12 @@ def _swap_last(x):
     return transpose(x, tuple(axes))
 
 
+def _transposed(x):
+    """A 2-d operand that is the transpose of a C-ordered array (like ``W.T``)."""
+    data = x.data
+    return data.ndim == 2 and data.flags.f_contiguous and not data.flags.c_contiguous
+
+
 class MatMul(Function):
     """C = A @ B;  dA = G @ Bᵀ, dB = Aᵀ @ G (batch axes summed back by the engine)"""
 
@@ -56,11 +62,17 @@ class MatMul(Function):
             g2 = reshape(g2, g2.shape + (1,))
         grad_a = grad_b = None
         if need_a:
-            grad_a = matmul(g2, _swap_last(b2))
+            if _transposed(a2):  # dA = (B Gᵀ)ᵀ: laid out like A, so A's base gets a C-order grad
+                grad_a = _swap_last(matmul(b2, _swap_last(g2)))
+            else:
+                grad_a = matmul(g2, _swap_last(b2))
             if a.ndim == 1:
                 grad_a = reshape(grad_a, grad_a.shape[:-2] + grad_a.shape[-1:])
         if need_b:
-            grad_b = matmul(_swap_last(a2), g2)
+            if _transposed(b2):  # x @ W.T: dB = (Gᵀ A)ᵀ, so W.grad comes out contiguous
+                grad_b = _swap_last(matmul(_swap_last(g2), a2))
+            else:
+                grad_b = matmul(_swap_last(a2), g2)
             if b.ndim == 1:
                 grad_b = reshape(grad_b, grad_b.shape[:-1])
         return grad_a, grad_b

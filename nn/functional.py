@@ -102,6 +102,90 @@ class Softplus(Function):
         return t * ag.sigmoid(x)
 
 
+class Linear(Function):
+    """y = x Wᵀ + b;  dx = g W, dW = gᵀ x, db = Σ g over the batch axes
+
+    One node instead of transpose + matmul + add: the weight gradient comes out in W's own
+    (out, in) layout and the bias gradient is a single sum.
+    """
+
+    symbol = "linear"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        out = np.matmul(x, weight.T)
+        if bias is not None:
+            out += bias  # a fresh array: add in place
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        out_features, in_features = weight.shape
+        rows = g.reshape((-1, out_features))  # every batch axis flattened into rows
+        grad_x = g @ weight if need_x else None
+        grad_w = rows.T @ x.reshape((-1, in_features)) if need_w else None
+        grad_b = rows.sum(axis=0) if need_b else None
+        return grad_x, grad_w, grad_b
+
+    @staticmethod
+    def jvp(ctx, t_x, t_w, t_b):
+        x, weight = ctx.saved_tensors
+        terms = [t for t in (None if t_x is None else t_x @ weight.T,
+                             None if t_w is None else x @ t_w.T, t_b) if t is not None]
+        out = terms[0]
+        for t in terms[1:]:
+            out = out + t
+        return out
+
+
+class SoftmaxCrossEntropy(Function):
+    """ℓₙ = logsumexp(xₙ) - xₙ[yₙ] for integer labels yₙ;  ∂ℓₙ/∂xₙ = softmax(xₙ) - onehot(yₙ)
+
+    The notes' softmax-then-cross-entropy as one node: the gradient is softmax − target
+    directly (no indexing scatter), and the log-sum-exp subtracts the row maximum first, so
+    logits 1e4 apart stay finite.
+    """
+
+    symbol = "softmax-CE"
+
+    @staticmethod
+    def forward(ctx, x, labels=None):
+        ctx.labels = labels
+        m = x.max(axis=1, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+        with np.errstate(under="ignore", divide="ignore"):
+            e = np.exp(x - m)
+            total = e.sum(axis=1, keepdims=True)
+            lse = (m + np.log(total))[:, 0]
+        residual = e / total  # softmax(x) - onehot(y), kept for a first-order backward
+        residual[np.arange(x.shape[0]), labels] -= 1.0
+        ctx.save_for_backward(x, residual)
+        return lse - x[np.arange(x.shape[0]), labels]
+
+    @staticmethod
+    def residual(ctx):
+        """softmax(x) - onehot(y), in Tensor ops (so second derivatives are right)."""
+        x, _ = ctx.saved_tensors
+        onehot = np.zeros(x.shape, dtype=x.dtype)
+        onehot[np.arange(x.shape[0]), ctx.labels] = 1.0
+        return ag.softmax(x, axis=1) - onehot
+
+    @staticmethod
+    def backward(ctx, g):
+        x, residual = ctx.saved_tensors
+        if not ag.is_grad_enabled() and x.tangent is None:
+            # an ordinary first-order backward: the residual computed in forward suffices
+            return g.reshape((-1, 1)) * residual
+        return g.reshape((-1, 1)) * SoftmaxCrossEntropy.residual(ctx)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return (t * SoftmaxCrossEntropy.residual(ctx)).sum(axis=1)
+
+
 def erf(x):
     """The Gauss error function, elementwise."""
     return Erf.apply(_tensor(x))
@@ -243,8 +327,7 @@ def linear(x, weight, bias=None):
             f"linear: input of shape {x.shape} does not fit a weight of shape {weight.shape}: "
             f"expected the last dimension to be in_features={weight.shape[-1]}"
         )
-    out = x @ weight.T
-    return out if bias is None else out + bias
+    return Linear.apply(x, weight, bias)
 
 
 def _probability(p, where):
@@ -405,13 +488,12 @@ def cross_entropy(input, target, reduction="mean"):
     """
     _check_reduction(reduction)
     input = _logits(input, "cross_entropy")
-    log_p = ag.log_softmax(input, axis=1)
     target_ndim = target.ndim if isinstance(target, Tensor) else np.ndim(target)
     if target_ndim == 2:
+        log_p = ag.log_softmax(input, axis=1)
         loss = -(_float_target(target, input, "cross_entropy") * log_p).sum(axis=1)
     else:
-        labels = _class_indices(target, input, "cross_entropy")
-        loss = -log_p[np.arange(input.shape[0]), labels]
+        loss = SoftmaxCrossEntropy.apply(input, labels=_class_indices(target, input, "cross_entropy"))
     return _reduce(loss, reduction)
 
 

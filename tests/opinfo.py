@@ -821,7 +821,7 @@ FUNCTIONAL = [
            _linear_samples,
            error_inputs=[E(ValueError, r"^linear: input of shape \(2, 4\) does not fit a weight "
                            r"of shape \(2, 3\)", np.ones((2, 4)), np.ones((2, 3)))],
-           primitives_covered=("MatMul", "Transpose", "Add")),
+           primitives_covered=("Linear",)),
     OpInfo("F.dropout", F.dropout, _dropout_ref, _dropout_samples,
            error_inputs=[E(ValueError, r"^dropout: dropout probability must be in \[0, 1\), "
                            r"got 1.0", np.ones(3), p=1.0)],
@@ -855,7 +855,7 @@ FUNCTIONAL = [
                E(ValueError, r"^cross_entropy: expected an input of shape \(N, C\)", np.ones(3),
                  np.array([0])),
            ],
-           primitives_covered=("LogSumExp", "GetItem", "Neg")),
+           primitives_covered=("SoftmaxCrossEntropy", "LogSumExp", "Neg")),
     OpInfo("F.nll_loss", F.nll_loss, _nll_ref, _nll_samples,
            error_inputs=[E(ValueError, r"^nll_loss: target of shape \(3,\) does not match "
                            r"input of shape \(2, 3\)", np.ones((2, 3)), np.array([0, 1, 2]))],

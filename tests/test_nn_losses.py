@@ -198,3 +198,16 @@ def test_frobenius_penalty_is_half_lambda_sum_of_squares():
         F.frobenius_penalty([], 0.1)
     with pytest.raises(ValueError, match="lam must be non-negative"):
         F.frobenius_penalty(weights, -1.0)
+
+
+def test_cross_entropy_hessian_forward_over_reverse():
+    """ag.hessian runs backward without create_graph but with dual inputs: the fused
+    softmax-CE must then use its differentiable residual, giving diag(p) - ppᵀ per row."""
+    x0 = np.random.default_rng(0).standard_normal((2, 3))
+    labels = np.array([0, 2])
+    H = ag.hessian(lambda t: F.cross_entropy(t, labels, reduction="sum"), ag.tensor(x0))
+    p = np.exp(x0) / np.exp(x0).sum(axis=1, keepdims=True)
+    expected = np.zeros((2, 3, 2, 3))
+    for n in range(2):
+        expected[n, :, n, :] = np.diag(p[n]) - np.outer(p[n], p[n])
+    np.testing.assert_allclose(H.data, expected, atol=1e-12)

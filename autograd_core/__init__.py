@@ -15,7 +15,7 @@ from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, se
 from .numerical import gradcheck, gradgradcheck, numerical_grad
 from .ops import (
     abs, broadcast_to, cast, clip, concatenate, cos, exp, log, log_softmax, logsumexp,
-    matmul, max, maximum, mean, min, minimum, relu, reshape, sigmoid, sin, softmax, sqrt,
+    matmul, max, maximum, mean, min, minimum, norm, relu, reshape, sigmoid, sin, softmax, sqrt,
     stack, sum, tanh, transpose, var, where,
 )
 from .tensor import Tensor
@@ -31,6 +31,6 @@ __all__ = [
     "zeros", "ones", "full", "zeros_like", "ones_like", "randn", "rand", "arange",
     "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs", "maximum",
     "minimum", "where", "clip", "cast", "matmul", "sum", "mean", "var", "max", "min",
-    "logsumexp", "softmax", "log_softmax", "reshape", "transpose", "broadcast_to",
+    "logsumexp", "norm", "softmax", "log_softmax", "reshape", "transpose", "broadcast_to",
     "concatenate", "stack",
 ]

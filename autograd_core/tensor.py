@@ -413,6 +413,9 @@ class Tensor:
     def min(self, axis=None, keepdims=False):
         return ops.min(self, axis, keepdims)
 
+    def norm(self, axis=None, keepdims=False):
+        return ops.norm(self, axis, keepdims)
+
     def logsumexp(self, axis=None, keepdims=False):
         return ops.logsumexp(self, axis, keepdims)
 

@@ -69,11 +69,17 @@ def worker(steps=STEPS, every=EVERY):
     for i in range(1, steps + 1):
         loss = step()
         if i % every == 0:
+            value = loss.item()
+            del loss
+            # a full collection also empties CPython's free lists (tuples, dicts, floats),
+            # whose filling up over the first few hundred steps is not a leak
+            gc.collect()
             current, peak = tracemalloc.get_traced_memory()
-            record[row] = (i, current / 1024, peak / 1024, current_rss_mb(), loss.item())
+            record[row] = (i, current / 1024, peak / 1024, current_rss_mb(), value)
             row += 1
             tracemalloc.reset_peak()
-        del loss
+        else:
+            del loss
     tracemalloc.stop()
     samples = [dict(zip(("step", "traced_kb", "peak_kb", "rss_mb", "loss"), map(float, r)))
                for r in record[:row]]

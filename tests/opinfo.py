@@ -467,6 +467,11 @@ CORE = [
            grad_eps=1e-2, grad_atol=1e-4, primitives_covered=("Cast",)),
     OpInfo("sum", ag.sum, np.sum, _reduction_samples(), error_inputs=_axis_errors("sum"),
            primitives_covered=("Sum",)),
+    OpInfo("norm", ag.norm,
+           lambda a, axis=None, keepdims=False: np.sqrt(np.sum(a * a, axis=axis,
+                                                               keepdims=keepdims)),
+           _reduction_samples(), error_inputs=_axis_errors("norm"), domain="away_from_zero",
+           primitives_covered=("Norm",)),
     OpInfo("mean", ag.mean, _mean_ref, _reduction_samples(empty_axis_ok=False),
            error_inputs=_axis_errors("mean") + [
                E(ValueError, r"^mean: cannot average over an empty axis", np.ones((0, 3)))],

@@ -202,7 +202,7 @@ class Target:
 
 # ---------------------------------------------------------------------------- targets
 UNARY = ["exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs"]
-REDUCTIONS = ["sum", "mean", "var", "max", "min", "logsumexp"]
+REDUCTIONS = ["sum", "mean", "var", "max", "min", "logsumexp", "norm"]
 ENGINE_PREFIXES = ("backward",)
 # composites report errors of the primitives they are built from
 BUILT_FROM = {"mean": ("sum", "div"), "var": ("mean", "sub", "mul", "sum", "div"),

@@ -74,6 +74,8 @@ CASES = [
          lambda a: a.min(axis=0, keepdims=True), [(5,), (2, 3)], ("Min",), "distinct"),
     Case("logsumexp", lambda a: a.logsumexp(axis=-1),
          lambda a: np.log(np.exp(a).sum(axis=-1)), [(5,), (2, 3), (2, 3, 2)], ("LogSumExp",)),
+    Case("norm", lambda a: a.norm(axis=-1), lambda a: np.sqrt((a * a).sum(axis=-1)),
+         [(5,), (2, 3)], ("Norm",), "away_from_zero"),
     Case("mean", lambda a: a.mean(axis=0), lambda a: a.mean(axis=0), [(5,), (2, 3)], ("Sum", "Div")),
     Case("var", lambda a: a.var(axis=-1), lambda a: a.var(axis=-1), [(5,), (2, 3)], ("Sum",)),
     Case("softmax", lambda a: a.softmax(), lambda a: np.exp(a) / np.exp(a).sum(-1, keepdims=True),

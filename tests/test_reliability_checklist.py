@@ -99,9 +99,12 @@ def test_item_24_log_of_negative_is_nan_and_exp_overflows_to_inf():
 
 # ------------------------------------------------------------------ §3 subgradient conventions
 def test_item_28_norm_at_zero():
-    """The library has no norm op (the checklist's 'ours: 0 for norm' has nothing to bind
-    to); a hand-written sqrt(sum(x²)) gives NaN at 0 (0·inf, as PyTorch), and the squared
-    Frobenius penalty, the norm the library ships, has gradient 0 at 0."""
+    """ag.norm has gradient 0 at 0 (PyTorch's choice); a hand-written sqrt(sum(x²)) gives NaN
+    there (0·inf, as in PyTorch), and the squared Frobenius penalty has gradient 0 at 0."""
+    x = leaf([0.0, 0.0])
+    with strict():
+        ag.norm(x).backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
     x = leaf([0.0, 0.0])
     with np.errstate(divide="ignore", invalid="ignore"):
         (x * x).sum().sqrt().backward()
@@ -110,10 +113,6 @@ def test_item_28_norm_at_zero():
     with strict():
         F.frobenius_penalty([w], 1.0).backward()
     np.testing.assert_array_equal(w.grad.data, np.zeros((2, 2)))
-    if hasattr(ag, "norm"):
-        x = leaf([0.0, 0.0])
-        ag.norm(x).backward()
-        np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
 
 
 def test_item_30_indexing_the_argmax_gives_all_to_one_index_unlike_max():

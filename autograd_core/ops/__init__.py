@@ -7,7 +7,7 @@ from .elementwise import (
     maximum, minimum, mul, neg, pow, relu, sigmoid, sin, sqrt, sub, tanh, where,
 )
 from .linalg import MatMul, matmul
-from .reduce import LogSumExp, Max, Min, Sum, logsumexp, max, mean, min, sum, var
+from .reduce import LogSumExp, Max, Min, Norm, Sum, logsumexp, max, mean, min, norm, sum, var
 from .shape import (
     Alias, BroadcastTo, Concatenate, GetItem, Reshape, ScatterAdd, Stack, Transpose,
     broadcast_to, concatenate, getitem, reshape, stack, transpose,
@@ -15,6 +15,6 @@ from .shape import (
 
 PRIMITIVES = (
     Add, Sub, Mul, Div, Neg, Pow, Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid, Relu, Abs,
-    Maximum, Minimum, Where, Clip, Cast, Sum, Max, Min, LogSumExp, Reshape, Transpose,
+    Maximum, Minimum, Where, Clip, Cast, Sum, Max, Min, LogSumExp, Norm, Reshape, Transpose,
     BroadcastTo, GetItem, ScatterAdd, Concatenate, Stack, MatMul, Alias,
 )

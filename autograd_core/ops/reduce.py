@@ -156,6 +156,39 @@ class LogSumExp(Function):
         return sum(t * LogSumExp.softmax(ctx), ctx.axes, ctx.keepdims)
 
 
+class Norm(Function):
+    """‖a‖₂ = √(Σ a²) over axes;  d‖a‖/da = a / ‖a‖, and 0 where ‖a‖ = 0
+
+    A primitive for the kink: at 0 it takes the minimum-norm subgradient 0 (as PyTorch's
+    norm), where the composition √(Σ a²) would give 0 · ∞ = NaN.
+    """
+
+    symbol = "‖·‖"
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        a = np.asarray(a)
+        axes = normalize_axes(axis, a.ndim, "norm")
+        ctx.in_shape, ctx.kept, ctx.axes, ctx.keepdims = a.shape, _kept_shape(a.shape, axes), axes, keepdims
+        out = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdims))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def direction(ctx):
+        a, out = ctx.saved_tensors
+        norm = reshape(out, ctx.kept)
+        return a / where(norm.data == 0, 1.0, norm)  # a = 0 wherever the norm is 0
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand(g, ctx) * Norm.direction(ctx)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return sum(t * Norm.direction(ctx), ctx.axes, ctx.keepdims)
+
+
 # ---------------------------------------------------------------------------- functions
 def sum(a, axis=None, keepdims=False):
     """Sum over ``axis`` (None: all; int or tuple; negatives allowed)."""
@@ -196,3 +229,8 @@ def min(a, axis=None, keepdims=False):
 def logsumexp(a, axis=None, keepdims=False):
     """log Σ exp(a) over ``axis``, without overflow; gradient softmax(a)."""
     return LogSumExp.apply(_tensor(a, "logsumexp"), axis=axis, keepdims=keepdims)
+
+
+def norm(a, axis=None, keepdims=False):
+    """Euclidean (Frobenius) norm √(Σ a²) over ``axis``; its gradient at 0 is 0."""
+    return Norm.apply(_tensor(a, "norm"), axis=axis, keepdims=keepdims)

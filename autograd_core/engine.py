@@ -11,7 +11,7 @@ import numpy as np
 
 from .function import check_backward_values
 from .grad_mode import state
-from .tensor import Tensor, _wrap
+from .tensor import PostAccumulateHook, Tensor, _wrap
 
 __all__ = ["backward", "grad", "toposort"]
 
@@ -203,6 +203,8 @@ def _add_pending(pending, node, output_nr, g):
 
 def _apply_hooks(hooks, g, shape, where):
     for hook in list(hooks.values()):
+        if type(hook) is PostAccumulateHook:
+            continue
         replaced = hook(g)
         if replaced is not None:
             if not isinstance(replaced, Tensor):
@@ -243,6 +245,10 @@ class _Delivery:
         for leaf, g in self.hooked.items():
             self._store(leaf, _apply_hooks(leaf._hooks, g, leaf.shape,
                                            f"a leaf of shape {leaf.shape}"))
+            if self.targets is None:  # .grad was updated: run the post-accumulate hooks
+                for hook in list(leaf._hooks.values()):
+                    if type(hook) is PostAccumulateHook:
+                        hook.fn(leaf)
 
     def _store(self, leaf, g):
         if self.targets is not None:

@@ -35,6 +35,15 @@ class RemovableHandle:
         self._hooks.pop(self._key, None)
 
 
+class PostAccumulateHook:
+    """A leaf hook that runs after ``.grad`` was updated (it gets the tensor, not a grad)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it."""
 
@@ -221,6 +230,19 @@ class Tensor:
         key = object()
         hooks[key] = fn
         return RemovableHandle(hooks, key)
+
+    def register_post_accumulate_grad_hook(self, fn):
+        """Call ``fn(tensor)`` after backward has accumulated into this leaf's ``.grad``
+        (e.g. to step an optimiser per parameter). Returns a removable handle."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._hooks is None:
+            self._hooks = {}
+        key = object()
+        self._hooks[key] = PostAccumulateHook(fn)
+        return RemovableHandle(self._hooks, key)
 
     # ----------------------------------------------------------------- in place
     # In-place methods write into the buffer and bump its version counter, so that backward

@@ -124,3 +124,14 @@ def test_assigned_grad_must_match_the_shape():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"assigned grad has shape \(3,\)"):
         x.grad = ag.ones(3)
+
+
+def test_post_accumulate_hook_sees_the_updated_grad():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    handle = x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+    (x * x).sum().backward()
+    (x * x).sum().backward()
+    handle.remove()
+    (x * x).sum().backward()
+    assert seen == [[2.0, 4.0], [4.0, 8.0]]

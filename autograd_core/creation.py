@@ -80,7 +80,9 @@ def ones_like(t, dtype=None, requires_grad=False):
                  requires_grad)
 
 
-def _rng(rng, where):
+def generator(rng=None, where="rng"):
+    """A numpy Generator from None (fresh entropy), an int seed or a Generator: the one
+    place where every ``rng=`` argument of the library is interpreted."""
     if rng is None:
         return np.random.default_rng()
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
@@ -96,14 +98,14 @@ def _rng(rng, where):
 
 def randn(*shape, rng=None, dtype=None, requires_grad=False):
     """Standard normal samples; pass ``rng`` (a numpy Generator or a seed) to reproduce."""
-    data = _rng(rng, "randn").standard_normal(_shape(shape, "randn"))
+    data = generator(rng, "randn").standard_normal(_shape(shape, "randn"))
     data = data.astype(_dtype(dtype, "randn"), copy=False)
     return _leaf(data, requires_grad)
 
 
 def rand(*shape, rng=None, dtype=None, requires_grad=False):
     """Uniform samples in [0, 1); pass ``rng`` to reproduce."""
-    data = _rng(rng, "rand").random(_shape(shape, "rand")).astype(_dtype(dtype, "rand"), copy=False)
+    data = generator(rng, "rand").random(_shape(shape, "rand")).astype(_dtype(dtype, "rand"), copy=False)
     return _leaf(data, requires_grad)
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from .grad_mode import state
 from .ops import Alias, cast
+from .ops.shape import _tensor
 from .tensor import Tensor, _wrap
 
 __all__ = ["dual", "unpack_dual", "jvp"]
@@ -15,22 +16,13 @@ __all__ = ["dual", "unpack_dual", "jvp"]
 DualPair = namedtuple("DualPair", ["primal", "tangent"])
 
 
-def _as_tensor(x, where):
-    if isinstance(x, Tensor):
-        return x
-    try:
-        return Tensor(x)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{where}: expected a Tensor or array-like, got {type(x).__name__}") from exc
-
-
 def dual(primal, tangent):
     """A tensor with the value of ``primal`` carrying ``tangent`` (d primal / d direction).
 
     Gradients still flow back to ``primal`` when it requires grad.
     """
-    primal = _as_tensor(primal, "dual")
-    tangent = _as_tensor(tangent, "dual")
+    primal = _tensor(primal, "dual")
+    tangent = _tensor(tangent, "dual")
     if primal.dtype.kind not in "fc":
         raise TypeError(f"dual: the primal must be floating point, got dtype {primal.dtype}")
     if tangent.shape != primal.shape:
@@ -49,7 +41,7 @@ def dual(primal, tangent):
 
 def unpack_dual(t):
     """``(primal, tangent)`` of a tensor; the tangent is None for a plain tensor."""
-    t = _as_tensor(t, "unpack_dual")
+    t = _tensor(t, "unpack_dual")
     return DualPair(_without_tangent(t), t._tangent)
 
 
@@ -78,7 +70,7 @@ def jvp(f, primals, tangents):
         raise ValueError(f"jvp: got {len(tangents)} tangents for {len(primals)} primals")
     duals = []
     for p, t in zip(primals, tangents):
-        p = _as_tensor(p, "jvp")
+        p = _tensor(p, "jvp")
         duals.append(p if t is None else dual(p, t))
     outputs = f(*duals)
     multi = isinstance(outputs, (tuple, list))

@@ -14,8 +14,8 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Function, Tensor
+from autograd_core.creation import generator as _generator
 
-from .init import _generator
 
 __all__ = [
     "Erf", "Softplus", "erf",

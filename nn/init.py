@@ -17,21 +17,14 @@ import math
 
 import numpy as np
 
+from autograd_core.creation import generator as _generator
+
 from autograd_core import Tensor, get_default_dtype
 
 __all__ = [
     "calculate_gain", "zeros_", "ones_", "constant_", "normal_", "uniform_", "uniform_fan_in_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
 ]
-
-
-def _generator(rng):
-    """A numpy Generator from None (fresh entropy), an int seed or a Generator."""
-    if rng is None or isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise TypeError(f"rng must be a numpy Generator or an int seed, got {type(rng).__name__}")
 
 
 def _float_dtype(dtype):

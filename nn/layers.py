@@ -3,10 +3,11 @@
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.creation import generator as _generator
 
 from . import functional as F
 from . import init
-from .init import _float_dtype, _generator
+from .init import _float_dtype
 from .module import Module
 from .parameter import Parameter
 

@@ -14,6 +14,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor, get_default_dtype
+from autograd_core.creation import generator as _generator
 
 from . import functional as F
 from . import init, optim
@@ -21,7 +22,6 @@ from .activations import (
     ELU, GELU, HardLogistic, HardTanh, LeakyReLU, ReLU, SiLU, Sigmoid, Softplus, Swish, Tanh,
 )
 from .data.loader import DataLoader, TensorDataset
-from .init import _generator
 from .layers import Linear, _positive_int
 from .module import Module, Sequential
 from .parameter import Parameter

@@ -9,17 +9,9 @@ import math
 import numpy as np
 
 from autograd_core import Tensor, get_default_dtype
+from autograd_core.creation import generator as _generator
 
 __all__ = ["TensorDataset", "DataLoader", "one_hot", "standardize"]
-
-
-def _generator(rng):
-    """A numpy Generator from None (fresh entropy), an int seed or a Generator."""
-    if rng is None or isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise TypeError(f"rng must be a numpy Generator or an int seed, got {type(rng).__name__}")
 
 
 def _array(x):

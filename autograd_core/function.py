@@ -237,24 +237,27 @@ class Function:
             return tuple(_make(o) for o in outs)
 
         ctx._n_outputs = len(outs)
-        ctx._out_tangents = None
-        ctx._retained = ctx._hooks = ctx.module = None
+        ctx._out_tangents = ctx._retained = ctx._hooks = ctx.module = None
         ctx.config = config or None  # keyword arguments, so that viz can replay the op
         ctx.seq = next(_sequence)  # creation order (viz names nodes h1, h2, ... by it)
+        saved_outputs = False
         if ctx._saved:
-            ctx._saved = tuple(_resolve_saved(v, arrays, args, raw, outs) for v in ctx._saved)
+            resolved = [_resolve_saved(v, arrays, args, raw, outs) for v in ctx._saved]
+            saved_outputs = any(type(v) is _OutputRef for v in resolved)
+            ctx._saved = tuple(resolved)
         non_diff = ctx._non_differentiable
-        results = []
-        for index, array in enumerate(outs):
-            if record and array.dtype.kind in "fc" and id(array) not in non_diff:
-                results.append(_make(array, ctx, True, index))
-            else:
-                results.append(_make(array, None, False, index))
+        results = [
+            _make(array, ctx, True, index)
+            if record and array.dtype.kind == "f" and id(array) not in non_diff
+            else _make(array, None, False, index)
+            for index, array in enumerate(outs)
+        ]
         if cls.view:
             _link_view(results[0], args[0])
-        for saved in ctx._saved:
-            if isinstance(saved, _OutputRef):  # an in-place change to the output must be seen
-                saved.version = _version_of(results[saved.index])
+        if saved_outputs:  # an in-place change to a saved output must be seen by backward
+            for saved in ctx._saved:
+                if type(saved) is _OutputRef:
+                    saved.version = _version_of(results[saved.index])
         if state.anomaly:
             ctx.creation = _user_frame()
         if tangent:

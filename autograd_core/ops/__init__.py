@@ -1,16 +1,19 @@
 """Every primitive (a ``Function`` subclass) and every public op function."""
 
+from .arithmetic import Add, Div, Mul, Neg, Pow, Sub, add, div, mul, neg, pow, sub
 from .composite import log_softmax, softmax
 from .elementwise import (
-    Abs, Add, Cast, Clip, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Relu,
-    Sigmoid, Sin, Sqrt, Sub, Tanh, Where, abs, add, cast, clip, cos, div, exp, log,
-    maximum, minimum, mul, neg, pow, relu, sigmoid, sin, sqrt, sub, tanh, where,
+    Cast, Clip, Maximum, Minimum, Where, cast, clip, maximum, minimum, where,
 )
 from .linalg import MatMul, matmul
 from .reduce import LogSumExp, Max, Min, Norm, Sum, logsumexp, max, mean, min, norm, sum, var
 from .shape import (
     Alias, BroadcastTo, Concatenate, GetItem, Reshape, ScatterAdd, Stack, Transpose,
     broadcast_to, concatenate, getitem, reshape, stack, transpose,
+)
+from .unary import (
+    Abs, Cos, Exp, Log, Relu, Sigmoid, Sin, Sqrt, Tanh, abs, cos, exp, log, relu, sigmoid,
+    sin, sqrt, tanh,
 )
 
 PRIMITIVES = (

@@ -1,0 +1,179 @@
+"""Arithmetic primitives: + - × ÷, negation and powers, with numpy broadcasting. Each rule
+is written for same-shaped operands; the engine sums gradients back over broadcast axes."""
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from .elementwise import _plus, _scaled, where
+from .unary import log
+
+
+class Add(Function):
+    """a + b;  d/da = 1, d/db = 1"""
+
+    broadcasting, symbol = True, "+"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.add(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        return _plus(ta, tb)
+
+
+class Sub(Function):
+    """a - b;  d/da = 1, d/db = -1"""
+
+    broadcasting, symbol = True, "−"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.subtract(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        return _plus(ta, None if tb is None else -tb)
+
+
+class Mul(Function):
+    """a · b;  d/da = b, d/db = a"""
+
+    broadcasting, symbol = True, "×"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.multiply(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        return _plus(_scaled(ta, b), _scaled(tb, a))
+
+
+class Div(Function):
+    """a / b;  d/da = 1/b, d/db = -a/b²"""
+
+    broadcasting, symbol = True, "÷"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.true_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        return _plus(None if ta is None else ta / b, None if tb is None else -tb * a / (b * b))
+
+
+class Neg(Function):
+    """-a;  d/da = -1"""
+
+    symbol = "neg"
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.negative(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+    @staticmethod
+    def jvp(ctx, t):
+        return -t
+
+
+class Pow(Function):
+    """a ** b;  d/da = b·a^(b-1) (0 where b = 0), d/db = a^b·log a (0 where a = 0, b ≥ 0)"""
+
+    broadcasting, symbol = True, "**"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def partials(ctx, need_a, need_b):
+        a, b, out = ctx.saved_tensors
+        d_a = d_b = None
+        if need_a:
+            if isinstance(b, Tensor):  # b·a^(b-1), with a masked where b = 0 (0·0^-1 is nan)
+                zero = b.data == 0
+                d_a = where(zero, 0.0, b * where(zero, 1.0, a) ** (b - 1))
+            elif b == 0:
+                d_a = 0.0 * a
+            elif b == 1:
+                d_a = 1.0 + 0.0 * a
+            else:
+                d_a = b * a ** (b - 1)
+        if need_b:  # a^b·log a, with a masked where a = 0 and b ≥ 0 (0·log 0 is nan)
+            base = a.data if isinstance(a, Tensor) else np.asarray(a)
+            zero = (base == 0) & (b.data >= 0)
+            d_b = where(zero, 0.0, out * log(where(zero, 1.0, a)))
+        return d_a, d_b
+
+    @staticmethod
+    def backward(ctx, g):
+        d_a, d_b = Pow.partials(ctx, *ctx.needs_input_grad)
+        return _scaled(d_a, g), _scaled(d_b, g)
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        d_a, d_b = Pow.partials(ctx, ta is not None, tb is not None)
+        return _plus(None if ta is None else ta * d_a, None if tb is None else tb * d_b)
+
+
+# ---------------------------------------------------------------------------- functions
+def add(a, b):
+    """a + b with broadcasting."""
+    return Add.apply(a, b)
+
+
+def sub(a, b):
+    """a - b with broadcasting."""
+    return Sub.apply(a, b)
+
+
+def mul(a, b):
+    """a * b with broadcasting."""
+    return Mul.apply(a, b)
+
+
+def div(a, b):
+    """a / b with broadcasting."""
+    return Div.apply(a, b)
+
+
+def neg(a):
+    return Neg.apply(a)
+
+
+def pow(a, b):
+    """a ** b with broadcasting (either side may be a Tensor or a number)."""
+    return Pow.apply(a, b)

@@ -8,7 +8,7 @@ import numpy as np
 
 from .grad_mode import state
 from .ops import Alias, cast
-from .ops.shape import _tensor
+from .ops.elementwise import _tensor
 from .tensor import Tensor, _wrap
 
 __all__ = ["dual", "unpack_dual", "jvp"]

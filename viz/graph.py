@@ -65,6 +65,10 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
     nodes, tensors = graph_tensors(roots)
     shown, hidden = _cap(nodes, roots, max_nodes)
     names = _names(nodes, tensors, naming)
+    outputs = {}  # node -> the tensors it produced that the graph references
+    for key, t in tensors.items():
+        if key[0] != "leaf":
+            outputs.setdefault(key[0], []).append(t)
     layer_names, owners = _layers(model, nodes, tensors, names)
     extra = _annotations(roots, nodes, tensors, mode, wrt, names, precision)
     local = _local_grads(shown, names, precision) if show_local_grads else {}
@@ -119,7 +123,7 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
                 dot.node(src, label=_fmt(inp, precision), shape="plaintext", fontsize="10")
                 label = ""
             dot.edge(src, op_id, label=label, fontcolor="#cc0000")
-        for out in _outputs_of(node, tensors, roots):
+        for out in outputs.get(node, ()):
             dot.edge(op_id, tensor_node(out))
     for r in roots:
         if r.grad_fn is None:
@@ -149,10 +153,6 @@ def _cap(nodes, roots, max_nodes):
         frontier = following
     shown = [n for n in nodes if n in keep]
     return shown, len(nodes) - len(shown)
-
-
-def _outputs_of(node, tensors, roots):
-    return [t for key, t in tensors.items() if key[0] is node]
 
 
 # ----------------------------------------------------------------------------- naming

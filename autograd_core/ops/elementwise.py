@@ -161,12 +161,12 @@ def clip(a, lo=None, hi=None):
     """Clamp to [lo, hi]; the gradient is 1 inside (bounds included), 0 outside."""
     if lo is None and hi is None:
         raise ValueError("clip: at least one of lo and hi must be given")
-    return Clip.apply(_tensor(a), lo=lo, hi=hi)
+    return Clip.apply(_tensor(a, "clip"), lo=lo, hi=hi)
 
 
 def cast(a, dtype):
     """The tensor converted to ``dtype`` (itself when it already has it)."""
-    a = _tensor(a)
+    a = _tensor(a, "cast")
     dtype = as_dtype(dtype, "cast")
     if a.dtype == dtype:
         return a
@@ -175,5 +175,11 @@ def cast(a, dtype):
     return Cast.apply(a, dtype=dtype)
 
 
-def _tensor(a):
-    return a if isinstance(a, Tensor) else Tensor(a)
+def _tensor(a, where):
+    """``a`` as a Tensor (numbers and nested lists are converted); errors name ``where``."""
+    if isinstance(a, Tensor):
+        return a
+    try:
+        return Tensor(a)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{where}: {exc}") from None

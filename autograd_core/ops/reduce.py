@@ -4,8 +4,8 @@ primitives; mean and var are compositions of them."""
 import numpy as np
 
 from ..function import Function, OpError, OpTypeError
-from .elementwise import where
-from .shape import _tensor, broadcast_to, reshape
+from .elementwise import _tensor, where
+from .shape import broadcast_to, reshape
 
 
 def normalize_axes(axis, ndim, op):

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..function import Function, OpError, OpTypeError
 from ..tensor import Tensor
+from .elementwise import _tensor
 
 
 class Alias(Function):
@@ -233,15 +234,6 @@ def _normalize_index(index):
 
 
 # ---------------------------------------------------------------------------- functions
-def _tensor(a, where):
-    if isinstance(a, Tensor):
-        return a
-    try:
-        return Tensor(a)
-    except (TypeError, ValueError) as exc:
-        raise OpTypeError(f"{where}: expected a tensor, got {type(a).__name__} ({exc})") from None
-
-
 def _shape_arg(shape, where):
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)

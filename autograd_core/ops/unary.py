@@ -207,37 +207,37 @@ class Abs(Function):
 
 # ---------------------------------------------------------------------------- functions
 def exp(a):
-    return Exp.apply(_tensor(a))
+    return Exp.apply(_tensor(a, "exp"))
 
 
 def log(a):
-    return Log.apply(_tensor(a))
+    return Log.apply(_tensor(a, "log"))
 
 
 def sqrt(a):
-    return Sqrt.apply(_tensor(a))
+    return Sqrt.apply(_tensor(a, "sqrt"))
 
 
 def sin(a):
-    return Sin.apply(_tensor(a))
+    return Sin.apply(_tensor(a, "sin"))
 
 
 def cos(a):
-    return Cos.apply(_tensor(a))
+    return Cos.apply(_tensor(a, "cos"))
 
 
 def tanh(a):
-    return Tanh.apply(_tensor(a))
+    return Tanh.apply(_tensor(a, "tanh"))
 
 
 def sigmoid(a):
     """The logistic function 1 / (1 + exp(-a)), computed without overflow."""
-    return Sigmoid.apply(_tensor(a))
+    return Sigmoid.apply(_tensor(a, "sigmoid"))
 
 
 def relu(a):
-    return Relu.apply(_tensor(a))
+    return Relu.apply(_tensor(a, "relu"))
 
 
 def abs(a):
-    return Abs.apply(_tensor(a))
+    return Abs.apply(_tensor(a, "abs"))

@@ -37,6 +37,22 @@ def _kept_shape(shape, axes):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def _reduction(ctx, a, axis, keepdims, name, nonempty=False):
+    """Common set-up of a reduction's forward: normalise the axes and keep what backward
+    needs to re-insert them (``nonempty``: an empty reduced axis has no value)."""
+    a = np.asarray(a)
+    axes = normalize_axes(axis, a.ndim, name)
+    if nonempty and any(a.shape[i] == 0 for i in axes):
+        raise OpError(f"{name}: cannot reduce over an empty axis of shape {a.shape}")
+    ctx.in_shape, ctx.kept, ctx.axes, ctx.keepdims = a.shape, _kept_shape(a.shape, axes), axes, keepdims
+    return a, axes
+
+
+def _count(shape, axes):
+    """How many elements a reduction over ``axes`` combines."""
+    return int(np.prod([shape[i] for i in axes])) if axes else 1
+
+
 def _expand(g, ctx):
     """Bring an output gradient back to the input's shape (re-insert reduced axes)."""
     if g.shape != ctx.kept:
@@ -51,9 +67,7 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
-        a = np.asarray(a)
-        axes = normalize_axes(axis, a.ndim, "sum")
-        ctx.in_shape, ctx.kept, ctx.axes, ctx.keepdims = a.shape, _kept_shape(a.shape, axes), axes, keepdims
+        a, axes = _reduction(ctx, a, axis, keepdims, "sum")
         return np.sum(a, axis=axes, keepdims=keepdims)
 
     @staticmethod
@@ -72,11 +86,7 @@ class _Extremum(Function):
 
     @classmethod
     def _forward(cls, ctx, a, axis, keepdims, name):
-        a = np.asarray(a)
-        axes = normalize_axes(axis, a.ndim, name)
-        if any(a.shape[i] == 0 for i in axes):
-            raise OpError(f"{name}: cannot reduce over an empty axis of shape {a.shape}")
-        ctx.in_shape, ctx.kept, ctx.axes, ctx.keepdims = a.shape, _kept_shape(a.shape, axes), axes, keepdims
+        a, axes = _reduction(ctx, a, axis, keepdims, name, nonempty=True)
         out = cls.reducer(a, axis=axes, keepdims=True)
         hits = a == out
         weight = hits / np.sum(hits, axis=axes, keepdims=True)
@@ -123,11 +133,7 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
-        a = np.asarray(a)
-        axes = normalize_axes(axis, a.ndim, "logsumexp")
-        ctx.in_shape, ctx.kept, ctx.axes, ctx.keepdims = a.shape, _kept_shape(a.shape, axes), axes, keepdims
-        if any(a.shape[i] == 0 for i in axes):
-            raise OpError(f"logsumexp: cannot reduce over an empty axis of shape {a.shape}")
+        a, axes = _reduction(ctx, a, axis, keepdims, "logsumexp", nonempty=True)
         m = np.max(a, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0).astype(a.dtype, copy=False)
         with np.errstate(divide="ignore", under="ignore"):  # log 0 = -inf and e^-1000 = 0
@@ -167,9 +173,7 @@ class Norm(Function):
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
-        a = np.asarray(a)
-        axes = normalize_axes(axis, a.ndim, "norm")
-        ctx.in_shape, ctx.kept, ctx.axes, ctx.keepdims = a.shape, _kept_shape(a.shape, axes), axes, keepdims
+        a, axes = _reduction(ctx, a, axis, keepdims, "norm")
         out = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdims))
         ctx.save_for_backward(a, out)
         return out
@@ -199,7 +203,7 @@ def mean(a, axis=None, keepdims=False):
     """Arithmetic mean over ``axis`` (a sum divided by the count)."""
     a = _tensor(a, "mean")
     axes = normalize_axes(axis, a.ndim, "mean")
-    count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+    count = _count(a.shape, axes)
     if count == 0:
         raise OpError(f"mean: cannot average over an empty axis of shape {a.shape}")
     return sum(a, axes, keepdims) / count
@@ -209,7 +213,7 @@ def var(a, axis=None, keepdims=False, ddof=0):
     """Variance Σ(a - mean)² / (n - ddof) over ``axis``."""
     a = _tensor(a, "var")
     axes = normalize_axes(axis, a.ndim, "var")
-    count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+    count = _count(a.shape, axes)
     if count - ddof <= 0:
         raise OpError(f"var: need more than ddof={ddof} elements, got {count}")
     centered = a - mean(a, axes, keepdims=True)

@@ -10,7 +10,7 @@ from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros,
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .forward_ad import dual, jvp, unpack_dual
-from .function import Function, OpError
+from .function import Function, OpError, Primitive
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .numerical import gradcheck, gradgradcheck, numerical_grad
 from .ops import (
@@ -24,7 +24,7 @@ from .transforms import hessian, jacobian, vjp
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "Function", "OpError", "grad", "no_grad", "enable_grad", "detect_anomaly",
+    "Tensor", "tensor", "Function", "Primitive", "OpError", "grad", "no_grad", "enable_grad", "detect_anomaly",
     "set_grad_enabled", "is_grad_enabled", "get_default_dtype", "set_default_dtype",
     "numerical_grad", "gradcheck", "gradgradcheck", "dual", "unpack_dual", "jvp", "vjp",
     "jacobian", "hessian",

@@ -5,6 +5,11 @@ runs after all of its consumers, so diamonds and reused tensors get the sum over
 paths), sums every gradient down to its input's shape (central unbroadcasting), casts it to
 the input's dtype, accumulates, and frees saved tensors unless ``retain_graph``.
 Everything is iterative: a chain of a million nodes needs no recursion.
+
+An ordinary first-order pass (no ``create_graph``, no forward-mode tangents in the graph)
+runs on plain numpy arrays: gradients travel as ndarrays, ``Primitive`` rules receive
+arrays, and only what the user sees (``.grad``, hooks, retained and returned gradients)
+is wrapped in Tensors. A recorded pass runs the same rules on Tensors.
 """
 
 import numpy as np
@@ -129,8 +134,10 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
         raise RuntimeError(
             f"backward: got {len(seeds)} gradients for {len(roots)} output tensors"
         )
-    previous = state.grad_enabled
-    state.grad_enabled = create_graph
+    order = toposort([r.grad_fn for r in roots])
+    arrays = not create_graph and all(node._out_tangents is None for node in order)
+    previous = state.grad_enabled, state.array_backward
+    state.grad_enabled, state.array_backward = create_graph, arrays
     try:
         pending = {}  # node -> list of gradients, one per output
         delivery = _Delivery(targets, results, create_graph)
@@ -140,17 +147,15 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
             if root.grad_fn is None:
                 delivery.add(root, g)
             else:
-                _add_pending(pending, root.grad_fn, root._output_nr, g)
-        for node in reversed(toposort([r.grad_fn for r in roots])):
+                _add_pending(pending, root.grad_fn, root._output_nr, g.data if arrays else g)
+        for node in reversed(order):
             grads = pending.pop(node, None)
             if grads is None:
                 continue
-            if node._hooks is not None:
-                _run_node_hooks(node, grads)
-            if node._retained is not None:
-                _fill_retained(node, grads)
-            if targets is not None:
-                _capture(node, grads, targets, results)
+            if node._hooks is not None or node._retained is not None or targets is not None:
+                grads = _observe(node, grads, arrays, targets, results)
+            if arrays and not node.array_rules:  # a custom rule written for Tensors
+                grads = [None if g is None else _wrap(g) for g in grads]
             if state.anomaly:
                 input_grads = _checked_backward(node, grads)
             else:
@@ -169,6 +174,14 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
             for index, (inp, g) in enumerate(zip(inputs, input_grads)):
                 if g is None or not isinstance(inp, Tensor) or not inp._requires_grad:
                     continue
+                if arrays:
+                    g = _fit_array(node, index, inp, g)
+                    parent = inp.grad_fn
+                    if parent is None:
+                        delivery.add(inp, _wrap(g))
+                    else:
+                        _add_pending(pending, parent, inp._output_nr, g)
+                    continue
                 g = _fit(node, index, inp, g)
                 parent = inp.grad_fn
                 if parent is None:
@@ -179,7 +192,23 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                 node._release()
         delivery.finish()
     finally:
-        state.grad_enabled = previous
+        state.grad_enabled, state.array_backward = previous
+
+
+def _observe(node, grads, arrays, targets, results):
+    """What the user sees of a node's output gradients: hooks (which may replace them),
+    retained ``.grad`` of non-leaves and the gradients ``ag.grad`` returns: all Tensors."""
+    if arrays:
+        grads = [None if g is None else _wrap(g) for g in grads]
+    if node._hooks is not None:
+        _run_node_hooks(node, grads)
+    if node._retained is not None:
+        _fill_retained(node, grads)
+    if targets is not None:
+        _capture(node, grads, targets, results)
+    if arrays:
+        grads = [None if g is None else g.data for g in grads]
+    return grads
 
 
 def _checked_backward(node, grads):
@@ -289,6 +318,19 @@ def _capture(node, grads, targets, results):
                 results[i] = g
 
 
+def _fit_array(node, index, inp, g):
+    """Make a rule's gradient an ndarray of the input's shape and dtype (array mode)."""
+    data = inp.data
+    if type(g) is not np.ndarray:
+        g = g.data if isinstance(g, Tensor) else np.asarray(g, dtype=data.dtype)
+    if g.shape != data.shape:
+        _check_reducible(node, index, data.shape, g.shape)
+        g = sum_to_shape(g, data.shape)
+    if g.dtype != data.dtype:
+        g = g.astype(data.dtype)
+    return g
+
+
 def _fit(node, index, inp, g):
     """Make a rule's gradient a Tensor of the input's shape and dtype (sum over broadcast)."""
     if type(g) is Tensor and g.data.shape == inp.data.shape and g.data.dtype == inp.data.dtype:
@@ -296,20 +338,25 @@ def _fit(node, index, inp, g):
     if not isinstance(g, Tensor):
         g = _wrap(np.asarray(g, dtype=inp.dtype))
     if g.shape != inp.shape:
-        try:
-            compatible = np.broadcast_shapes(inp.shape, g.shape) == g.shape
-        except ValueError:
-            compatible = False
-        if not compatible:
-            raise RuntimeError(
-                f"function {type(node).__name__}.backward returned an invalid gradient at "
-                f"index {index}: got shape {g.shape} but expected shape {inp.shape} "
-                "(or one that broadcasting reduces to it)"
-            )
+        _check_reducible(node, index, inp.shape, g.shape)
         g = sum_to_shape(g, inp.shape)
     if g.dtype != inp.dtype:
         g = g.astype(inp.dtype)
     return g
+
+
+def _check_reducible(node, index, shape, got):
+    """A rule's gradient must have the input's shape or one that broadcasting reduces to it."""
+    try:
+        compatible = np.broadcast_shapes(shape, got) == got
+    except ValueError:
+        compatible = False
+    if not compatible:
+        raise RuntimeError(
+            f"function {type(node).__name__}.backward returned an invalid gradient at "
+            f"index {index}: got shape {got} but expected shape {shape} "
+            "(or one that broadcasting reduces to it)"
+        )
 
 
 def sum_to_shape(g, shape):

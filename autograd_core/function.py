@@ -14,6 +14,12 @@ Conventions of the three rules:
   there is none). Rules are written in Tensor ops, so they are differentiable themselves:
   the engine runs them under ``no_grad`` unless ``create_graph=True``. They may ignore
   broadcasting: the engine sums every gradient down to its input's shape.
+* A ``Primitive`` (every built-in op) writes its backward rule so that it runs on numpy
+  arrays just as well: with operators, the methods arrays and Tensors share (``.sum``,
+  ``.reshape``, ``.transpose``, ``.T``, ``@``) and ``call(Op, ...)`` for other ops. An
+  ordinary first-order pass then runs every rule on plain arrays (gradients and
+  ``saved_tensors`` are ndarrays: no Tensor, no node, no dispatch per step), and the same
+  rule runs on Tensors when the pass is recorded (``create_graph``) or carries tangents.
 * ``jvp(ctx, *tangents)`` receives one tangent Tensor per positional argument (None for an
   argument without a tangent, i.e. a zero tangent) and returns the output tangent(s).
   ``apply`` broadcasts them to the output shapes.
@@ -30,7 +36,7 @@ import numpy as np
 from .grad_mode import state
 from .tensor import Tensor, _make, _share_buffer, _version_of, _wrap
 
-__all__ = ["Function", "OpError", "OpTypeError"]
+__all__ = ["Function", "Primitive", "OpError", "OpTypeError", "call", "array_of"]
 
 _FREED = object()
 _sequence = itertools.count()  # marks a ctx whose saved tensors were released by backward
@@ -103,6 +109,7 @@ class Function:
         "_retained", "_hooks", "__dict__",
     )
     view = False  # True for ops whose output may be a numpy view of input 0
+    array_rules = False  # True when backward also runs on numpy arrays (see Primitive)
     # per-node extras, rarely set: class defaults, so that most nodes never need a __dict__
     _non_differentiable = ()  # ids of outputs marked by mark_non_differentiable
     creation = None  # the user line that created the node (anomaly mode)
@@ -146,7 +153,22 @@ class Function:
                 "or ag.grad(). Specify retain_graph=True if you need to backward through "
                 "the graph a second time or access saved tensors after backward."
             )
+        if state.array_backward and self.array_rules:
+            return tuple([self._unpack_array(v) for v in saved])
         return tuple([self._unpack(v) for v in saved])
+
+    def _unpack_array(self, value):
+        """A saved value as the plain array an array-mode backward rule works on."""
+        kind = type(value)
+        if kind is _SavedTensor:
+            if value.tensor._version is not None and value.current() != value.expected:
+                raise _modified_error(self, value)
+            return value.tensor.data
+        if kind is _OutputRef:
+            if value.version is not None and value.version.value != 0:
+                raise _modified_error(self, value)
+            return value.array
+        return value  # a constant array, a Python number or None
 
     def _unpack(self, value):
         if type(value) is _SavedTensor:
@@ -265,6 +287,34 @@ class Function:
         if not record:
             ctx.inputs = ()  # nothing will walk this node; keep no references
         return results[0] if len(results) == 1 else tuple(results)
+
+
+class Primitive(Function):
+    """A built-in op: its backward rule also runs on numpy arrays (see the module notes).
+
+    Subclass it instead of ``Function`` for a custom op whose backward uses only operators,
+    the methods arrays and Tensors share, and ``call``; first-order passes then skip every
+    Tensor in between.
+    """
+
+    __slots__ = ()
+    array_rules = True
+
+
+def call(op, *args, **config):
+    """``op`` (a Function subclass) on ``args``: recorded as usual when one is a Tensor,
+    otherwise its forward alone on the arrays (nothing recorded, an array comes back).
+    Backward rules use it for ops that arrays have no operator or method for."""
+    for a in args:
+        if isinstance(a, Tensor):
+            return op.apply(*args, **config)
+    return op.forward(op.__new__(op), *args, **config)
+
+
+def array_of(x):
+    """The numbers of a Tensor, an array or a Python number, as an array (rules use it for
+    masks, which carry no gradient)."""
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _as_output(cls, value):

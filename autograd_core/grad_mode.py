@@ -10,12 +10,13 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "det
 
 
 class _State:
-    __slots__ = ("grad_enabled", "forward_enabled", "anomaly")
+    __slots__ = ("grad_enabled", "forward_enabled", "anomaly", "array_backward")
 
     def __init__(self):
         self.grad_enabled = True  # record graphs for reverse mode
         self.forward_enabled = True  # push tangents of dual tensors (off inside jvp rules)
         self.anomaly = False  # check every forward value and backward gradient for NaN/inf
+        self.array_backward = False  # the engine runs Primitive rules on arrays (first order)
 
 
 state = _State()

@@ -13,7 +13,9 @@ import math
 import numpy as np
 
 import autograd_core as ag
-from autograd_core import Function, Tensor
+from autograd_core import Tensor
+from autograd_core.function import Primitive, call
+from autograd_core.ops import Exp, Sigmoid
 from autograd_core.creation import generator as _generator
 
 
@@ -46,12 +48,12 @@ def _number(value, name, where):
 
 
 # ---------------------------------------------------------------------------- primitives
-class Erf(Function):
+class Erf(Primitive):
     """y = erf(x) = 2/√π ∫₀ˣ e^(-t²) dt;  dy = 2/√π · e^(-x²) · dx
 
     numpy has no erf: the forward maps ``math.erf`` over the elements (as accurate as the C
-    library's erf; fast enough for teaching sizes). The rules are Tensor ops, so erf has derivatives of
-    every order.
+    library's erf; fast enough for teaching sizes). On Tensors the rules are differentiable, so
+    erf has derivatives of every order.
     """
 
     symbol = "erf"
@@ -64,7 +66,7 @@ class Erf(Function):
     @staticmethod
     def derivative(ctx):
         (x,) = ctx.saved_tensors
-        return _TWO_OVER_SQRT_PI * ag.exp(-(x * x))
+        return _TWO_OVER_SQRT_PI * call(Exp, -(x * x))
 
     @staticmethod
     def backward(ctx, g):
@@ -75,7 +77,7 @@ class Erf(Function):
         return t * Erf.derivative(ctx)
 
 
-class Softplus(Function):
+class Softplus(Primitive):
     """y = log(1 + eˣ);  dy = σ(x) · dx (the Logistic function)
 
     A primitive for stability: computed as logaddexp(0, x), so softplus(1000) = 1000 with
@@ -94,15 +96,15 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * ag.sigmoid(x)
+        return g * call(Sigmoid, x)
 
     @staticmethod
     def jvp(ctx, t):
         (x,) = ctx.saved_tensors
-        return t * ag.sigmoid(x)
+        return t * call(Sigmoid, x)
 
 
-class Linear(Function):
+class Linear(Primitive):
     """y = x Wᵀ + b;  dx = g W, dW = gᵀ x, db = Σ g over the batch axes
 
     One node instead of transpose + matmul + add: the weight gradient comes out in W's own
@@ -141,7 +143,7 @@ class Linear(Function):
         return out
 
 
-class SoftmaxCrossEntropy(Function):
+class SoftmaxCrossEntropy(Primitive):
     """ℓₙ = logsumexp(xₙ) - xₙ[yₙ] for integer labels yₙ;  ∂ℓₙ/∂xₙ = softmax(xₙ) - onehot(yₙ)
 
     The notes' softmax-then-cross-entropy as one node: the gradient is softmax − target
@@ -176,7 +178,7 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def backward(ctx, g):
         x, residual = ctx.saved_tensors
-        if not ag.is_grad_enabled() and x.tangent is None:
+        if not isinstance(x, Tensor) or (not ag.is_grad_enabled() and x.tangent is None):
             # an ordinary first-order backward: the residual computed in forward suffices
             return g.reshape((-1, 1)) * residual
         return g.reshape((-1, 1)) * SoftmaxCrossEntropy.residual(ctx)

@@ -435,7 +435,7 @@ def test_fuzz_layer_forward(target, data):
 def test_every_public_op_and_layer_is_fuzzed():
     """Adding a public op to autograd_core, or a layer to nn, without a fuzz target fails."""
     fuzzed = {t.name for t in MODULE_TARGETS}
-    not_ops = {"Tensor", "Function", "OpError", "no_grad", "enable_grad", "set_grad_enabled",
+    not_ops = {"Tensor", "Function", "Primitive", "OpError", "no_grad", "enable_grad", "set_grad_enabled",
                "is_grad_enabled", "get_default_dtype", "set_default_dtype", "numerical_grad",
                "gradcheck", "gradgradcheck", "jvp", "vjp", "jacobian", "hessian", "grad",
                "detect_anomaly", "compile"}

@@ -1,15 +1,16 @@
 """Arithmetic primitives: + - × ÷, negation and powers, with numpy broadcasting. Each rule
-is written for same-shaped operands; the engine sums gradients back over broadcast axes."""
+is written for same-shaped operands; the engine sums gradients back over broadcast axes.
+Rules run on arrays or on Tensors (see ``Primitive``)."""
 
 import numpy as np
 
-from ..function import Function
+from ..function import Primitive, array_of, call
 from ..tensor import Tensor
-from .elementwise import _plus, _scaled, where
-from .unary import log
+from .elementwise import Where, _plus, _scaled
+from .unary import Log
 
 
-class Add(Function):
+class Add(Primitive):
     """a + b;  d/da = 1, d/db = 1"""
 
     broadcasting, symbol = True, "+"
@@ -27,7 +28,7 @@ class Add(Function):
         return _plus(ta, tb)
 
 
-class Sub(Function):
+class Sub(Primitive):
     """a - b;  d/da = 1, d/db = -1"""
 
     broadcasting, symbol = True, "−"
@@ -45,7 +46,7 @@ class Sub(Function):
         return _plus(ta, None if tb is None else -tb)
 
 
-class Mul(Function):
+class Mul(Primitive):
     """a · b;  d/da = b, d/db = a"""
 
     broadcasting, symbol = True, "×"
@@ -67,7 +68,7 @@ class Mul(Function):
         return _plus(_scaled(ta, b), _scaled(tb, a))
 
 
-class Div(Function):
+class Div(Primitive):
     """a / b;  d/da = 1/b, d/db = -a/b²"""
 
     broadcasting, symbol = True, "÷"
@@ -89,7 +90,7 @@ class Div(Function):
         return _plus(None if ta is None else ta / b, None if tb is None else -tb * a / (b * b))
 
 
-class Neg(Function):
+class Neg(Primitive):
     """-a;  d/da = -1"""
 
     symbol = "neg"
@@ -107,7 +108,7 @@ class Neg(Function):
         return -t
 
 
-class Pow(Function):
+class Pow(Primitive):
     """a ** b;  d/da = b·a^(b-1) (0 where b = 0), d/db = a^b·log a (0 where a = 0, b ≥ 0)"""
 
     broadcasting, symbol = True, "**"
@@ -123,9 +124,9 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         d_a = d_b = None
         if need_a:
-            if isinstance(b, Tensor):  # b·a^(b-1), with a masked where b = 0 (0·0^-1 is nan)
-                zero = b.data == 0
-                d_a = where(zero, 0.0, b * where(zero, 1.0, a) ** (b - 1))
+            if isinstance(b, (Tensor, np.ndarray)):  # b·a^(b-1), a masked where b = 0 (0·0^-1 = nan)
+                zero = array_of(b) == 0
+                d_a = call(Where, zero, 0.0, b * call(Where, zero, 1.0, a) ** (b - 1))
             elif b == 0:
                 d_a = 0.0 * a
             elif b == 1:
@@ -133,9 +134,8 @@ class Pow(Function):
             else:
                 d_a = b * a ** (b - 1)
         if need_b:  # a^b·log a, with a masked where a = 0 and b ≥ 0 (0·log 0 is nan)
-            base = a.data if isinstance(a, Tensor) else np.asarray(a)
-            zero = (base == 0) & (b.data >= 0)
-            d_b = where(zero, 0.0, out * log(where(zero, 1.0, a)))
+            zero = (array_of(a) == 0) & (array_of(b) >= 0)
+            d_b = call(Where, zero, 0.0, out * call(Log, call(Where, zero, 1.0, a)))
         return d_a, d_b
 
     @staticmethod

@@ -6,7 +6,7 @@ broadcasts tangents."""
 import numpy as np
 
 from ..dtypes import as_dtype
-from ..function import Function
+from ..function import Primitive, call
 from ..tensor import Tensor
 
 
@@ -32,7 +32,7 @@ def _tie_weights(ctx, a, b, wins, out):
     ctx.save_for_backward(weight_a, 1.0 - weight_a)
 
 
-class Maximum(Function):
+class Maximum(Primitive):
     """max(a, b) elementwise; the gradient goes to the larger side, split 0.5/0.5 on ties
     (a tie with a constant number gives the tensor 0, so maximum(x, 0) matches relu)"""
 
@@ -55,7 +55,7 @@ class Maximum(Function):
         return _plus(_scaled(ta, weight_a), _scaled(tb, weight_b))
 
 
-class Minimum(Function):
+class Minimum(Primitive):
     """min(a, b) elementwise; the gradient goes to the smaller side, split 0.5/0.5 on ties
     (0 for the tensor on a tie with a constant number)"""
 
@@ -71,7 +71,7 @@ class Minimum(Function):
     jvp = staticmethod(Maximum.jvp)
 
 
-class Where(Function):
+class Where(Primitive):
     """cond ? a : b;  d/da = [cond], d/db = [not cond]; cond gets no gradient"""
 
     broadcasting, symbol = True, "where"
@@ -84,7 +84,7 @@ class Where(Function):
     @staticmethod
     def backward(ctx, g):
         zero = np.zeros((), dtype=g.dtype)
-        return None, where(ctx.cond, g, zero), where(ctx.cond, zero, g)
+        return None, call(Where, ctx.cond, g, zero), call(Where, ctx.cond, zero, g)
 
     @staticmethod
     def jvp(ctx, t_cond, ta, tb):
@@ -92,7 +92,7 @@ class Where(Function):
         return where(ctx.cond, zero if ta is None else ta, zero if tb is None else tb)
 
 
-class Clip(Function):
+class Clip(Primitive):
     """clip(a, lo, hi);  d/da = [lo ≤ a ≤ hi]"""
 
     symbol = "clip"
@@ -118,7 +118,7 @@ class Clip(Function):
         return t * inside
 
 
-class Cast(Function):
+class Cast(Primitive):
     """a.astype(dtype); the gradient is cast back to a's dtype by the engine"""
 
     symbol = "cast"

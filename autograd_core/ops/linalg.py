@@ -4,24 +4,23 @@ broadcast as batch dimensions."""
 
 import numpy as np
 
-from ..function import Function, OpError
-from .shape import reshape, transpose
+from ..function import OpError, Primitive, array_of
 
 
 def _swap_last(x):
     """Swap the last two axes (the batched matrix transpose)."""
     axes = list(range(x.ndim))
     axes[-1], axes[-2] = axes[-2], axes[-1]
-    return transpose(x, tuple(axes))
+    return x.transpose(tuple(axes))
 
 
 def _transposed(x):
     """A 2-d operand that is the transpose of a C-ordered array (like ``W.T``)."""
-    data = x.data
+    data = array_of(x)
     return data.ndim == 2 and data.flags.f_contiguous and not data.flags.c_contiguous
 
 
-class MatMul(Function):
+class MatMul(Primitive):
     """C = A @ B;  dA = G @ Bᵀ, dB = Aᵀ @ G (batch axes summed back by the engine)"""
 
     symbol = "@"
@@ -53,28 +52,28 @@ class MatMul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        a2 = a if a.ndim > 1 else reshape(a, (1, a.shape[0]))
-        b2 = b if b.ndim > 1 else reshape(b, (b.shape[0], 1))
+        a2 = a if a.ndim > 1 else a.reshape((1, a.shape[0]))
+        b2 = b if b.ndim > 1 else b.reshape((b.shape[0], 1))
         g2 = g
         if a.ndim == 1:
-            g2 = reshape(g2, g2.shape[:-1] + (1,) + g2.shape[-1:]) if b.ndim > 1 else reshape(g2, (1,))
+            g2 = g2.reshape(g2.shape[:-1] + (1,) + g2.shape[-1:] if b.ndim > 1 else (1,))
         if b.ndim == 1:
-            g2 = reshape(g2, g2.shape + (1,))
+            g2 = g2.reshape(g2.shape + (1,))
         grad_a = grad_b = None
         if need_a:
             if _transposed(a2):  # dA = (B Gᵀ)ᵀ: laid out like A, so A's base gets a C-order grad
-                grad_a = _swap_last(matmul(b2, _swap_last(g2)))
+                grad_a = _swap_last(b2 @ _swap_last(g2))
             else:
-                grad_a = matmul(g2, _swap_last(b2))
+                grad_a = g2 @ _swap_last(b2)
             if a.ndim == 1:
-                grad_a = reshape(grad_a, grad_a.shape[:-2] + grad_a.shape[-1:])
+                grad_a = grad_a.reshape(grad_a.shape[:-2] + grad_a.shape[-1:])
         if need_b:
             if _transposed(b2):  # x @ W.T: dB = (Gᵀ A)ᵀ, so W.grad comes out contiguous
-                grad_b = _swap_last(matmul(_swap_last(g2), a2))
+                grad_b = _swap_last(_swap_last(g2) @ a2)
             else:
-                grad_b = matmul(_swap_last(a2), g2)
+                grad_b = _swap_last(a2) @ g2
             if b.ndim == 1:
-                grad_b = reshape(grad_b, grad_b.shape[:-1])
+                grad_b = grad_b.reshape(grad_b.shape[:-1])
         return grad_a, grad_b
 
     @staticmethod

@@ -3,9 +3,10 @@ primitives; mean and var are compositions of them."""
 
 import numpy as np
 
-from ..function import Function, OpError, OpTypeError
-from .elementwise import _tensor, where
-from .shape import broadcast_to, reshape
+from ..function import OpError, OpTypeError, Primitive, array_of, call
+from .elementwise import Where, _tensor
+from .shape import BroadcastTo, Reshape
+from .unary import Exp
 
 
 def normalize_axes(axis, ndim, op):
@@ -56,11 +57,11 @@ def _count(shape, axes):
 def _expand(g, ctx):
     """Bring an output gradient back to the input's shape (re-insert reduced axes)."""
     if g.shape != ctx.kept:
-        g = reshape(g, ctx.kept)
-    return broadcast_to(g, ctx.in_shape)
+        g = call(Reshape, g, shape=ctx.kept)
+    return g if g.shape == ctx.in_shape else call(BroadcastTo, g, shape=ctx.in_shape)
 
 
-class Sum(Function):
+class Sum(Primitive):
     """Σ over axes;  the gradient of every summed element is g"""
 
     symbol = "Σ"
@@ -79,7 +80,7 @@ class Sum(Function):
         return sum(t, ctx.axes, ctx.keepdims)
 
 
-class _Extremum(Function):
+class _Extremum(Primitive):
     """max/min over axes; ties share the gradient evenly (max([2, 2, 1]) -> [.5, .5, 0])"""
 
     reducer = None
@@ -122,7 +123,7 @@ class Min(_Extremum):
         return Min._forward(ctx, a, axis, keepdims, "min")
 
 
-class LogSumExp(Function):
+class LogSumExp(Primitive):
     """y = log Σ e^a, computed as m + log Σ e^(a-m) with m the max;  dy/da = softmax(a).
 
     Primitive for stability. Where every summed entry is -inf the value is -inf and, by
@@ -147,11 +148,11 @@ class LogSumExp(Function):
     @staticmethod
     def softmax(ctx):
         a, out = ctx.saved_tensors
-        out = reshape(out, ctx.kept)
+        out = out.reshape(ctx.kept)
         if ctx.all_neg_inf is not None:
-            out = where(ctx.all_neg_inf, 0.0, out)
-            return where(ctx.all_neg_inf, 0.0, (a - out).exp())
-        return (a - out).exp()
+            out = call(Where, ctx.all_neg_inf, 0.0, out)
+            return call(Where, ctx.all_neg_inf, 0.0, call(Exp, a - out))
+        return call(Exp, a - out)
 
     @staticmethod
     def backward(ctx, g):
@@ -162,7 +163,7 @@ class LogSumExp(Function):
         return sum(t * LogSumExp.softmax(ctx), ctx.axes, ctx.keepdims)
 
 
-class Norm(Function):
+class Norm(Primitive):
     """‖a‖₂ = √(Σ a²) over axes;  d‖a‖/da = a / ‖a‖, and 0 where ‖a‖ = 0
 
     A primitive for the kink: at 0 it takes the minimum-norm subgradient 0 (as PyTorch's
@@ -181,8 +182,8 @@ class Norm(Function):
     @staticmethod
     def direction(ctx):
         a, out = ctx.saved_tensors
-        norm = reshape(out, ctx.kept)
-        return a / where(norm.data == 0, 1.0, norm)  # a = 0 wherever the norm is 0
+        norm = out.reshape(ctx.kept)
+        return a / call(Where, array_of(norm) == 0, 1.0, norm)  # a = 0 wherever the norm is 0
 
     @staticmethod
     def backward(ctx, g):

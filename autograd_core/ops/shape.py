@@ -4,12 +4,12 @@ tangent."""
 
 import numpy as np
 
-from ..function import Function, OpError, OpTypeError
+from ..function import OpError, OpTypeError, Primitive, array_of, call
 from ..tensor import Tensor
 from .elementwise import _tensor
 
 
-class Alias(Function):
+class Alias(Primitive):
     """the same values as a new graph node (used to attach or strip a tangent);  d = 1"""
 
     symbol = "alias"
@@ -28,7 +28,7 @@ class Alias(Function):
         return t
 
 
-class Reshape(Function):
+class Reshape(Primitive):
     """same elements, new shape;  the gradient is reshaped back"""
 
     symbol = "reshape"
@@ -48,14 +48,14 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return reshape(g, ctx.in_shape)
+        return g.reshape(ctx.in_shape)
 
     @staticmethod
     def jvp(ctx, t):
         return reshape(t, ctx.shape)
 
 
-class Transpose(Function):
+class Transpose(Primitive):
     """permute axes;  the gradient is permuted back with the inverse permutation"""
 
     symbol = "transpose"
@@ -73,14 +73,14 @@ class Transpose(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return transpose(g, tuple(np.argsort(ctx.axes)))
+        return g.transpose(tuple(np.argsort(ctx.axes)))
 
     @staticmethod
     def jvp(ctx, t):
         return transpose(t, ctx.axes)
 
 
-class BroadcastTo(Function):
+class BroadcastTo(Primitive):
     """repeat along broadcast axes;  the engine sums the gradient back to the input shape"""
 
     symbol, op_name = "broadcast", "broadcast_to"
@@ -105,7 +105,7 @@ class BroadcastTo(Function):
         return broadcast_to(t, ctx.shape_out)
 
 
-class GetItem(Function):
+class GetItem(Primitive):
     """a[index] (ints, slices, ellipsis, None, integer arrays, boolean masks);
     the gradient is scattered back, repeated integer indices accumulating"""
 
@@ -120,14 +120,14 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return ScatterAdd.apply(g, shape=ctx.in_shape, index=ctx.index)
+        return call(ScatterAdd, g, shape=ctx.in_shape, index=ctx.index)
 
     @staticmethod
     def jvp(ctx, t):
         return GetItem.apply(t, index=ctx.index)
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Primitive):
     """zeros(shape) with g added at ``index`` (np.add.at): the adjoint of indexing"""
 
     symbol, op_name = "scatter", "scatter_add"
@@ -144,14 +144,14 @@ class ScatterAdd(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return GetItem.apply(g, index=ctx.index)
+        return call(GetItem, g, index=ctx.index)
 
     @staticmethod
     def jvp(ctx, t):
         return ScatterAdd.apply(t, shape=ctx.shape_out, index=ctx.index)
 
 
-class Concatenate(Function):
+class Concatenate(Primitive):
     """join along an existing axis;  each input gets its slice of the gradient"""
 
     symbol = "concat"
@@ -174,7 +174,7 @@ class Concatenate(Function):
         axis = ctx.axis % g.ndim
         for size in ctx.sizes:
             index = (slice(None),) * axis + (slice(start, start + size),)
-            grads.append(GetItem.apply(g, index=index))
+            grads.append(call(GetItem, g, index=index))
             start += size
         return tuple(grads)
 
@@ -183,7 +183,7 @@ class Concatenate(Function):
         return concatenate(_zero_fill(ctx, tangents), axis=ctx.axis)
 
 
-class Stack(Function):
+class Stack(Primitive):
     """join along a new axis;  input i gets the gradient's slice i along that axis"""
 
     symbol = "stack"
@@ -197,7 +197,7 @@ class Stack(Function):
     @staticmethod
     def backward(ctx, g):
         prefix = (slice(None),) * ctx.axis
-        return tuple(GetItem.apply(g, index=prefix + (i,)) for i in range(len(ctx.inputs)))
+        return tuple(call(GetItem, g, index=prefix + (i,)) for i in range(len(ctx.inputs)))
 
     @staticmethod
     def jvp(ctx, *tangents):
@@ -208,13 +208,9 @@ def _zero_fill(ctx, tangents):
     """Missing tangents are zeros of their primal's shape."""
     dtype = np.result_type(*(t.dtype for t in tangents if t is not None))
     return [
-        Tensor(np.zeros(np.shape(_data(p)), dtype=dtype)) if t is None else t
+        Tensor(np.zeros(np.shape(array_of(p)), dtype=dtype)) if t is None else t
         for p, t in zip(ctx.inputs, tangents)
     ]
-
-
-def _data(x):
-    return x.data if isinstance(x, Tensor) else x
 
 
 def _is_advanced(index):

@@ -3,11 +3,11 @@ Rules that need the output (exp, sqrt, tanh, sigmoid) save it rather than recomp
 
 import numpy as np
 
-from ..function import Function
+from ..function import Primitive, call
 from .elementwise import _tensor
 
 
-class Exp(Function):
+class Exp(Primitive):
     """y = e^a;  dy = y · da"""
 
     symbol = "exp"
@@ -29,7 +29,7 @@ class Exp(Function):
         return t * y
 
 
-class Log(Function):
+class Log(Primitive):
     """y = log a;  dy = da / a"""
 
     symbol = "log"
@@ -50,7 +50,7 @@ class Log(Function):
         return t / a
 
 
-class Sqrt(Function):
+class Sqrt(Primitive):
     """y = √a;  dy = da / (2y)  (+inf at a = 0)"""
 
     symbol = "√"
@@ -72,7 +72,7 @@ class Sqrt(Function):
         return t / (2.0 * y)
 
 
-class Sin(Function):
+class Sin(Primitive):
     """y = sin a;  dy = cos a · da"""
 
     symbol = "sin"
@@ -85,15 +85,15 @@ class Sin(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g * cos(a)
+        return g * call(Cos, a)
 
     @staticmethod
     def jvp(ctx, t):
         (a,) = ctx.saved_tensors
-        return t * cos(a)
+        return t * call(Cos, a)
 
 
-class Cos(Function):
+class Cos(Primitive):
     """y = cos a;  dy = -sin a · da"""
 
     symbol = "cos"
@@ -106,15 +106,15 @@ class Cos(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return -g * sin(a)
+        return -g * call(Sin, a)
 
     @staticmethod
     def jvp(ctx, t):
         (a,) = ctx.saved_tensors
-        return -t * sin(a)
+        return -t * call(Sin, a)
 
 
-class Tanh(Function):
+class Tanh(Primitive):
     """y = tanh a;  dy = (1 - y²) · da"""
 
     symbol = "tanh"
@@ -136,7 +136,7 @@ class Tanh(Function):
         return t * (1.0 - y * y)
 
 
-class Sigmoid(Function):
+class Sigmoid(Primitive):
     """y = 1 / (1 + e^-a);  dy = y(1 - y) · da.  Primitive for stability: each branch of
     the forward exponentiates only non-positive numbers, so ±1000 give exact 1 and 0."""
 
@@ -163,7 +163,7 @@ class Sigmoid(Function):
         return t * (y * (1.0 - y))
 
 
-class Relu(Function):
+class Relu(Primitive):
     """y = max(a, 0);  dy = [a > 0] · da  (relu'(0) = 0, as PyTorch and JAX)"""
 
     symbol = "relu"
@@ -184,7 +184,7 @@ class Relu(Function):
         return t * mask
 
 
-class Abs(Function):
+class Abs(Primitive):
     """y = |a|;  dy = sign(a) · da  (abs'(0) = 0)"""
 
     symbol = "abs"

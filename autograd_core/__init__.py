@@ -19,6 +19,7 @@ from .ops import (
     stack, sum, tanh, transpose, var, where,
 )
 from .tensor import Tensor
+from .compile import CompileError, compile  # noqa: E402  (after the core it captures)
 from .transforms import hessian, jacobian, vjp
 
 __version__ = "0.1.0"
@@ -27,7 +28,7 @@ __all__ = [
     "Tensor", "tensor", "Function", "Primitive", "OpError", "grad", "no_grad", "enable_grad", "detect_anomaly",
     "set_grad_enabled", "is_grad_enabled", "get_default_dtype", "set_default_dtype",
     "numerical_grad", "gradcheck", "gradgradcheck", "dual", "unpack_dual", "jvp", "vjp",
-    "jacobian", "hessian",
+    "jacobian", "hessian", "compile", "CompileError",
     "zeros", "ones", "full", "zeros_like", "ones_like", "randn", "rand", "arange",
     "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs", "maximum",
     "minimum", "where", "clip", "cast", "matmul", "sum", "mean", "var", "max", "min",

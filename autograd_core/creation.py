@@ -3,6 +3,7 @@
 import numpy as np
 
 from . import dtypes
+from .grad_mode import refuse
 from .tensor import Tensor, _leaf
 
 __all__ = ["tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "randn", "rand",
@@ -83,6 +84,7 @@ def ones_like(t, dtype=None, requires_grad=False):
 def generator(rng=None, where="rng"):
     """A numpy Generator from None (fresh entropy), an int seed or a Generator: the one
     place where every ``rng=`` argument of the library is interpreted."""
+    refuse(f"random numbers ({where})")
     if rng is None:
         return np.random.default_rng()
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):

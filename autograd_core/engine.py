@@ -15,7 +15,7 @@ is wrapped in Tensors. A recorded pass runs the same rules on Tensors.
 import numpy as np
 
 from .function import check_backward_values
-from .grad_mode import state
+from .grad_mode import refuse, state
 from .tensor import PostAccumulateHook, Tensor, _wrap
 
 __all__ = ["backward", "grad", "toposort"]
@@ -127,6 +127,8 @@ def _seed(root, index, grad_tensor):
 
 
 def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
+    refuse("a backward pass inside the function (compile the loss, then call backward on "
+           "the result)")
     roots = _as_tuple(roots)
     if seeds is None:
         seeds = (None,) * len(roots)

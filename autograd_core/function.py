@@ -76,6 +76,9 @@ class _SavedTensor:
         return 0 if version is None else version.value
 
 
+_REFS = (_SavedTensor, _OutputRef)
+
+
 def _modified_error(ctx, saved):
     if isinstance(saved, _OutputRef):
         shape, dtype, now, expected = saved.array.shape, saved.array.dtype, saved.version.value, 0
@@ -113,6 +116,7 @@ class Function:
     # per-node extras, rarely set: class defaults, so that most nodes never need a __dict__
     _non_differentiable = ()  # ids of outputs marked by mark_non_differentiable
     creation = None  # the user line that created the node (anomaly mode)
+    _needs = None  # needs_input_grad, when fixed in advance (ag.compile's replayed nodes)
 
     # ----------------------------------------------------------------- rules (override)
     @staticmethod
@@ -139,7 +143,10 @@ class Function:
     @property
     def needs_input_grad(self):
         """One bool per positional argument: does that argument need a gradient?"""
-        return tuple([isinstance(a, Tensor) and a._requires_grad for a in self.inputs])
+        needs = self._needs
+        if needs is None:
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in self.inputs])
+        return needs
 
     @property
     def saved_tensors(self):
@@ -154,7 +161,7 @@ class Function:
                 "the graph a second time or access saved tensors after backward."
             )
         if state.array_backward and self.array_rules:
-            return tuple([self._unpack_array(v) for v in saved])
+            return tuple([self._unpack_array(v) if type(v) in _REFS else v for v in saved])
         return tuple([self._unpack(v) for v in saved])
 
     def _unpack_array(self, value):
@@ -255,8 +262,13 @@ class Function:
                 result = _make(outs[0])
                 if cls.view:
                     _link_view(result, args[0])
+                if state.tracer is not None:
+                    state.tracer.op(cls, ctx, args, arrays, config, (result,))
                 return result
-            return tuple(_make(o) for o in outs)
+            results = tuple(_make(o) for o in outs)
+            if state.tracer is not None:
+                state.tracer.op(cls, ctx, args, arrays, config, results)
+            return results
 
         ctx._n_outputs = len(outs)
         ctx._out_tangents = ctx._retained = ctx._hooks = ctx.module = None
@@ -286,6 +298,8 @@ class Function:
             _push_tangents(cls, ctx, args, results, non_diff)
         if not record:
             ctx.inputs = ()  # nothing will walk this node; keep no references
+        if state.tracer is not None:
+            state.tracer.op(cls, ctx, args, arrays, config, results)
         return results[0] if len(results) == 1 else tuple(results)
 
 

@@ -6,17 +6,18 @@ single attribute lookup on its hot path.
 
 import contextlib
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly"]
+__all__ = ["CompileError", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly"]
 
 
 class _State:
-    __slots__ = ("grad_enabled", "forward_enabled", "anomaly", "array_backward")
+    __slots__ = ("grad_enabled", "forward_enabled", "anomaly", "array_backward", "tracer")
 
     def __init__(self):
         self.grad_enabled = True  # record graphs for reverse mode
         self.forward_enabled = True  # push tangents of dual tensors (off inside jvp rules)
         self.anomaly = False  # check every forward value and backward gradient for NaN/inf
         self.array_backward = False  # the engine runs Primitive rules on arrays (first order)
+        self.tracer = None  # ag.compile's tracer while a function is being captured
 
 
 state = _State()
@@ -74,3 +75,29 @@ def detect_anomaly():
         yield
     finally:
         state.anomaly = previous
+
+
+# ---------------------------------------------------------------------------- ag.compile
+class CompileError(RuntimeError):
+    """The function does something a captured graph cannot replay."""
+
+
+def refuse(what):
+    """Raise ``CompileError`` for ``what`` while a function is being traced (library hook)."""
+    if state.tracer is not None:
+        raise CompileError(
+            f"ag.compile cannot capture {what}: a captured graph replays the same operations "
+            "on every call. Call the function uncompiled, or move this out of it"
+        )
+
+
+def refuse_traced(tensor, what):
+    """Raise ``CompileError`` when ``tensor``'s value is only known at run time."""
+    tracer = state.tracer
+    if tracer is not None and id(tensor.data) in tracer.slots:
+        raise CompileError(
+            f"ag.compile: {what} of a traced tensor (shape {tensor.shape}) turns a value that "
+            "changes from call to call into a Python constant, so the captured graph would be "
+            "wrong on the next call (data-dependent control flow such as `if loss > 0:` or "
+            "`.item()`). Use Tensor ops (ag.where, ag.maximum) or call the function uncompiled"
+        )

@@ -145,6 +145,7 @@ class Tensor:
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
 
     def __bool__(self):
+        grad_mode.refuse_traced(self, "bool()")
         if self.data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
@@ -167,6 +168,7 @@ class Tensor:
     # ----------------------------------------------------------------- conversions
     def item(self):
         """The value of a one-element tensor as a Python number."""
+        grad_mode.refuse_traced(self, ".item()")
         if self.data.size != 1:
             raise ValueError(
                 f"item(): only one-element tensors can be converted to a Python number, "
@@ -176,11 +178,13 @@ class Tensor:
 
     def numpy(self):
         """A read-only view of the data (copy it to modify it)."""
+        grad_mode.refuse_traced(self, ".numpy()")
         view = self.data.view()
         view.flags.writeable = False
         return view
 
     def tolist(self):
+        grad_mode.refuse_traced(self, ".tolist()")
         return self.data.tolist()
 
     def detach(self):
@@ -520,6 +524,7 @@ def _rebinds(t):
 
 
 def _check_inplace(t, op):
+    grad_mode.refuse(f"in-place changes ({op} on a tensor of shape {t.shape})")
     if not grad_mode.state.grad_enabled:
         return
     base = t._base
@@ -562,7 +567,7 @@ def _compare(ufunc, a, b):
     a = a.data if isinstance(a, Tensor) else a
     b = b.data if isinstance(b, Tensor) else b
     try:
-        return _wrap(ufunc(a, b))
+        result = np.asarray(ufunc(a, b))
     except ValueError:
         raise ValueError(
             f"{ufunc.__name__}: shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast "
@@ -572,6 +577,9 @@ def _compare(ufunc, a, b):
         raise TypeError(
             f"{ufunc.__name__}: cannot compare a tensor with {type(b).__name__}"
         ) from None
+    if grad_mode.state.tracer is not None:  # masks are data: ag.compile recomputes them
+        grad_mode.state.tracer.numpy(ufunc, (a, b), result)
+    return _wrap(result)
 
 
 from . import ops  # noqa: E402  (ops import Tensor: bound after the class exists)

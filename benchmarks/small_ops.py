@@ -7,7 +7,8 @@ and its gradient accumulates), ``+ 0.5``, ``sin``, ``tanh``. Reported: microseco
 forward alone (graph recording on) and forward + backward, i.e. total / 100.
 
 Rows: ``numpy floor`` (the same ufunc calls forward, and the hand-written derivative ufuncs
-backward: the unavoidable numpy cost), ``ours``, ``pytorch``, ``hips autograd``
+backward: the unavoidable numpy cost), ``ours`` (eager), ``ours (compiled)`` (``ag.compile``
+of the same function: traced once, then replayed), ``pytorch``, ``hips autograd``
 (``grad(f)(x)``, forward and backward in one call, so no forward-only figure), ``mygrad``.
 The gradient of every implementation is checked against the floor's before timing.
 """
@@ -81,6 +82,21 @@ def make_ours(x):
     return fwd, fwd_bwd
 
 
+def make_ours_compiled(x):
+    import autograd_core as ag
+
+    xt = ag.tensor(x, requires_grad=True)
+    loss = ag.compile(lambda v: chain(v, ag.sin, ag.tanh).sum())
+    loss(xt)  # the first call traces; later calls replay
+
+    def fwd_bwd():
+        xt.grad = None
+        loss(xt).backward()
+        return xt.grad.data
+
+    return (lambda: loss(xt)), fwd_bwd
+
+
 def make_torch(x):
     import torch
 
@@ -121,7 +137,8 @@ def make_mygrad(x):
 
 
 def implementations():
-    impls = {FLOOR: (make_floor, None), "ours": (make_ours, None)}
+    impls = {FLOOR: (make_floor, None), "ours": (make_ours, None),
+             "ours (compiled)": (make_ours_compiled, None)}
     for name, module, factory in [("pytorch", "torch", make_torch),
                                   ("hips autograd", "autograd.numpy", make_hips),
                                   ("mygrad", "mygrad", make_mygrad)]:
@@ -191,7 +208,7 @@ def report(rows):
             notes.append(f"{r['impl']}: {r['skipped']}")
             continue
         verdict = ""
-        if r["impl"] == "ours" and r["vs_pytorch"] is not None:
+        if r["impl"].startswith("ours") and r["vs_pytorch"] is not None:
             verdict = (f"≤{TARGET_VS_TORCH:.2f}x torch "
                        + ("ok" if r["vs_pytorch"] <= TARGET_VS_TORCH else "MISS"))
         body.append([r["impl"], us(r["fwd_us_per_op"]), us(r["bwd_us_per_op"]),

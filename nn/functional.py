@@ -17,6 +17,7 @@ from autograd_core import Tensor
 from autograd_core.function import Primitive, call
 from autograd_core.ops import Exp, Sigmoid
 from autograd_core.creation import generator as _generator
+from autograd_core.grad_mode import refuse
 
 
 __all__ = [
@@ -347,6 +348,7 @@ def dropout(x, p=0.5, training=True, rng=None):
     x = _tensor(x)
     if not training or p == 0.0:
         return x
+    refuse("dropout in training mode (a new random mask on every call); call model.eval()")
     keep = _generator(rng).random(x.shape) >= p
     return x * (keep / (1.0 - p)).astype(x.dtype)
 
@@ -378,6 +380,7 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
         mean = x.mean(axis=axes, keepdims=True)
         var = x.var(axis=axes, keepdims=True)
         if running_mean is not None:
+            refuse("batch_norm's running-statistics update in training mode (a side effect)")
             running_mean.data[...] = (1.0 - momentum) * running_mean.data + momentum * (
                 mean.data.reshape(-1)
             )

@@ -19,6 +19,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.grad_mode import refuse
 
 __all__ = [
     "Optimizer", "SGD", "AdaGrad", "Adagrad", "RMSProp", "RMSprop", "Adam", "AdamW",
@@ -117,6 +118,7 @@ class Optimizer:
 
         ``closure`` re-evaluates the model and returns the loss (it runs with grad enabled).
         """
+        refuse("an optimiser step (it updates the parameters in place)")
         loss = None
         if closure is not None:
             with ag.enable_grad():

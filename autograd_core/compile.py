@@ -1,0 +1,417 @@
+"""``ag.compile``: capture a function's graph once, then replay it as a flat list of numpy calls.
+
+The notes' *static* computation graph, built from our dynamic one. The first call with a
+given signature (shapes, dtypes and requires_grad of the Tensor arguments, the values of the
+others) runs the function eagerly while a tracer writes down every primitive it calls: its
+forward rule, where each argument comes from (an argument, an earlier result, a Tensor read
+from outside such as a parameter, or a constant) and its configuration. From the recorded
+graph it also fixes the backward schedule: the order the engine would visit the nodes in,
+and where each rule's gradients go.
+
+Later calls replay that program: each primitive's own ``forward`` on the new arrays, with
+no Tensor, graph node or dispatch in between; the outputs hang from one graph node whose
+backward replays each primitive's ``backward`` rule on arrays in the recorded order. The
+rules are the eager ones, called on the same arrays in the same order, so values and
+gradients are bit-identical to eager mode. A new signature traces again.
+
+What cannot be captured raises ``CompileError`` while tracing: Python control flow on
+a traced value (``if loss > 0``, ``.item()``), in-place changes, and random draws (dropout
+in training mode). Numpy computed from a traced tensor's ``.data`` inside the function is
+not seen by the tracer and would be frozen into the program: use Tensor ops instead.
+"""
+
+import functools
+
+import numpy as np
+
+from .engine import _fit_array, grad, toposort
+from .function import _FREED, Function, _sequence
+from .grad_mode import CompileError, enable_grad, state
+from .tensor import Tensor, _make, _wrap
+
+__all__ = ["compile", "CompileError", "Compiled"]
+
+
+def compile(fn):
+    """A version of ``fn`` that records its graph once per signature and replays it.
+
+    ``fn`` takes Tensors (numpy arrays are taken as Tensors; other arguments are static and
+    part of the signature) and returns a Tensor or a tuple of Tensors. Tensors it reads
+    from outside, such as a model's parameters, are read afresh on every call, and
+    gradients flow into them as in eager mode.
+    """
+    return Compiled(fn)
+
+
+class Compiled:
+    """The callable ``ag.compile`` returns; ``traces`` counts the signatures traced."""
+
+    def __init__(self, fn):
+        if not callable(fn):
+            raise TypeError(f"ag.compile: expected a function, got {type(fn).__name__}")
+        self.fn = fn
+        self._programs = {}
+        self.traces = 0  # how many times the function was traced
+        functools.update_wrapper(self, fn, updated=())  # name and doc, not attributes
+
+    def __call__(self, *args, **kwargs):
+        args = tuple(_wrap(a) if isinstance(a, np.ndarray) else a for a in args)
+        if state.tracer is not None or state.anomaly or _has_tangent(args):
+            return self.fn(*args, **kwargs)  # nested, checked or forward mode: run eagerly
+        key = _signature(args, kwargs)
+        program = self._programs.get(key)
+        if program is not None and program.still_valid():
+            return program.run(args, kwargs)
+        outputs, program = _trace(self.fn, args, kwargs)
+        self._programs[key] = program
+        self.traces += 1
+        return outputs
+
+    def __repr__(self):
+        return f"<ag.compile({getattr(self.fn, '__name__', self.fn)!r}), {self.traces} trace(s)>"
+
+
+def _has_tangent(args):
+    return state.forward_enabled and any(
+        isinstance(a, Tensor) and a._tangent is not None for a in args
+    )
+
+
+def _signature(args, kwargs):
+    parts = [state.grad_enabled]
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            parts.append((a.data.shape, a.data.dtype, a._requires_grad))
+        else:
+            parts.append(("static", a))
+    parts.extend(sorted(kwargs.items()))
+    key = tuple(parts)
+    try:
+        hash(key)
+    except TypeError:
+        raise TypeError(
+            "ag.compile: arguments that are not Tensors or arrays are part of the signature "
+            "and must be hashable (numbers, strings, tuples); pass data as Tensors"
+        ) from None
+    return key
+
+
+# ---------------------------------------------------------------------------- tracing
+class _Tracer:
+    """Writes down each primitive call of an eager run, and where its arguments come from.
+
+    Values are identified by their arrays: ``slots`` maps id(array) to a slot of the
+    program's value list (arguments first, then every result in order). A Tensor argument
+    whose array has no slot comes from outside: it becomes a *captured* slot, read from the
+    Tensor on every call.
+    """
+
+    def __init__(self, args):
+        self.slots, self.keep = {}, []
+        self.steps = []  # (cls, ctx, sources, config, dynamic config, output slots, results)
+        self.captured = []  # Tensors read from outside the function, in first-use order
+        self.captured_slots = []
+        self.n = 0
+        self.arg_slots = [self._new(a.data) if isinstance(a, Tensor) else None for a in args]
+
+    def _new(self, array):
+        self.slots[id(array)] = slot = self.n
+        self.keep.append(array)  # keeps the id unique for the tracer's lifetime
+        self.n += 1
+        return slot
+
+    def _source(self, value):
+        """A slot for a Tensor or a known array; otherwise the value itself (a constant)."""
+        if isinstance(value, Tensor):
+            slot = self.slots.get(id(value.data))
+            if slot is None:
+                slot = self._new(value.data)
+                self.captured.append(value)
+                self.captured_slots.append(slot)
+            return slot
+        if isinstance(value, np.ndarray):
+            return self.slots.get(id(value), _Constant(value))
+        if isinstance(value, tuple) and any(id(v) in self.slots for v in value
+                                            if isinstance(v, np.ndarray)):
+            return _Pack(tuple(self._source(v) for v in value))
+        return _Constant(value)
+
+    def op(self, cls, ctx, args, arrays, config, results):
+        """``Function.apply`` reports each call here (after its forward ran); ``arrays`` are
+        the arguments as forward received them."""
+        sources = tuple(self._source(a if isinstance(a, Tensor) else array)
+                        for a, array in zip(args, arrays))
+        dynamic = {}
+        if config:
+            for key, value in config.items():
+                source = self._source(value)
+                if not isinstance(source, _Constant):
+                    dynamic[key] = source
+        outs = tuple(self._new(r.data) for r in results)
+        self.steps.append((cls, ctx, sources, config or {}, dynamic, outs, results))
+
+    def numpy(self, fn, args, result):
+        """A non-differentiable numpy helper on traced values (comparisons, integer casts)."""
+        sources = tuple(self._source(a) for a in args)
+        self.steps.append((None, fn, sources, {}, {}, (self._new(result),), ()))
+
+
+class _Constant:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class _Pack:
+    """A tuple (an index) some of whose items are traced arrays."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = items
+
+
+def _trace(fn, args, kwargs):
+    tracer = _Tracer(args)
+    state.tracer = tracer
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        state.tracer = None
+    multi = isinstance(result, (tuple, list))
+    outputs = tuple(result) if multi else (result,)
+    for o in outputs:
+        if not isinstance(o, Tensor):
+            raise TypeError(f"ag.compile: the function must return a Tensor or a tuple of "
+                            f"Tensors, got {type(o).__name__}")
+    return result, _Program(fn, tracer, outputs, multi)
+
+
+# ---------------------------------------------------------------------------- the program
+class _Program:
+    def __init__(self, fn, tracer, outputs, multi):
+        self.fn, self.multi = fn, multi
+        self.n_values = tracer.n
+        self.arg_slots = tracer.arg_slots
+        self.captured = tracer.captured
+        self.captured_slots = tracer.captured_slots
+        self.captured_signature = [_tensor_signature(t) for t in tracer.captured]
+        # inputs of the call's graph node: every Tensor argument, then every captured Tensor
+        self.input_slots = [s for s in tracer.arg_slots if s is not None] + tracer.captured_slots
+        slot_input = {slot: k for k, slot in enumerate(self.input_slots)}
+        # output k: (slot, requires_grad) of a computed value, or the index of the input
+        # it is (a function may return an argument itself, as eager mode would)
+        self.outputs = tuple(
+            (None, slot_input[slot]) if slot in slot_input else (slot, o._requires_grad)
+            for o, slot in ((o, tracer.slots[id(o.data)]) for o in outputs)
+        )
+        node_of = {}  # id(ctx) of a recorded node -> its step
+        self.steps = []
+        for cls, ctx, sources, config, dynamic, outs, results in tracer.steps:
+            recorded = any(r.grad_fn is ctx for r in results)
+            if recorded:
+                node_of[id(ctx)] = len(self.steps)
+            stand_ins = tuple(_stand_in(a) for a in ctx.inputs) if recorded else ()
+            self.steps.append(_Step(cls, ctx if cls is None else cls.forward, sources, config,
+                                    dynamic, outs, stand_ins, recorded))
+        self._schedule(outputs, node_of, tracer.slots, slot_input)
+
+    def _schedule(self, outputs, node_of, slots, slot_input):
+        """The backward order and routes: the walk the engine would make over the graph."""
+        roots = [o.grad_fn for o in outputs if o.grad_fn is not None and id(o.grad_fn) in node_of]
+        order = [node for node in reversed(toposort(roots)) if id(node) in node_of]
+        position = {id(node): k for k, node in enumerate(order)}
+        self.backward_steps = []
+        for node in order:
+            step = self.steps[node_of[id(node)]]
+            routes = []
+            for index, inp in enumerate(node.inputs):
+                if not (isinstance(inp, Tensor) and inp._requires_grad):
+                    continue
+                parent = inp.grad_fn
+                stand_in = step.stand_ins[index]
+                shape, dtype = stand_in.data.shape, stand_in.data.dtype
+                if parent is not None and id(parent) in position:
+                    routes.append((index, stand_in, shape, dtype, False, position[id(parent)],
+                                   inp._output_nr))
+                else:
+                    routes.append((index, stand_in, shape, dtype, True,
+                                   slot_input[slots[id(inp.data)]], 0))
+            cls = type(node)
+            self.backward_steps.append((node_of[id(node)], cls.backward, cls.array_rules,
+                                        node._n_outputs, tuple(routes)))
+        self.seeds = []  # output k -> (backward position, output_nr) or None
+        for o in outputs:
+            node = o.grad_fn
+            self.seeds.append((position[id(node)], o._output_nr)
+                              if node is not None and id(node) in position else None)
+
+    def still_valid(self):
+        """Captured Tensors keep the shape, dtype and requires_grad they were traced with."""
+        return all(_tensor_signature(t) == s
+                   for t, s in zip(self.captured, self.captured_signature))
+
+    # ------------------------------------------------------------------ forward
+    def run(self, args, kwargs):
+        values = [None] * self.n_values
+        for slot, a in zip(self.arg_slots, args):
+            if slot is not None:
+                values[slot] = a.data
+        for slot, t in zip(self.captured_slots, self.captured):
+            values[slot] = t.data
+        ctxs = self._forward(values)
+        inputs = tuple(a for a in args if isinstance(a, Tensor)) + tuple(self.captured)
+        record = state.grad_enabled and any(t._requires_grad for t in inputs)
+        node = _CompiledCall.node(self, ctxs, inputs, args, kwargs) if record else None
+        outs = []
+        for k, (slot, detail) in enumerate(self.outputs):
+            if slot is None:  # an input returned as it is
+                outs.append(inputs[detail])
+            elif detail and node is not None:
+                outs.append(_make(values[slot], node, True, k))
+            else:
+                outs.append(_make(values[slot]))
+        return tuple(outs) if self.multi else outs[0]
+
+    def _forward(self, values):
+        ctxs = []
+        for step in self.steps:
+            args = [values[s] if type(s) is int else _value(s, values) for s in step.fetch]
+            if step.cls is None:  # a numpy helper
+                values[step.outs[0]] = np.asarray(step.forward(*args))
+                ctxs.append(None)
+                continue
+            ctx = step.cls.__new__(step.cls)
+            ctx.inputs, ctx._saved, ctx._needs = step.stand_ins, (), step.needs
+            if step.dynamic:
+                config = {**step.config, **{k: _value(s, values) for k, s in step.dynamic.items()}}
+                out = step.forward(ctx, *args, **config)
+            elif step.config:
+                out = step.forward(ctx, *args, **step.config)
+            else:
+                out = step.forward(ctx, *args)
+            if type(out) is tuple:
+                for slot, o in zip(step.outs, out):
+                    values[slot] = o if type(o) is np.ndarray else np.asarray(o)
+            else:
+                values[step.outs[0]] = out if type(out) is np.ndarray else np.asarray(out)
+            ctxs.append(ctx if step.recorded else None)
+        return ctxs
+
+    # ------------------------------------------------------------------ backward
+    def backward(self, ctxs, grads):
+        """Gradients for the call's inputs from the outputs' gradients (arrays)."""
+        pending = [None] * len(self.backward_steps)
+        results = [None] * len(self.input_slots)
+        for seed, g in zip(self.seeds, grads):
+            if seed is not None and g is not None:
+                _accumulate(pending, seed[0], seed[1], g, self.backward_steps)
+        steps = self.backward_steps
+        ndarray = np.ndarray
+        for k, (index, rule, array_rules, _, routes) in enumerate(steps):
+            node_grads = pending[k]
+            if node_grads is None:
+                continue
+            ctx = ctxs[index]
+            if array_rules:
+                input_grads = rule(ctx, *node_grads)
+            else:  # a custom rule written for Tensors
+                input_grads = rule(ctx, *[None if g is None else _wrap(g) for g in node_grads])
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            for position, stand_in, shape, dtype, to_input, target, output_nr in routes:
+                g = input_grads[position]
+                if g is None:
+                    continue
+                if type(g) is not ndarray or g.shape != shape or g.dtype != dtype:
+                    g = _fit_array(ctx, position, stand_in, g)
+                if to_input:
+                    results[target] = g if results[target] is None else results[target] + g
+                    continue
+                grads = pending[target]
+                if grads is None:
+                    grads = pending[target] = [None] * steps[target][3]
+                grads[output_nr] = g if grads[output_nr] is None else grads[output_nr] + g
+        return results
+
+
+class _Step:
+    """One call of the forward program (``cls`` None: a numpy helper ``forward``)."""
+
+    __slots__ = ("cls", "forward", "fetch", "config", "dynamic", "outs", "stand_ins", "needs",
+                 "recorded")
+
+    def __init__(self, cls, forward, fetch, config, dynamic, outs, stand_ins, recorded):
+        self.cls, self.forward, self.fetch, self.config = cls, forward, fetch, config
+        self.dynamic, self.outs, self.stand_ins, self.recorded = dynamic, outs, stand_ins, recorded
+        self.needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in stand_ins) \
+            if recorded else None
+
+
+def _accumulate(pending, k, output_nr, g, steps):
+    grads = pending[k]
+    if grads is None:
+        grads = pending[k] = [None] * steps[k][3]
+    grads[output_nr] = g if grads[output_nr] is None else grads[output_nr] + g
+
+
+def _value(source, values):
+    if type(source) is int:
+        return values[source]
+    if type(source) is _Constant:
+        return source.value
+    return tuple(_value(s, values) for s in source.items)
+
+
+def _stand_in(value):
+    """What a replayed node keeps of a traced input: its shape, dtype and requires_grad, in
+    a Tensor that owns no memory (so a program does not keep its trace-time values alive)."""
+    if not isinstance(value, Tensor):
+        return value
+    data = np.broadcast_to(np.zeros((), dtype=value.data.dtype), value.data.shape)
+    return _make(data, None, value._requires_grad)
+
+
+def _tensor_signature(t):
+    return t.data.shape, t.data.dtype, t._requires_grad
+
+
+class _CompiledCall(Function):
+    """The graph node of one replayed call: its backward replays the recorded rules."""
+
+    array_rules = True
+
+    @classmethod
+    def node(cls, program, ctxs, inputs, args, kwargs):
+        node = cls.__new__(cls)
+        node.inputs = inputs
+        node._saved = (program, ctxs, args, kwargs)
+        node._n_outputs = len(program.outputs)
+        node._out_tangents = node._retained = node._hooks = node.module = node.config = None
+        node.seq = next(_sequence)
+        return node
+
+    @staticmethod
+    def backward(ctx, *grads):
+        if ctx._saved is _FREED:
+            return ctx.saved_tensors  # raises the "backward a second time" error
+        program, ctxs, args, kwargs = ctx._saved
+        if state.array_backward:
+            return tuple(program.backward(ctxs, grads))
+        return _recorded_backward(ctx, program, args, kwargs, grads)
+
+
+def _recorded_backward(ctx, program, args, kwargs, grads):
+    """A recorded (create_graph) pass: run the function eagerly again and differentiate
+    that graph, so higher derivatives are right (the replayed program has no Tensors)."""
+    with enable_grad():
+        result = program.fn(*args, **kwargs)
+    outputs = tuple(result) if program.multi else (result,)
+    pairs = [(o, g) for o, g in zip(outputs, grads) if g is not None and o.requires_grad]
+    wanted = [t for t in ctx.inputs if t._requires_grad]
+    found = grad([o for o, _ in pairs], wanted, [g for _, g in pairs], create_graph=True,
+                 allow_unused=True) if pairs and wanted else [None] * len(wanted)
+    found = iter(found)
+    return tuple(next(found) if t._requires_grad else None for t in ctx.inputs)
+

@@ -1,0 +1,233 @@
+"""ag.compile: a captured graph replays bit-identical values and gradients, re-traces when
+the signature changes, reads parameters afresh, and refuses what it cannot capture."""
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+import nn
+import nn.functional as F
+
+
+def _mlp():
+    return nn.Sequential(nn.Linear(6, 16, rng=0), nn.ReLU(), nn.Linear(16, 4, rng=1))
+
+
+def _batch(rng, n=8):
+    return ag.tensor(rng.standard_normal((n, 6))), rng.integers(0, 4, n)
+
+
+def test_training_with_a_compiled_loss_matches_eager_training_bit_for_bit():
+    models = {"eager": _mlp(), "compiled": _mlp()}
+    opts = {k: nn.optim.Adam(m.parameters(), lr=0.01) for k, m in models.items()}
+    fns = {"eager": lambda x, y: F.cross_entropy(models["eager"](x), y),
+           "compiled": ag.compile(lambda x, y: F.cross_entropy(models["compiled"](x), y))}
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x, y = _batch(rng)  # new data and labels every step
+        losses = {}
+        for key in models:
+            opts[key].zero_grad()
+            loss = fns[key](x, y)
+            loss.backward()
+            opts[key].step()
+            losses[key] = loss.item()
+        assert losses["eager"] == losses["compiled"]
+    assert fns["compiled"].traces == 1
+    for a, b in zip(models["eager"].parameters(), models["compiled"].parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_replay_sees_new_inputs_and_updated_parameters():
+    w = ag.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    f = ag.compile(lambda x: (w * x).sum())
+    x = ag.tensor(np.ones(3))
+    assert f(x).item() == 6.0
+    assert f(ag.tensor(np.full(3, 2.0))).item() == 12.0
+    with ag.no_grad():
+        w.mul_(10.0)
+    assert f(x).item() == 60.0
+    w.data = np.array([1.0, 1.0, 1.0])  # rebinding .data is seen too
+    out = f(x)
+    out.backward()
+    assert out.item() == 3.0 and w.grad.tolist() == [1.0, 1.0, 1.0]
+    assert f.traces == 1
+
+
+def test_data_dependent_masks_are_recomputed_on_every_call():
+    f = ag.compile(lambda x: ag.where(x > 0, x * 2.0, -x).sum() + ag.relu(x).max())
+    for values in ([1.0, -2.0, 3.0], [-1.0, 2.0, -3.0], [5.0, 5.0, -1.0]):
+        x = ag.tensor(values, requires_grad=True)
+        out = f(x)
+        out.backward()
+        x2 = ag.tensor(values, requires_grad=True)
+        expected = ag.where(x2 > 0, x2 * 2.0, -x2).sum() + ag.relu(x2).max()
+        expected.backward()
+        assert out.item() == expected.item()
+        np.testing.assert_array_equal(x.grad.data, x2.grad.data)
+    assert f.traces == 1
+
+
+def test_indexing_with_a_tensor_argument_follows_the_argument():
+    f = ag.compile(lambda x, i: x[i].sum())
+    x = ag.tensor(np.arange(5.0), requires_grad=True)
+    f(x, ag.tensor(np.array([0, 1])))
+    out = f(x, ag.tensor(np.array([4, 4])))
+    out.backward()
+    assert out.item() == 8.0 and x.grad.tolist() == [0, 0, 0, 0, 2.0]
+
+
+def test_a_new_shape_or_static_argument_traces_again():
+    f = ag.compile(lambda x, power: (x ** power).sum())
+    f(ag.tensor(np.ones(3)), 2)
+    f(ag.tensor(np.ones(3)), 2)
+    assert f.traces == 1
+    assert f(ag.tensor(np.full(4, 2.0)), 2).item() == 16.0
+    assert f(ag.tensor(np.full(4, 2.0)), 3).item() == 32.0
+    assert f.traces == 3
+
+
+def test_freezing_a_parameter_traces_again():
+    layer = nn.Linear(3, 2, rng=0)
+    f = ag.compile(lambda x: layer(x).sum())
+    x = ag.tensor(np.ones((2, 3)))
+    f(x).backward()
+    layer.weight.requires_grad = False
+    layer.weight.grad = None
+    f(x).backward()
+    assert layer.weight.grad is None and layer.bias.grad is not None
+    assert f.traces == 2
+
+
+def test_several_outputs_an_input_returned_and_a_constant_output():
+    f = ag.compile(lambda x: (x.exp(), x, (x * 0.0 + 1.0).sum()))
+    x = ag.tensor(np.array([0.0, 1.0]), requires_grad=True)
+    f(x)
+    e, same, s = f(x)
+    assert same is x and s.item() == 2.0
+    (e.sum() + s).backward()
+    np.testing.assert_array_equal(x.grad.data, np.exp([0.0, 1.0]))
+
+
+def test_calls_in_flight_keep_their_own_values():
+    f = ag.compile(lambda x: (x * x).sum())
+    a = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = ag.tensor(np.array([3.0, 4.0]), requires_grad=True)
+    f(a)
+    total = f(a) + f(b)
+    total.backward()
+    assert a.grad.tolist() == [2.0, 4.0] and b.grad.tolist() == [6.0, 8.0]
+
+
+def test_no_grad_calls_record_nothing():
+    w = ag.tensor(np.ones(2), requires_grad=True)
+    f = ag.compile(lambda x: (w * x).sum())
+    f(ag.tensor(np.ones(2)))
+    with ag.no_grad():
+        out = f(ag.tensor(np.ones(2)))
+    assert out.grad_fn is None and not out.requires_grad and out.item() == 2.0
+
+
+def test_backward_twice_needs_retain_graph():
+    f = ag.compile(lambda x: (x * x).sum())
+    x = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    f(x)
+    out = f(x)
+    out.backward(retain_graph=True)
+    out.backward()
+    assert x.grad.tolist() == [4.0, 8.0]
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        out.backward()
+
+
+def test_second_derivatives_through_a_compiled_function():
+    f = ag.compile(lambda x: (x ** 3).sum())
+    x = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    f(x)
+    (g,) = ag.grad(f(x), [x], create_graph=True)
+    (h,) = ag.grad(g.sum(), [x])
+    assert g.tolist() == [3.0, 12.0] and h.tolist() == [6.0, 12.0]
+
+
+def test_a_custom_function_inside_is_replayed():
+    class Square(ag.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return 2.0 * a * g
+
+    f = ag.compile(lambda x: Square.apply(x).sum())
+    f(ag.tensor(np.ones(2), requires_grad=True))
+    x = ag.tensor(np.array([3.0, -1.0]), requires_grad=True)
+    out = f(x)
+    out.backward()
+    assert out.item() == 10.0 and x.grad.tolist() == [6.0, -2.0]
+
+
+def test_forward_mode_and_anomaly_mode_run_eagerly():
+    f = ag.compile(lambda x: (x * x).sum())
+    x = ag.tensor(np.array([1.0, 2.0]))
+    _, tangent = ag.jvp(f, (x,), (ag.tensor(np.array([1.0, 0.0])),))
+    assert tangent.item() == 2.0
+    with ag.detect_anomaly():
+        assert f(x).item() == 5.0
+    assert f.traces == 0
+
+
+@pytest.mark.parametrize("body, what", [
+    (lambda x: x if x.sum() > 0 else -x, "bool()"),
+    (lambda x: x * x.max().item(), ".item()"),
+    (lambda x: x * float(x.sum()), ".item()"),
+    (lambda x: ag.tensor(x.numpy() * 2), ".numpy()"),
+    (lambda x: F.dropout(x, 0.5, training=True), "dropout"),
+    (lambda x: x + ag.randn(3), "random numbers"),
+])
+def test_what_cannot_be_captured_raises_a_clear_error(body, what):
+    f = ag.compile(body)
+    with pytest.raises(ag.CompileError, match=what.replace("(", r"\(").replace(")", r"\)")
+                       .replace(".", r"\.")):
+        f(ag.tensor(np.ones(3)))
+
+
+def test_in_place_changes_and_backward_inside_are_refused():
+    def in_place(x):
+        y = x * 1.0
+        y.add_(1.0)
+        return y
+
+    def with_backward(x):
+        loss = (x * x).sum()
+        loss.backward()
+        return loss
+
+    with pytest.raises(ag.CompileError, match="in-place"):
+        ag.compile(in_place)(ag.tensor(np.ones(3)))
+    with pytest.raises(ag.CompileError, match="backward pass inside"):
+        ag.compile(with_backward)(ag.tensor(np.ones(3), requires_grad=True))
+
+
+def test_bad_arguments_and_results_are_named():
+    with pytest.raises(TypeError, match="expected a function"):
+        ag.compile(3)
+    with pytest.raises(TypeError, match="must return a Tensor"):
+        ag.compile(lambda x: 1.0)(ag.tensor(np.ones(2)))
+    with pytest.raises(TypeError, match="hashable"):
+        ag.compile(lambda x, options: x)(ag.tensor(np.ones(2)), [1, 2])
+
+
+def test_a_trace_is_not_kept_alive_by_its_program():
+    import gc
+    import weakref
+
+    f = ag.compile(lambda x: (x.exp() * 2.0).sum())
+    x = ag.tensor(np.ones(1000), requires_grad=True)
+    out = f(x)
+    ref = weakref.ref(out)
+    del out
+    gc.collect()
+    assert ref() is None

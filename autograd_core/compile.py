@@ -24,6 +24,7 @@ import functools
 
 import numpy as np
 
+from .batched import plan_waves
 from .engine import _fit_array, grad, toposort
 from .function import _FREED, Function, _sequence
 from .grad_mode import CompileError, enable_grad, state
@@ -207,15 +208,20 @@ class _Program:
             for o, slot in ((o, tracer.slots[id(o.data)]) for o in outputs)
         )
         node_of = {}  # id(ctx) of a recorded node -> its step
+        shared = {}  # one stand-in per (shape, dtype, requires_grad)
         self.steps = []
         for cls, ctx, sources, config, dynamic, outs, results in tracer.steps:
             recorded = any(r.grad_fn is ctx for r in results)
             if recorded:
                 node_of[id(ctx)] = len(self.steps)
-            stand_ins = tuple(_stand_in(a) for a in ctx.inputs) if recorded else ()
+            stand_ins = tuple(_stand_in(a, shared) for a in ctx.inputs) if recorded else ()
             self.steps.append(_Step(cls, ctx if cls is None else cls.forward, sources, config,
                                     dynamic, outs, stand_ins, recorded))
         self._schedule(outputs, node_of, tracer.slots, slot_input)
+        self.waves = plan_waves(self, tracer.keep)  # scalar graphs run as vectors
+        del self.route_slots
+        if self.waves is not None:  # the node-by-node program is not needed: free it
+            self.steps = self.backward_steps = self.seeds = None
 
     def _schedule(self, outputs, node_of, slots, slot_input):
         """The backward order and routes: the walk the engine would make over the graph."""
@@ -223,9 +229,13 @@ class _Program:
         order = [node for node in reversed(toposort(roots)) if id(node) in node_of]
         position = {id(node): k for k, node in enumerate(order)}
         self.backward_steps = []
+        self.route_slots = {}  # step index -> (operand, slot of its value), for plan_waves
         for node in order:
             step = self.steps[node_of[id(node)]]
             routes = []
+            self.route_slots[node_of[id(node)]] = [
+                (index, slots[id(inp.data)]) for index, inp in enumerate(node.inputs)
+                if isinstance(inp, Tensor) and inp._requires_grad]
             for index, inp in enumerate(node.inputs):
                 if not (isinstance(inp, Tensor) and inp._requires_grad):
                     continue
@@ -254,6 +264,8 @@ class _Program:
 
     # ------------------------------------------------------------------ forward
     def run(self, args, kwargs):
+        if self.waves is not None:
+            return self._run_waves(args, kwargs)
         values = [None] * self.n_values
         for slot, a in zip(self.arg_slots, args):
             if slot is not None:
@@ -273,6 +285,16 @@ class _Program:
             else:
                 outs.append(_make(values[slot]))
         return tuple(outs) if self.multi else outs[0]
+
+    def _run_waves(self, args, kwargs):
+        inputs = tuple(a for a in args if isinstance(a, Tensor)) + tuple(self.captured)
+        values, ctxs = self.waves.forward(inputs)
+        record = state.grad_enabled and any(t._requires_grad for t in inputs)
+        node = _CompiledCall.node(self, ctxs, inputs, args, kwargs) if record else None
+        value = np.array(values[self.outputs[0][0]])
+        out = _make(value, node, True) if node is not None and self.outputs[0][1] else \
+            _make(value)
+        return (out,) if self.multi else out
 
     def _forward(self, values):
         ctxs = []
@@ -302,6 +324,9 @@ class _Program:
     # ------------------------------------------------------------------ backward
     def backward(self, ctxs, grads):
         """Gradients for the call's inputs from the outputs' gradients (arrays)."""
+        if self.waves is not None:
+            return self.waves.backward(ctxs, grads[0]) if grads[0] is not None \
+                else [None] * len(self.input_slots)
         pending = [None] * len(self.backward_steps)
         results = [None] * len(self.input_slots)
         for seed, g in zip(self.seeds, grads):
@@ -364,13 +389,17 @@ def _value(source, values):
     return tuple(_value(s, values) for s in source.items)
 
 
-def _stand_in(value):
+def _stand_in(value, shared):
     """What a replayed node keeps of a traced input: its shape, dtype and requires_grad, in
     a Tensor that owns no memory (so a program does not keep its trace-time values alive)."""
     if not isinstance(value, Tensor):
         return value
-    data = np.broadcast_to(np.zeros((), dtype=value.data.dtype), value.data.shape)
-    return _make(data, None, value._requires_grad)
+    key = (value.data.shape, value.data.dtype, value._requires_grad)
+    stand_in = shared.get(key)
+    if stand_in is None:
+        data = np.broadcast_to(np.zeros((), dtype=key[1]), key[0])
+        stand_in = shared[key] = _make(data, None, key[2])
+    return stand_in
 
 
 def _tensor_signature(t):

@@ -8,7 +8,9 @@ One step = the demo's ``loss()`` (forward over all points: max-margin loss
 
 Rows: ``micrograd`` (``pip install micrograd``; its ``nn.MLP`` and ``engine.Value``),
 ``ours (scalar)`` (the same Neuron/Layer/MLP classes written on ``ag.tensor`` scalars: same
-graph, same op order), and ``ours (vectorised)`` for context (the same step as three
+graph, same op order), ``ours (compiled)`` (that loss under ``ag.compile``: the scalar graph is
+traced once and replayed in waves, one vector call per level and op; see
+``autograd_core/batched.py``; results bit-identical to the eager scalar row), and ``ours (vectorised)`` for context (the same step as three
 matmuls on (50, 2) data: a different graph, what one would write with tensors). Each row
 runs with the cyclic garbage collector on (the default) and off (``gc.disable()`` while
 timing, collected between samples): micrograd's closures make every node a reference
@@ -176,6 +178,36 @@ def make_ours_scalar(weights, X, Y):
     return step, params
 
 
+def make_ours_compiled(weights, X, Y):
+    """The same scalar graph, its loss under ``ag.compile``: traced once, then replayed."""
+    import autograd_core as ag
+
+    model = _MLP(ag, weights)
+    inputs = [list(map(ag.tensor, xrow)) for xrow in X]
+
+    def total_loss():
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(Y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum((p * p for p in model.parameters()))
+        return data_loss + reg_loss
+
+    loss = ag.compile(total_loss)
+
+    def step():
+        value = loss()
+        model.zero_grad()
+        value.backward()
+        for p in model.parameters():
+            p.data -= LR * p.grad.data
+        return value.item()
+
+    def params():
+        return [p.item() for p in model.parameters()]
+
+    return step, params
+
+
 # --------------------------------------------------------------------------- ours, tensors
 
 
@@ -225,6 +257,7 @@ def implementations():
         "micrograd": (make_micrograd, None if peer("micrograd.nn") else
                       "micrograd not installed"),
         "ours (scalar)": (make_ours_scalar, None),
+        "ours (compiled)": (make_ours_compiled, None),
         "ours (vectorised)": (make_ours_vectorised, None),
     }
 
@@ -337,7 +370,7 @@ def report(rows):
             notes.append(f"{r['impl']}: {r['skipped']}")
             continue
         verdict = ""
-        if r["impl"] == "ours (scalar)" and r["vs_micrograd"] is not None:
+        if r["impl"] in ("ours (scalar)", "ours (compiled)") and r["vs_micrograd"] is not None:
             target = TARGET_GC_ON if r["gc"] == "on" else TARGET_GC_OFF
             verdict = (f"{'<' if r['gc'] == 'on' else '≤'}{target:.1f}x "
                        + ("ok" if r["vs_micrograd"] <= target else "MISS"))

@@ -141,7 +141,7 @@ class WavePlan:
         for group in self.groups:
             cls = group.cls
             ctx = cls.__new__(cls)
-            ctx.inputs, ctx._saved, ctx._needs = group.stand_ins, (), group.needs
+            ctx.inputs, ctx._needs, ctx._replayed = group.stand_ins, group.needs, True
             args = [values[f] if type(f) is np.ndarray else f for f in group.fetch]
             values[group.outs] = cls.forward(ctx, *args, **group.config)
             ctxs.append(ctx)

@@ -25,7 +25,8 @@ import functools
 import numpy as np
 
 from .batched import plan_waves
-from .engine import _fit_array, grad, toposort
+from .codegen import generate
+from .engine import grad, toposort
 from .function import _FREED, Function, _sequence
 from .grad_mode import CompileError, enable_grad, state
 from .tensor import Tensor, _make, _wrap
@@ -220,8 +221,12 @@ class _Program:
         self._schedule(outputs, node_of, tracer.slots, slot_input)
         self.waves = plan_waves(self, tracer.keep)  # scalar graphs run as vectors
         del self.route_slots
-        if self.waves is not None:  # the node-by-node program is not needed: free it
-            self.steps = self.backward_steps = self.seeds = None
+        if self.waves is None:  # node by node, as straight-line code
+            self.code, self._forward, self._backward = generate(
+                self, [a.shape for a in tracer.keep])
+        else:
+            self.code = None
+        self.steps = self.backward_steps = self.seeds = None  # all is in the code now
 
     def _schedule(self, outputs, node_of, slots, slot_input):
         """The backward order and routes: the walk the engine would make over the graph."""
@@ -272,18 +277,18 @@ class _Program:
                 values[slot] = a.data
         for slot, t in zip(self.captured_slots, self.captured):
             values[slot] = t.data
-        ctxs = self._forward(values)
+        results, ctxs = self._forward(values)
         inputs = tuple(a for a in args if isinstance(a, Tensor)) + tuple(self.captured)
         record = state.grad_enabled and any(t._requires_grad for t in inputs)
         node = _CompiledCall.node(self, ctxs, inputs, args, kwargs) if record else None
         outs = []
-        for k, (slot, detail) in enumerate(self.outputs):
+        for k, ((slot, detail), value) in enumerate(zip(self.outputs, results)):
             if slot is None:  # an input returned as it is
                 outs.append(inputs[detail])
             elif detail and node is not None:
-                outs.append(_make(values[slot], node, True, k))
+                outs.append(_make(value, node, True, k))
             else:
-                outs.append(_make(values[slot]))
+                outs.append(_make(value))
         return tuple(outs) if self.multi else outs[0]
 
     def _run_waves(self, args, kwargs):
@@ -296,69 +301,13 @@ class _Program:
             _make(value)
         return (out,) if self.multi else out
 
-    def _forward(self, values):
-        ctxs = []
-        for step in self.steps:
-            args = [values[s] if type(s) is int else _value(s, values) for s in step.fetch]
-            if step.cls is None:  # a numpy helper
-                values[step.outs[0]] = np.asarray(step.forward(*args))
-                ctxs.append(None)
-                continue
-            ctx = step.cls.__new__(step.cls)
-            ctx.inputs, ctx._saved, ctx._needs = step.stand_ins, (), step.needs
-            if step.dynamic:
-                config = {**step.config, **{k: _value(s, values) for k, s in step.dynamic.items()}}
-                out = step.forward(ctx, *args, **config)
-            elif step.config:
-                out = step.forward(ctx, *args, **step.config)
-            else:
-                out = step.forward(ctx, *args)
-            if type(out) is tuple:
-                for slot, o in zip(step.outs, out):
-                    values[slot] = o if type(o) is np.ndarray else np.asarray(o)
-            else:
-                values[step.outs[0]] = out if type(out) is np.ndarray else np.asarray(out)
-            ctxs.append(ctx if step.recorded else None)
-        return ctxs
-
     # ------------------------------------------------------------------ backward
     def backward(self, ctxs, grads):
         """Gradients for the call's inputs from the outputs' gradients (arrays)."""
         if self.waves is not None:
             return self.waves.backward(ctxs, grads[0]) if grads[0] is not None \
                 else [None] * len(self.input_slots)
-        pending = [None] * len(self.backward_steps)
-        results = [None] * len(self.input_slots)
-        for seed, g in zip(self.seeds, grads):
-            if seed is not None and g is not None:
-                _accumulate(pending, seed[0], seed[1], g, self.backward_steps)
-        steps = self.backward_steps
-        ndarray = np.ndarray
-        for k, (index, rule, array_rules, _, routes) in enumerate(steps):
-            node_grads = pending[k]
-            if node_grads is None:
-                continue
-            ctx = ctxs[index]
-            if array_rules:
-                input_grads = rule(ctx, *node_grads)
-            else:  # a custom rule written for Tensors
-                input_grads = rule(ctx, *[None if g is None else _wrap(g) for g in node_grads])
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
-            for position, stand_in, shape, dtype, to_input, target, output_nr in routes:
-                g = input_grads[position]
-                if g is None:
-                    continue
-                if type(g) is not ndarray or g.shape != shape or g.dtype != dtype:
-                    g = _fit_array(ctx, position, stand_in, g)
-                if to_input:
-                    results[target] = g if results[target] is None else results[target] + g
-                    continue
-                grads = pending[target]
-                if grads is None:
-                    grads = pending[target] = [None] * steps[target][3]
-                grads[output_nr] = g if grads[output_nr] is None else grads[output_nr] + g
-        return results
+        return self._backward(ctxs, grads)
 
 
 class _Step:
@@ -372,21 +321,6 @@ class _Step:
         self.dynamic, self.outs, self.stand_ins, self.recorded = dynamic, outs, stand_ins, recorded
         self.needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in stand_ins) \
             if recorded else None
-
-
-def _accumulate(pending, k, output_nr, g, steps):
-    grads = pending[k]
-    if grads is None:
-        grads = pending[k] = [None] * steps[k][3]
-    grads[output_nr] = g if grads[output_nr] is None else grads[output_nr] + g
-
-
-def _value(source, values):
-    if type(source) is int:
-        return values[source]
-    if type(source) is _Constant:
-        return source.value
-    return tuple(_value(s, values) for s in source.items)
 
 
 def _stand_in(value, shared):
@@ -414,7 +348,7 @@ class _CompiledCall(Function):
     @classmethod
     def node(cls, program, ctxs, inputs, args, kwargs):
         node = cls.__new__(cls)
-        node.inputs = inputs
+        node.inputs, node._needs, node._replayed = inputs, None, False
         node._saved = (program, ctxs, args, kwargs)
         node._n_outputs = len(program.outputs)
         node._out_tangents = node._retained = node._hooks = node.module = node.config = None

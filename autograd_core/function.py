@@ -77,6 +77,7 @@ class _SavedTensor:
 
 
 _REFS = (_SavedTensor, _OutputRef)
+_new = object.__new__
 
 
 def _modified_error(ctx, saved):
@@ -109,14 +110,13 @@ class Function:
 
     __slots__ = (
         "inputs", "config", "seq", "module", "_saved", "_out_tangents", "_n_outputs",
-        "_retained", "_hooks", "__dict__",
+        "_retained", "_hooks", "_needs", "_replayed", "__dict__",
     )
     view = False  # True for ops whose output may be a numpy view of input 0
     array_rules = False  # True when backward also runs on numpy arrays (see Primitive)
     # per-node extras, rarely set: class defaults, so that most nodes never need a __dict__
     _non_differentiable = ()  # ids of outputs marked by mark_non_differentiable
     creation = None  # the user line that created the node (anomaly mode)
-    _needs = None  # needs_input_grad, when fixed in advance (ag.compile's replayed nodes)
 
     # ----------------------------------------------------------------- rules (override)
     @staticmethod
@@ -132,6 +132,9 @@ class Function:
         raise NotImplementedError
 
     # ----------------------------------------------------------------- ctx helpers
+    # _needs: needs_input_grad when fixed in advance; _replayed: a node ag.compile replays,
+    # whose saved values are the plain arrays forward saved (both set by apply or compile)
+
     def save_for_backward(self, *values):
         """Keep inputs, outputs or constant arrays for backward/jvp."""
         self._saved = values
@@ -160,6 +163,8 @@ class Function:
                 "or ag.grad(). Specify retain_graph=True if you need to backward through "
                 "the graph a second time or access saved tensors after backward."
             )
+        if self._replayed:
+            return saved
         if state.array_backward and self.array_rules:
             return tuple([self._unpack_array(v) if type(v) in _REFS else v for v in saved])
         return tuple([self._unpack(v) for v in saved])
@@ -222,7 +227,7 @@ class Function:
     def apply(cls, *args, **config):
         """Run forward on the primal values, record a node, push tangents."""
         ctx = cls.__new__(cls)
-        ctx.inputs = args
+        ctx.inputs, ctx._needs, ctx._replayed = args, None, False
         ctx._saved = ()
         record = tangent = False
         arrays = []
@@ -322,7 +327,7 @@ def call(op, *args, **config):
     for a in args:
         if isinstance(a, Tensor):
             return op.apply(*args, **config)
-    return op.forward(op.__new__(op), *args, **config)
+    return op.forward(_new(op), *args, **config)
 
 
 def array_of(x):

@@ -1,0 +1,137 @@
+"""Straight-line Python for a captured program: ``ag.compile``'s node-by-node replay.
+
+A traced program is a fixed list of primitive calls, so it can be written out as a Python
+function with one line per call: no loop over steps, no lookups of where an operand lives,
+every value in a local variable. ``forward`` calls each primitive's own forward rule;
+``backward`` calls each recorded node's own backward rule, in the engine's order, and sums
+the gradients exactly as the engine does. ``Compiled.code`` shows both functions.
+"""
+
+import numpy as np
+
+from .engine import _fit_array
+from .function import _as_output
+from .tensor import _wrap
+
+__all__ = ["generate"]
+
+
+class _Source:
+    """Lines of code, and the objects they refer to (as globals of the generated code)."""
+
+    def __init__(self):
+        self.lines = []
+        self.globals = {"ndarray": np.ndarray, "asarray": np.asarray, "new": object.__new__,
+                        "fit": _fit_array, "wrap": _wrap, "as_output": _as_output}
+        self._names = {}
+
+    def ref(self, obj, prefix):
+        """A global name for ``obj`` (one per distinct object)."""
+        key = (prefix, id(obj))
+        name = self._names.get(key)
+        if name is None:
+            name = self._names[key] = f"{prefix}{len(self._names)}"
+            self.globals[name] = obj
+        return name
+
+    def add(self, line, depth=1):
+        self.lines.append("    " * depth + line)
+
+
+def generate(program, value_shapes):
+    """Python source and functions ``forward(values)`` and ``backward(ctxs, grads)``."""
+    src = _Source()
+    recorded = _forward(src, program, value_shapes)
+    forward_lines = src.lines
+    src.lines = []
+    _backward(src, program, recorded)
+    text = "\n".join(forward_lines) + "\n\n\n" + "\n".join(src.lines) + "\n"
+    namespace = dict(src.globals)
+    exec(compile(text, "<ag.compile>", "exec"), namespace)  # noqa: S102 - our own code
+    return text, namespace["forward"], namespace["backward"]
+
+
+def _operand(src, source):
+    if type(source) is int:
+        return f"v{source}"
+    if hasattr(source, "items"):  # a tuple (an index) holding traced arrays
+        return "(" + "".join(_operand(src, s) + ", " for s in source.items) + ")"
+    return src.ref(source.value, "K")
+
+
+def _forward(src, program, value_shapes):
+    """forward(values): ``values`` holds the inputs; returns the outputs and the ctxs of
+    the recorded nodes, in backward order."""
+    src.add("def forward(values):", 0)
+    for slot in program.input_slots:
+        src.add(f"v{slot} = values[{slot}]")
+    for i, step in enumerate(program.steps):
+        args = [_operand(src, s) for s in step.fetch]
+        outs = [f"v{slot}" for slot in step.outs]
+        if step.cls is None:  # a numpy helper (a comparison)
+            src.add(f"{outs[0]} = asarray({src.ref(step.forward, 'H')}({', '.join(args)}))")
+            continue
+        ctx = f"c{i}"
+        src.add(f"{ctx} = new({src.ref(step.cls, 'C')})" + _prepare(src, ctx, step))
+        static = {k: v for k, v in step.config.items() if k not in step.dynamic}
+        keywords = ([f"**{src.ref(static, 'K')}"] if static else []) + [
+            f"{key}={_operand(src, s)}" for key, s in step.dynamic.items()]
+        call = f"{src.ref(step.forward, 'F')}({', '.join([ctx] + args + keywords)})"
+        src.add(f"{', '.join(outs)}{',' if len(outs) > 1 else ''} = {call}")
+        for slot, name in zip(step.outs, outs):
+            if value_shapes[slot] == () or not step.cls.array_rules:  # numpy scalars
+                src.add(f"if type({name}) is not ndarray: {name} = as_output("
+                        f"{src.ref(step.cls, 'C')}, {name})")
+    outputs = "".join(f"v{slot}, " if slot is not None else "None, "
+                      for slot, _ in program.outputs)
+    recorded = [index for index, *_ in program.backward_steps]
+    ctxs = "".join(f"c{i}, " for i in recorded)
+    src.add(f"return ({outputs}), ({ctxs})")
+    return recorded
+
+
+def _prepare(src, ctx, step):
+    """What a node needs before forward: what its rules read of the ctx. A Primitive's
+    saved values stay the plain arrays forward saved (``_replayed``); a custom Function
+    unpacks them as in eager mode."""
+    if not step.recorded:  # forward alone: a custom one may still ask needs_input_grad
+        needs = (False,) * len(step.fetch)
+        return "" if step.cls.array_rules else \
+            f"; {ctx}.inputs = (); {ctx}._needs = {needs!r}; {ctx}._replayed = False"
+    code = f"; {ctx}.inputs = {src.ref(step.stand_ins, 'S')}; " \
+           f"{ctx}._needs = {src.ref(step.needs, 'N')}"
+    if step.cls.array_rules:
+        return code + f"; {ctx}._replayed = True"
+    return code + f"; {ctx}._replayed = False; {ctx}._saved = ()"
+
+
+def _backward(src, program, recorded):
+    """backward(ctxs, grads): the gradients of the call's inputs (None where none)."""
+    src.add("def backward(ctxs, grads):", 0)
+    if recorded:
+        src.add("(" + "".join(f"c{i}, " for i in recorded) + ") = ctxs")
+    for k, (_, _, _, n_outputs, _) in enumerate(program.backward_steps):
+        src.add(" = ".join([f"g{k}_{o}" for o in range(n_outputs)] + ["None"]))
+    if program.input_slots:
+        src.add(" = ".join([f"r{j}" for j in range(len(program.input_slots))] + ["None"]))
+    for i, seed in enumerate(program.seeds):
+        if seed is not None:
+            g = f"g{seed[0]}_{seed[1]}"
+            src.add(f"if grads[{i}] is not None: {g} = grads[{i}] if {g} is None "
+                    f"else {g} + grads[{i}]")
+    for k, (index, rule, array_rules, n_outputs, routes) in enumerate(program.backward_steps):
+        grads = [f"g{k}_{o}" for o in range(n_outputs)]
+        src.add(f"if {' or '.join(g + ' is not None' for g in grads)}:")
+        if not array_rules:  # a custom rule written for Tensors
+            grads = [f"(None if {g} is None else wrap({g}))" for g in grads]
+        src.add(f"t = {src.ref(rule, 'B')}(c{index}, {', '.join(grads)})", 2)
+        src.add("if type(t) is not tuple: t = (t,)", 2)
+        for position, stand_in, shape, dtype, to_input, target, output_nr in routes:
+            dest = f"r{target}" if to_input else f"g{target}_{output_nr}"
+            src.add(f"u = t[{position}]", 2)
+            src.add("if u is not None:", 2)
+            src.add(f"if type(u) is not ndarray or u.shape != {shape!r} or u.dtype != "
+                    f"{src.ref(dtype, 'D')}: u = fit(c{index}, {position}, "
+                    f"{src.ref(stand_in, 'S')}, u)", 3)
+            src.add(f"{dest} = u if {dest} is None else {dest} + u", 3)
+    src.add("return [" + "".join(f"r{j}, " for j in range(len(program.input_slots))) + "]")

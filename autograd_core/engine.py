@@ -20,6 +20,8 @@ from .tensor import PostAccumulateHook, Tensor, _wrap
 
 __all__ = ["backward", "grad", "toposort"]
 
+ndarray = np.ndarray
+
 
 def toposort(roots):
     """Nodes reachable from ``roots`` (grad_fn objects), each after all of its inputs' nodes.
@@ -176,18 +178,14 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
             for index, (inp, g) in enumerate(zip(inputs, input_grads)):
                 if g is None or not isinstance(inp, Tensor) or not inp._requires_grad:
                     continue
-                if arrays:
+                if not arrays:
+                    g = _fit(node, index, inp, g)
+                elif type(g) is not ndarray or g.shape != inp.data.shape \
+                        or g.dtype != inp.data.dtype:
                     g = _fit_array(node, index, inp, g)
-                    parent = inp.grad_fn
-                    if parent is None:
-                        delivery.add(inp, _wrap(g))
-                    else:
-                        _add_pending(pending, parent, inp._output_nr, g)
-                    continue
-                g = _fit(node, index, inp, g)
                 parent = inp.grad_fn
                 if parent is None:
-                    delivery.add(inp, g)
+                    delivery.add(inp, _wrap(g) if arrays else g)
                 else:
                     _add_pending(pending, parent, inp._output_nr, g)
             if not retain_graph:

@@ -76,7 +76,7 @@ class _SavedTensor:
         return 0 if version is None else version.value
 
 
-_REFS = (_SavedTensor, _OutputRef)
+_REFS = (_SavedTensor, _OutputRef, Tensor)  # saved values that stand for something else
 _new = object.__new__
 
 
@@ -85,8 +85,8 @@ def _modified_error(ctx, saved):
         shape, dtype, now, expected = saved.array.shape, saved.array.dtype, saved.version.value, 0
         what = f"output {saved.index} of {type(ctx).__name__}Backward"
     else:
-        t = saved.tensor
-        shape, dtype, now, expected = t.shape, t.dtype, saved.current(), saved.expected
+        t, expected = (saved, 0) if isinstance(saved, Tensor) else (saved.tensor, saved.expected)
+        shape, dtype, now = t.shape, t.dtype, 0 if t._version is None else t._version.value
         what = ("a leaf" if t.grad_fn is None
                 else f"output {t._output_nr} of {type(t.grad_fn).__name__}Backward")
     return RuntimeError(
@@ -147,8 +147,9 @@ class Function:
     def needs_input_grad(self):
         """One bool per positional argument: does that argument need a gradient?"""
         needs = self._needs
-        if needs is None:
-            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in self.inputs])
+        if needs is None:  # fixed once asked (as PyTorch fixes it when recording)
+            needs = self._needs = tuple(
+                [isinstance(a, Tensor) and a._requires_grad for a in self.inputs])
         return needs
 
     @property
@@ -166,12 +167,16 @@ class Function:
         if self._replayed:
             return saved
         if state.array_backward and self.array_rules:
-            return tuple([self._unpack_array(v) if type(v) in _REFS else v for v in saved])
+            return tuple([self._unpack_array(v) if isinstance(v, _REFS) else v for v in saved])
         return tuple([self._unpack(v) for v in saved])
 
     def _unpack_array(self, value):
         """A saved value as the plain array an array-mode backward rule works on."""
         kind = type(value)
+        if isinstance(value, Tensor):  # a Tensor or a Parameter
+            if value._version is not None and value._version.value != 0:
+                raise _modified_error(self, value)
+            return value.data
         if kind is _SavedTensor:
             if value.tensor._version is not None and value.current() != value.expected:
                 raise _modified_error(self, value)
@@ -183,6 +188,10 @@ class Function:
         return value  # a constant array, a Python number or None
 
     def _unpack(self, value):
+        if isinstance(value, Tensor):
+            if value._version is not None and value._version.value != 0:
+                raise _modified_error(self, value)
+            return value
         if type(value) is _SavedTensor:
             if value.tensor._version is not None and value.current() != value.expected:
                 raise _modified_error(self, value)
@@ -197,7 +206,7 @@ class Function:
             return out
         if isinstance(value, np.ndarray):
             return _wrap(value)
-        return value  # a Tensor input, a Python number or None
+        return value  # a Python number or None
 
     def _out_requires_grad(self):
         # ``inputs`` is emptied for nodes that were not recorded (see ``apply``)
@@ -254,12 +263,16 @@ class Function:
         if type(out) is tuple:
             raw = out
             outs = tuple(o if type(o) is np.ndarray else _as_output(cls, o) for o in raw)
+            for o in outs:
+                if o.dtype.kind not in "biuf":
+                    raise _unsupported_dtype(cls, args, o.dtype)
         else:  # one output, the common case
             raw = (out,)
-            outs = (out if type(out) is np.ndarray else _as_output(cls, out),)
-        for o in outs:
-            if o.dtype.kind not in "biuf":
-                raise _unsupported_dtype(cls, args, o.dtype)
+            if type(out) is not np.ndarray:
+                out = _as_output(cls, out)
+            outs = (out,)
+            if out.dtype.kind not in "biuf":
+                raise _unsupported_dtype(cls, args, out.dtype)
         if state.anomaly:
             _check_forward_values(cls, args, outs)
         if not record and not tangent:  # fast path: plain numpy call, nothing kept
@@ -281,13 +294,11 @@ class Function:
         ctx.seq = next(_sequence)  # creation order (viz names nodes h1, h2, ... by it)
         saved_outputs = False
         if ctx._saved:
-            resolved = [_resolve_saved(v, arrays, args, raw, outs) for v in ctx._saved]
-            saved_outputs = any(type(v) is _OutputRef for v in resolved)
-            ctx._saved = tuple(resolved)
+            ctx._saved, saved_outputs = _resolve_saved(ctx._saved, args, arrays, raw, outs)
         non_diff = ctx._non_differentiable
         results = [
             _make(array, ctx, True, index)
-            if record and array.dtype.kind == "f" and id(array) not in non_diff
+            if record and array.dtype.kind == "f" and (not non_diff or id(array) not in non_diff)
             else _make(array, None, False, index)
             for index, array in enumerate(outs)
         ]
@@ -347,20 +358,38 @@ def _as_output(cls, value):
     )
 
 
-def _resolve_saved(value, arrays, args, raw, outs):
-    """Map a value given to save_for_backward onto an input, an output or a constant."""
-    for index, array in enumerate(arrays):  # inputs first: the common case
-        if value is array:
-            arg = args[index]
-            return _SavedTensor(arg) if isinstance(arg, Tensor) else value
-    for index, returned in enumerate(raw):  # numpy may return a scalar for 0-d results
-        if value is returned:
-            return _OutputRef(index, outs[index])
-    if isinstance(value, np.ndarray):
-        return value
+def _resolve_saved(saved, args, arrays, raw, outs):
+    """Map each value given to save_for_backward onto an input, an output or a constant.
+    Returns the resolved values and whether an output is among them."""
+    resolved, has_output = [], False
+    for value in saved:
+        for arg, array in zip(args, arrays):  # inputs first: the common case
+            if value is array:
+                if isinstance(arg, Tensor):
+                    value = _saved_tensor(arg)
+                break
+        else:
+            for index, returned in enumerate(raw):  # numpy may return a scalar for 0-d
+                if value is returned:
+                    value, has_output = _OutputRef(index, outs[index]), True
+                    break
+            else:
+                value = _saved_constant(value)
+        resolved.append(value)
+    return tuple(resolved), has_output
+
+
+def _saved_tensor(t):
+    """A saved Tensor: itself while its buffer has no version counter (it is then at
+    version 0, and a counter that appears later must still read 0), else with the version
+    it must keep."""
+    return t if t._version is None else _SavedTensor(t)
+
+
+def _saved_constant(value):
     if isinstance(value, Tensor):
-        return _SavedTensor(value)
-    if value is None or isinstance(value, (int, float, np.generic)):
+        return _saved_tensor(value)
+    if value is None or isinstance(value, (np.ndarray, int, float, np.generic)):
         return value
     raise TypeError(
         f"save_for_backward takes arrays, Tensors, numbers or None, got {type(value).__name__}"

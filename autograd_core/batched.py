@@ -63,7 +63,7 @@ class _Group:
     """Steps of one level sharing op, configuration and operand pattern: one vector call."""
 
     __slots__ = ("cls", "config", "fetch", "outs", "needs", "live", "stand_ins", "members",
-                 "edges", "first", "rounds")
+                 "edges", "first", "rounds", "level")
 
     def __init__(self, cls, config, fetch, needs, live, stand_ins):
         self.cls, self.config, self.needs, self.live = cls, config, needs, live
@@ -77,7 +77,7 @@ class _Group:
 class WavePlan:
     def __init__(self, program, dtype):
         self.dtype = dtype
-        self.n_values = program.n_values
+        self.n_values, self.n_steps = program.n_values, len(program.steps)
         self.input_slots = np.array(program.input_slots, dtype=np.intp)
         self.out_slot = program.outputs[0][0]
         live = {program.backward_steps[k][0] for k in range(len(program.backward_steps))}
@@ -96,6 +96,7 @@ class WavePlan:
                 group = groups[key] = _Group(step.cls, step.config, fetch, step.needs,
                                              index in live, step.stand_ins)
             group.members.append(index)
+            group.level = depth
             for operand, source in zip(group.fetch, step.fetch):
                 if isinstance(source, int):
                     operand.append(source)
@@ -130,6 +131,14 @@ class WavePlan:
         inputs = [contributions.get(s, []) for s in program.input_slots]
         self.result_first, self.result_rounds = _fold_plan(inputs)
         self.result_present = [bool(cells) for cells in inputs]
+
+    def describe(self):
+        levels = len({g.level for g in self.groups})
+        lines = [f"# a graph of {self.n_steps} scalar operations, run in waves: "
+                 f"{len(self.groups)} vector calls over {levels} levels"]
+        for group in self.groups:
+            lines.append(f"level {group.level:>3}: {group.cls.__name__:<8} x {len(group.members)}")
+        return "\n".join(lines) + "\n"
 
     # ------------------------------------------------------------------ running
     def forward(self, inputs):

@@ -25,14 +25,17 @@ class _Source:
                         "fit": _fit_array, "wrap": _wrap, "as_output": _as_output}
         self._names = {}
 
-    def ref(self, obj, prefix):
-        """A global name for ``obj`` (one per distinct object)."""
-        key = (prefix, id(obj))
-        name = self._names.get(key)
-        if name is None:
-            name = self._names[key] = f"{prefix}{len(self._names)}"
-            self.globals[name] = obj
-        return name
+    def ref(self, obj, name):
+        """A global name for ``obj``: ``name``, numbered when taken by another object."""
+        known = self._names.get(id(obj))
+        if known is not None:
+            return known
+        unique, n = name, 1
+        while unique in self.globals:
+            unique, n = f"{name}_{n}", n + 1
+        self._names[id(obj)] = unique
+        self.globals[unique] = obj
+        return unique
 
     def add(self, line, depth=1):
         self.lines.append("    " * depth + line)
@@ -56,7 +59,7 @@ def _operand(src, source):
         return f"v{source}"
     if hasattr(source, "items"):  # a tuple (an index) holding traced arrays
         return "(" + "".join(_operand(src, s) + ", " for s in source.items) + ")"
-    return src.ref(source.value, "K")
+    return src.ref(source.value, "const")
 
 
 def _forward(src, program, value_shapes):
@@ -69,19 +72,20 @@ def _forward(src, program, value_shapes):
         args = [_operand(src, s) for s in step.fetch]
         outs = [f"v{slot}" for slot in step.outs]
         if step.cls is None:  # a numpy helper (a comparison)
-            src.add(f"{outs[0]} = asarray({src.ref(step.forward, 'H')}({', '.join(args)}))")
+            name = getattr(step.forward, "__name__", "helper")
+            src.add(f"{outs[0]} = asarray({src.ref(step.forward, name)}({', '.join(args)}))")
             continue
         ctx = f"c{i}"
-        src.add(f"{ctx} = new({src.ref(step.cls, 'C')})" + _prepare(src, ctx, step))
+        op = step.cls.__name__
+        src.add(f"{ctx} = new({src.ref(step.cls, op)})" + _prepare(src, ctx, step, i))
         static = {k: v for k, v in step.config.items() if k not in step.dynamic}
-        keywords = ([f"**{src.ref(static, 'K')}"] if static else []) + [
+        keywords = ([f"**{src.ref(static, f'config_{i}')}"] if static else []) + [
             f"{key}={_operand(src, s)}" for key, s in step.dynamic.items()]
-        call = f"{src.ref(step.forward, 'F')}({', '.join([ctx] + args + keywords)})"
+        call = f"{src.ref(step.forward, op + '_forward')}({', '.join([ctx] + args + keywords)})"
         src.add(f"{', '.join(outs)}{',' if len(outs) > 1 else ''} = {call}")
         for slot, name in zip(step.outs, outs):
             if value_shapes[slot] == () or not step.cls.array_rules:  # numpy scalars
-                src.add(f"if type({name}) is not ndarray: {name} = as_output("
-                        f"{src.ref(step.cls, 'C')}, {name})")
+                src.add(f"if type({name}) is not ndarray: {name} = as_output({op}, {name})")
     outputs = "".join(f"v{slot}, " if slot is not None else "None, "
                       for slot, _ in program.outputs)
     recorded = [index for index, *_ in program.backward_steps]
@@ -90,7 +94,7 @@ def _forward(src, program, value_shapes):
     return recorded
 
 
-def _prepare(src, ctx, step):
+def _prepare(src, ctx, step, i):
     """What a node needs before forward: what its rules read of the ctx. A Primitive's
     saved values stay the plain arrays forward saved (``_replayed``); a custom Function
     unpacks them as in eager mode."""
@@ -98,8 +102,8 @@ def _prepare(src, ctx, step):
         needs = (False,) * len(step.fetch)
         return "" if step.cls.array_rules else \
             f"; {ctx}.inputs = (); {ctx}._needs = {needs!r}; {ctx}._replayed = False"
-    code = f"; {ctx}.inputs = {src.ref(step.stand_ins, 'S')}; " \
-           f"{ctx}._needs = {src.ref(step.needs, 'N')}"
+    code = f"; {ctx}.inputs = {src.ref(step.stand_ins, f'inputs_{i}')}; " \
+           f"{ctx}._needs = {step.needs!r}"
     if step.cls.array_rules:
         return code + f"; {ctx}._replayed = True"
     return code + f"; {ctx}._replayed = False; {ctx}._saved = ()"
@@ -124,14 +128,15 @@ def _backward(src, program, recorded):
         src.add(f"if {' or '.join(g + ' is not None' for g in grads)}:")
         if not array_rules:  # a custom rule written for Tensors
             grads = [f"(None if {g} is None else wrap({g}))" for g in grads]
-        src.add(f"t = {src.ref(rule, 'B')}(c{index}, {', '.join(grads)})", 2)
+        op = rule.__qualname__.split(".")[0]
+        src.add(f"t = {src.ref(rule, op + '_backward')}(c{index}, {', '.join(grads)})", 2)
         src.add("if type(t) is not tuple: t = (t,)", 2)
         for position, stand_in, shape, dtype, to_input, target, output_nr in routes:
             dest = f"r{target}" if to_input else f"g{target}_{output_nr}"
             src.add(f"u = t[{position}]", 2)
             src.add("if u is not None:", 2)
             src.add(f"if type(u) is not ndarray or u.shape != {shape!r} or u.dtype != "
-                    f"{src.ref(dtype, 'D')}: u = fit(c{index}, {position}, "
-                    f"{src.ref(stand_in, 'S')}, u)", 3)
+                    f"{src.ref(dtype, str(dtype))}: u = fit(c{index}, {position}, "
+                    f"{src.ref(stand_in, 'like_' + str(dtype))}, u)", 3)
             src.add(f"{dest} = u if {dest} is None else {dest} + u", 3)
     src.add("return [" + "".join(f"r{j}, " for j in range(len(program.input_slots))) + "]")

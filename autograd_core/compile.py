@@ -53,6 +53,7 @@ class Compiled:
             raise TypeError(f"ag.compile: expected a function, got {type(fn).__name__}")
         self.fn = fn
         self._programs = {}
+        self._last = None
         self.traces = 0  # how many times the function was traced
         functools.update_wrapper(self, fn, updated=())  # name and doc, not attributes
 
@@ -65,9 +66,15 @@ class Compiled:
         if program is not None and program.still_valid():
             return program.run(args, kwargs)
         outputs, program = _trace(self.fn, args, kwargs)
-        self._programs[key] = program
+        self._programs[key] = self._last = program
         self.traces += 1
         return outputs
+
+    @property
+    def code(self):
+        """The program of the latest trace: its forward and backward as Python source (or,
+        for a graph of scalars, how it runs in waves); None before the first call."""
+        return None if self._last is None else self._last.code
 
     def __repr__(self):
         return f"<ag.compile({getattr(self.fn, '__name__', self.fn)!r}), {self.traces} trace(s)>"
@@ -225,7 +232,7 @@ class _Program:
             self.code, self._forward, self._backward = generate(
                 self, [a.shape for a in tracer.keep])
         else:
-            self.code = None
+            self.code = self.waves.describe()
         self.steps = self.backward_steps = self.seeds = None  # all is in the code now
 
     def _schedule(self, outputs, node_of, slots, slot_input):

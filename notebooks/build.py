@@ -272,6 +272,78 @@ for start in (3.0, 0.7):
 display(*graphs)
 '''),
         md(r"""
+        ### Static graphs: `ag.compile`
+
+        The opposite trade is available too. `ag.compile(fn)` runs `fn` once, records its
+        graph, and from then on replays that **static** program: each primitive's own forward
+        and backward rules, called directly on numpy arrays, with no Tensor or graph node built
+        per operation. Because the graph is fixed in advance it can be inspected (`.code`) and
+        optimised as a whole. Values and gradients are identical to eager mode, bit for bit.
+        Here is the program for the notes' $f(x; w, b) = 1/(\exp(-(wx+b))+1)$: $h_1 \ldots h_6$
+        appear as `v3 … v8`, and backward visits them in reverse.
+        """),
+        code('''
+f_static = ag.compile(lambda x, w, b: 1 / (ag.exp(-(w * x + b)) + 1))
+x, w, b = ag.tensor(1.0), ag.tensor(0.0, requires_grad=True), ag.tensor(0.0, requires_grad=True)
+f_static(x, w, b)            # the first call traces
+out = f_static(x, w, b)      # later calls replay
+out.backward()
+print(f"f = {out.item()},  df/dw = {w.grad.item()},  df/db = {b.grad.item()}")
+check("compiled vs the notes' 0.25", abs(w.grad.item() - 0.25), 0.0)
+print(f_static.code.split("def backward")[0])
+'''),
+        md(r"""
+        What a static graph cannot do is exactly what the dynamic one did above: a Python `if`
+        or `while` on a value decides *which* operations run, and a recorded program would
+        replay the first call's choice forever. `ag.compile` refuses instead of guessing:
+        """),
+        code('''
+try:
+    ag.compile(double_until_ten)(ag.tensor(3.0, requires_grad=True))
+except ag.CompileError as error:
+    print("CompileError:", error)
+'''),
+        md(r"""
+        A static graph also pays off most where the dynamic one is slowest: a graph of
+        scalars. micrograd-style code builds one node per multiply-add; knowing the whole
+        graph, `ag.compile` groups the independent nodes of each depth into one vector
+        operation (same numbers, in the same order of summation). The 2-16-16-1 network on
+        50 points below has about 33,000 nodes:
+        """),
+        code('''
+import time
+
+rng = np.random.default_rng(0)
+sizes = [2, 16, 16, 1]
+weights = [[[ag.tensor(rng.uniform(-1, 1), requires_grad=True) for _ in range(n_in)]
+            for _ in range(n_out)] for n_in, n_out in zip(sizes, sizes[1:])]
+points = [[ag.tensor(v) for v in row] for row in rng.standard_normal((50, 2))]
+labels = rng.choice([-1.0, 1.0], 50)
+params = [w for layer in weights for row in layer for w in row]
+
+def scalar_loss():
+    scores = []
+    for xs in points:
+        for depth, layer in enumerate(weights):
+            xs = [sum(w * x for w, x in zip(row, xs)) for row in layer]
+            xs = [x.relu() for x in xs] if depth < 2 else xs
+        scores.append(xs[0])
+    return sum((1 + -y * s).relu() for y, s in zip(labels, scores)) * (1 / len(scores))
+
+static_loss = ag.compile(scalar_loss)
+static_loss()  # trace
+grads = {}
+for name, fn in (("eager", scalar_loss), ("compiled", static_loss)):
+    for p in params:
+        p.grad = None
+    start = time.perf_counter()
+    fn().backward()
+    grads[name] = [p.grad.item() for p in params]
+    print(f"{name:>8}: {1e3 * (time.perf_counter() - start):7.1f} ms for forward + backward")
+check("compiled vs eager gradients", max(abs(a - b) for a, b in zip(*grads.values())), 0.0)
+print(static_loss.code.splitlines()[0])
+'''),
+        md(r"""
         ## 3. Numerical differentiation: accuracy
 
         Finite differences replace the limit in $f'(x) = \lim_{\Delta x \to 0}

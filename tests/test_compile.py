@@ -295,3 +295,12 @@ def test_graphs_that_are_not_all_scalars_replay_node_by_node():
     out = compiled()
     out.backward()
     assert out.item() == 3.0 * sum(range(40)) and w.grad.tolist() == [780.0] * 3
+
+
+def test_code_shows_the_replayed_program():
+    f = ag.compile(lambda x, w: (w * x).exp().sum())
+    assert f.code is None
+    f(ag.tensor(np.ones(3)), ag.tensor(np.ones(3), requires_grad=True))
+    assert "def forward(values):" in f.code and "def backward(ctxs, grads):" in f.code
+    for op in ("Mul_forward", "Exp_forward", "Sum_forward", "Sum_backward", "Mul_backward"):
+        assert op in f.code

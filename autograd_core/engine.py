@@ -144,7 +144,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
     state.grad_enabled, state.array_backward = create_graph, arrays
     try:
         pending = {}  # node -> list of gradients, one per output
-        delivery = _Delivery(targets, results, create_graph)
+        delivery = _Delivery(targets, results, create_graph, arrays)
         for i, (root, seed) in enumerate(zip(roots, seeds)):
             g = _seed(root, i, seed)
             delivery.handed_out.add(id(_owner(g.data)))
@@ -258,8 +258,9 @@ class _Delivery:
     """Where the leaves' gradients of one pass go: into ``.grad`` (backward) or into the
     results (ag.grad). A leaf with hooks gets them once, on the total of its contributions."""
 
-    def __init__(self, targets, results, create_graph):
+    def __init__(self, targets, results, create_graph, arrays):
         self.targets, self.results, self.create_graph = targets, results, create_graph
+        self.arrays = arrays
         self.handed_out = set()  # ids of memory already stored as some .grad this pass
         self.hooked = {}  # leaf -> total gradient so far, for leaves with hooks
 
@@ -286,12 +287,13 @@ class _Delivery:
         elif self.create_graph:
             leaf._grad = g if leaf._grad is None else leaf._grad + g
         elif leaf._grad is None:
-            data, owner = g.data, _owner(g.data)
+            data = g.data
+            owner = data if data.base is None else _owner(data)
             if id(owner) in self.handed_out or not data.flags.writeable:
-                data = data.copy()  # never let two .grad tensors (or a seed) share memory
-                owner = data
+                data = owner = data.copy()  # two .grad tensors (or a seed) never share memory
             self.handed_out.add(id(owner))
-            leaf._grad = _wrap(data)
+            # an array-mode pass hands over a wrapper of its own: keep it
+            leaf._grad = g if self.arrays and data is g.data else _wrap(data)
         else:
             leaf._grad = _wrap(leaf._grad.data + g.data)
 

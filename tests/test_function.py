@@ -167,3 +167,26 @@ def test_no_grad_records_no_node_and_saves_nothing():
     with ag.no_grad():
         y = Cube.apply(x)
     assert y.grad_fn is None and not y.requires_grad
+
+
+def test_a_custom_primitive_runs_its_rule_on_arrays_first_order_and_on_tensors_recorded():
+    seen = []
+
+    class Cube(ag.Primitive):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            seen.append((type(g).__name__, type(x).__name__))
+            return g * 3 * x * x
+
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = ag.grad(Cube.apply(x).sum(), [x])
+    assert g.tolist() == [3.0, 12.0] and seen[-1] == ("ndarray", "ndarray")
+    (g,) = ag.grad(Cube.apply(x).sum(), [x], create_graph=True)
+    (gg,) = ag.grad(g.sum(), [x])
+    assert gg.tolist() == [6.0, 12.0] and seen[-1] == ("Tensor", "Tensor")

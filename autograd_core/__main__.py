@@ -4,10 +4,12 @@
     autograd-core train --dataset digits  fit an MLP (see ``autograd-core train -h``)
     autograd-core graph --example notes --mode reverse --out out/notes.svg
     autograd-core plots --out out/plots
+    autograd-core bench mlp small_ops     the benchmark suites (from a repository checkout)
 """
 
 import argparse
 import pathlib
+import subprocess
 import sys
 
 
@@ -85,6 +87,23 @@ def _moons_boundary():
     return viz.plot_decision_boundary(model, X, y)
 
 
+def _bench(args):
+    """Run ``benchmarks/run.py`` in a fresh interpreter (it sets thread counts before numpy
+    is imported)."""
+    root = pathlib.Path(__file__).resolve().parent.parent
+    runner = root / "benchmarks" / "run.py"
+    if not runner.exists():
+        print("bench: benchmarks/run.py is not here; the benchmarks live in the repository, "
+              "so run this from a checkout (see README)", file=sys.stderr)
+        return 2
+    command = [sys.executable, str(runner)]
+    if args.list:
+        command.append("--list")
+    if args.threads:
+        command += ["--threads", str(args.threads)]
+    return subprocess.call(command + list(args.suites), cwd=root)
+
+
 def main(argv=None):
     from nn.cli import add_train_parser, run_train
 
@@ -110,6 +129,11 @@ def main(argv=None):
     graph.add_argument("--out", default="out/graph.svg", help="output file")
     plots = commands.add_parser("plots", help="write the figures of the notes as PNGs")
     plots.add_argument("--out", default="out/plots", help="output folder")
+    bench = commands.add_parser("bench", help="run benchmark suites (from a checkout of the "
+                                              "repository, where benchmarks/ lives)")
+    bench.add_argument("suites", nargs="*", help="suites to run (default: all)")
+    bench.add_argument("--threads", type=int, help="BLAS/OpenMP threads for every library")
+    bench.add_argument("--list", action="store_true", help="list the suites")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -118,6 +142,8 @@ def main(argv=None):
         return demo(args.out, train=not args.no_train)
     if args.command == "train":
         return run_train(args)
+    if args.command == "bench":
+        return _bench(args)
     if args.command == "graph":
         path = write_graph(args.example, args.mode, args.out, args.naming, args.format,
                            args.local_grads, args.rankdir)

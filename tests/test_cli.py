@@ -1,4 +1,5 @@
-"""The ``autograd-core`` command: demo, graph and plots (train is covered in test_training)."""
+"""The ``autograd-core`` command: demo, graph, plots and bench (train is covered in
+test_training)."""
 
 import shutil
 
@@ -34,3 +35,11 @@ def test_demo_prints_the_notes_tables_and_writes_graphs(tmp_path, capsys):
     assert "forward mode ends at df/dw = 0.2500" in text
     assert "df/db = 0.2500" in text and "J = 3v = 33" in text and "all checks passed" in text
     assert (tmp_path / "notes_reverse.svg").exists() and (tmp_path / "plots").is_dir()
+
+
+def test_bench_command_lists_and_rejects_unknown_suites(capfd):
+    assert main(["bench", "--list"]) == 0
+    listed = capfd.readouterr().out
+    assert all(name in listed for name in ("mlp", "small_ops", "scalar", "chain", "memory"))
+    assert main(["bench", "no_such_suite"]) == 2
+    assert "unknown benchmark" in capfd.readouterr().out

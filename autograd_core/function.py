@@ -376,6 +376,8 @@ def _resolve_saved(saved, args, arrays, raw, outs):
             else:
                 value = _saved_constant(value)
         resolved.append(value)
+    if len(resolved) == len(args) and all(r is a for r, a in zip(resolved, args)):
+        return args, False  # exactly the inputs (a · b saves a, b): share their tuple
     return tuple(resolved), has_output
 
 

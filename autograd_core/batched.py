@@ -75,12 +75,14 @@ class _Group:
 
 
 class WavePlan:
+    """The groups of a scalar program in level order, and how backward sums into cells."""
+
     def __init__(self, program, dtype):
         self.dtype = dtype
         self.n_values, self.n_steps = program.n_values, len(program.steps)
         self.input_slots = np.array(program.input_slots, dtype=np.intp)
         self.out_slot = program.outputs[0][0]
-        live = {program.backward_steps[k][0] for k in range(len(program.backward_steps))}
+        live = {index for index, *_ in program.backward_steps}  # steps backward visits
         level = {slot: 0 for slot in program.input_slots}
         groups = {}
         for index, step in enumerate(program.steps):
@@ -100,8 +102,7 @@ class WavePlan:
             for operand, source in zip(group.fetch, step.fetch):
                 if isinstance(source, int):
                     operand.append(source)
-        self.groups = sorted(groups.values(), key=lambda g: level[program.steps[g.members[0]]
-                                                                  .outs[0]])
+        self.groups = sorted(groups.values(), key=lambda g: g.level)  # stable: trace order
         for group in self.groups:
             group.outs = np.array([program.steps[m].outs[0] for m in group.members], np.intp)
             group.fetch = [np.array(f, np.intp) if isinstance(f, list) else f for f in group.fetch]

@@ -1,4 +1,4 @@
-"""``ag.compile``: capture a function's graph once, then replay it as a flat list of numpy calls.
+"""``ag.compile``: capture a function's graph once, then replay it as straight-line code.
 
 The notes' *static* computation graph, built from our dynamic one. The first call with a
 given signature (shapes, dtypes and requires_grad of the Tensor arguments, the values of the
@@ -8,11 +8,13 @@ from outside such as a parameter, or a constant) and its configuration. From the
 graph it also fixes the backward schedule: the order the engine would visit the nodes in,
 and where each rule's gradients go.
 
-Later calls replay that program: each primitive's own ``forward`` on the new arrays, with
-no Tensor, graph node or dispatch in between; the outputs hang from one graph node whose
-backward replays each primitive's ``backward`` rule on arrays in the recorded order. The
-rules are the eager ones, called on the same arrays in the same order, so values and
-gradients are bit-identical to eager mode. A new signature traces again.
+Later calls replay that program (``codegen.py`` writes it out as Python, one line per
+primitive): each primitive's own ``forward`` on the new arrays, with no Tensor, graph node
+or dispatch in between; the outputs hang from one graph node whose backward replays each
+primitive's ``backward`` rule on arrays in the recorded order. The rules are the eager ones,
+called on the same arrays in the same order, so values and gradients are bit-identical to
+eager mode. A graph made only of scalars runs in waves of vector calls instead
+(``batched.py``). A new signature traces again.
 
 What cannot be captured raises ``CompileError`` while tracing: Python control flow on
 a traced value (``if loss > 0``, ``.item()``), in-place changes, and random draws (dropout
@@ -87,12 +89,21 @@ def _has_tangent(args):
 
 
 def _signature(args, kwargs):
+    """What a trace depends on: the grad mode, each Tensor argument's shape, dtype,
+    requires_grad and which earlier argument it is (f(x, x) is not f(x, y)), and the
+    values of the other arguments."""
     parts = [state.grad_enabled]
+    first = {}
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
-            parts.append((a.data.shape, a.data.dtype, a._requires_grad))
+            same = first.setdefault(id(a.data), i)
+            parts.append((a.data.shape, a.data.dtype, a._requires_grad, same))
         else:
             parts.append(("static", a))
+    for name, value in kwargs.items():
+        if isinstance(value, (Tensor, np.ndarray)):
+            raise TypeError(f"ag.compile: pass Tensors as positional arguments (keyword "
+                            f"arguments are static settings), got {name}=<{type(value).__name__}>")
     parts.extend(sorted(kwargs.items()))
     key = tuple(parts)
     try:

@@ -304,3 +304,14 @@ def test_code_shows_the_replayed_program():
     assert "def forward(values):" in f.code and "def backward(ctxs, grads):" in f.code
     for op in ("Mul_forward", "Exp_forward", "Sum_forward", "Sum_backward", "Mul_backward"):
         assert op in f.code
+
+
+def test_the_same_tensor_twice_is_a_different_signature_from_two_tensors():
+    f = ag.compile(lambda a, b: (a * b).sum())
+    x = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = ag.tensor(np.array([3.0, 4.0]), requires_grad=True)
+    assert f(x, x).item() == 5.0
+    assert f(x, y).item() == 11.0
+    assert f.traces == 2
+    with pytest.raises(TypeError, match="positional"):
+        f(x, b=y)

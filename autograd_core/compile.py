@@ -362,6 +362,15 @@ class _CompiledCall(Function):
     """The graph node of one replayed call: its backward replays the recorded rules."""
 
     array_rules = True
+    symbol = "compiled"
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise RuntimeError(
+            "a call of an ag.compile'd function is one opaque node of the graph and cannot be "
+            "re-run on its own (drawing forward or reverse mode replays every node): draw "
+            "the graph of the uncompiled function instead"
+        )
 
     @classmethod
     def node(cls, program, ctxs, inputs, args, kwargs):

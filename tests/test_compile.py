@@ -315,3 +315,14 @@ def test_the_same_tensor_twice_is_a_different_signature_from_two_tensors():
     assert f.traces == 2
     with pytest.raises(TypeError, match="positional"):
         f(x, b=y)
+
+
+def test_a_compiled_call_is_drawn_as_one_node_and_refuses_a_replay():
+    viz = pytest.importorskip("viz")
+    w = ag.tensor(np.ones(3), requires_grad=True, name="w")
+    f = ag.compile(lambda x: (w * x).exp().sum())
+    f(ag.tensor(np.ones(3)))
+    out = f(ag.tensor(np.ones(3)))
+    assert "compiled" in viz.draw_graph(out).source
+    with pytest.raises(RuntimeError, match="uncompiled function"):
+        viz.draw_graph(out, mode="reverse")

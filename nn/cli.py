@@ -82,6 +82,8 @@ def add_train_parser(subparsers):
                         help="directory for checkpoint.ckpt and history.json")
     parser.add_argument("--resume", action="store_true",
                         help="continue from the checkpoint in --out")
+    parser.add_argument("--compile", action="store_true",
+                        help="run forward and loss under ag.compile (same numbers, faster)")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="no progress bar")
     return parser
@@ -141,7 +143,7 @@ def run_train(args):
           f"{n_classes} classes\n{model}")
     history = fit(model, train_loader, loss_fn, optimizer, args.epochs, val_loader=test_loader,
                   metrics=["accuracy"], checkpoint_dir=args.out, resume=args.resume,
-                  progress=args.progress)
+                  progress=args.progress, compile=args.compile)
     test = evaluate(model, test_loader, loss_fn, ["accuracy"])
     report = {"config": {k: v for k, v in vars(args).items() if not callable(v)},
               "test_loss": test["loss"], "test_accuracy": test["accuracy"], "history": history}

@@ -9,10 +9,16 @@ With ``checkpoint_dir`` the full training state is written atomically after ever
 (model and optimiser state dicts, the epoch, the history, the shuffling and dropout generators,
 the callbacks' state). ``resume=True`` restores it and continues at the next epoch, so that an
 interrupted run ends with bit-identical parameters to an uninterrupted one.
+
+With ``compile=True`` the forward pass and the loss run under ``ag.compile``: each batch shape
+(and train/eval mode) is traced once and replayed after, with the same numbers as eager mode.
+A model that cannot be captured (dropout in training draws a new mask per batch) trains
+eagerly, with a warning that says why.
 """
 
 import math
 import os
+import warnings
 
 import numpy as np
 from tqdm import tqdm
@@ -140,13 +146,37 @@ def _metric_functions(metrics):
     return functions
 
 
-def _run_epoch(model, loader, loss_fn, metrics, optimizer=None, bar=None):
+class _Step:
+    """The forward pass and the loss of one batch, compiled on request (see ``fit``)."""
+
+    def __init__(self, model, loss_fn, compile=False):
+        self.model, self.loss_fn = model, loss_fn
+        self.compiled = ag.compile(self._run) if compile else None
+
+    def _run(self, modes, *batch):
+        *inputs, target = batch
+        output = self.model(*inputs)
+        return output, self.loss_fn(output, target)
+
+    def __call__(self, batch):
+        modes = tuple(m.training for m in self.model.modules())  # train/eval: part of a trace
+        if self.compiled is None:
+            return self._run(modes, *batch)
+        try:
+            return self.compiled(modes, *batch)
+        except ag.CompileError as error:
+            warnings.warn(f"nn.fit(compile=True): training eagerly, the model cannot be "
+                          f"captured: {error}", RuntimeWarning, stacklevel=4)
+            self.compiled = None
+            return self._run(modes, *batch)
+
+
+def _run_epoch(step, loader, metrics, optimizer=None, bar=None):
     """Mean loss and metrics over ``loader``, weighted by batch size; trains if ``optimizer``."""
     totals, count = dict.fromkeys(["loss", *metrics], 0.0), 0
     for batch in loader:
-        *inputs, target = batch
-        output = model(*inputs)
-        loss = loss_fn(output, target)
+        target = batch[-1]
+        output, loss = step(batch)
         if optimizer is not None:
             optimizer.zero_grad()
             loss.backward()
@@ -172,11 +202,16 @@ def _run_epoch(model, loader, loss_fn, metrics, optimizer=None, bar=None):
 
 def evaluate(model, loader, loss_fn, metrics=None):
     """Mean loss and metrics over ``loader`` in eval mode with gradients off (a dict of floats)."""
+    return _evaluate(_Step(model, loss_fn), loader, _metric_functions(metrics))
+
+
+def _evaluate(step, loader, metrics):
+    model = step.model
     was_training = model.training
     model.eval()
     try:
         with ag.no_grad():
-            return _run_epoch(model, loader, loss_fn, _metric_functions(metrics))
+            return _run_epoch(step, loader, metrics)
     finally:
         model.train(was_training)
 
@@ -192,7 +227,7 @@ def _generators(model):
 
 
 def fit(model, train_loader, loss_fn, optimizer, epochs, val_loader=None, metrics=None,
-        callbacks=None, checkpoint_dir=None, resume=False, progress=True):
+        callbacks=None, checkpoint_dir=None, resume=False, progress=True, compile=False):
     """Train ``model`` for ``epochs`` epochs; returns the history, a dict of per-epoch lists.
 
     Parameters
@@ -208,6 +243,8 @@ def fit(model, train_loader, loss_fn, optimizer, epochs, val_loader=None, metric
     checkpoint_dir : directory for ``checkpoint.ckpt``, rewritten atomically after each epoch
     resume : continue from ``checkpoint_dir``'s checkpoint if there is one
     progress : show a tqdm bar per epoch with the running loss and metrics
+    compile : run the forward pass and the loss under ``ag.compile`` (same results, less
+        Python per batch; a model that cannot be captured trains eagerly with a warning)
 
     Returns
     -------
@@ -240,6 +277,7 @@ def fit(model, train_loader, loss_fn, optimizer, epochs, val_loader=None, metric
         start, stopped, history = _restore(checkpoint, model, optimizer, train_loader, callbacks)
     for callback in callbacks:
         callback.on_train_begin(model, history)
+    step = _Step(model, loss_fn, compile)
 
     for epoch in range(start, epochs):
         if stopped:  # by a callback, possibly in the run this one resumes
@@ -248,9 +286,9 @@ def fit(model, train_loader, loss_fn, optimizer, epochs, val_loader=None, metric
         bar = tqdm(total=len(train_loader) if hasattr(train_loader, "__len__") else None,
                    desc=f"epoch {epoch + 1}/{epochs}", unit="batch", disable=not progress)
         with bar:
-            logs = _run_epoch(model, train_loader, loss_fn, metric_fns, optimizer, bar)
+            logs = _run_epoch(step, train_loader, metric_fns, optimizer, bar)
             if val_loader is not None:
-                val_logs = evaluate(model, val_loader, loss_fn, metric_fns)
+                val_logs = _evaluate(step, val_loader, metric_fns)
                 logs.update({f"val_{name}": value for name, value in val_logs.items()})
             bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()})
         for name, value in logs.items():

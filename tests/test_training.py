@@ -218,3 +218,30 @@ def test_train_command_errors(tmp_path, capsys):
     with pytest.raises(SystemExit):
         parse("--hidden", "64,x")
     assert parse("--hidden", "64,32").hidden == [64, 32] and parse("--hidden", "").hidden == []
+
+
+def test_fit_with_compile_gives_the_eager_history_and_parameters():
+    histories, models = [], []
+    for compile in (False, True):
+        X, y = nn.data.make_moons(200, noise=0.2, rng=0)
+        loader = nn.data.DataLoader(nn.data.TensorDataset(X, y), 32, shuffle=True, rng=0)
+        val = nn.data.DataLoader(nn.data.TensorDataset(X, y), 64)
+        model = nn.Sequential(nn.Linear(2, 8, rng=0), nn.Tanh(), nn.Linear(8, 2, rng=1))
+        opt = nn.optim.Adam(model.parameters(), lr=0.05)
+        histories.append(nn.fit(model, loader, nn.CrossEntropyLoss(), opt, 3, val_loader=val,
+                                metrics=["accuracy"], progress=False, compile=compile))
+        models.append(model)
+    assert histories[0] == histories[1]
+    for a, b in zip(models[0].parameters(), models[1].parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_fit_with_compile_trains_a_model_with_dropout_eagerly_and_says_why():
+    X, y = nn.data.make_moons(64, noise=0.2, rng=0)
+    loader = nn.data.DataLoader(nn.data.TensorDataset(X, y), 32)
+    model = nn.Sequential(nn.Linear(2, 8, rng=0), nn.Dropout(0.5, rng=0), nn.Linear(8, 2, rng=1))
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.warns(RuntimeWarning, match="dropout"):
+        history = nn.fit(model, loader, nn.CrossEntropyLoss(), opt, 2, progress=False,
+                         compile=True)
+    assert len(history["loss"]) == 2

@@ -326,3 +326,16 @@ def test_a_compiled_call_is_drawn_as_one_node_and_refuses_a_replay():
     assert "compiled" in viz.draw_graph(out).source
     with pytest.raises(RuntimeError, match="uncompiled function"):
         viz.draw_graph(out, mode="reverse")
+
+
+def test_transforms_and_checkers_accept_a_compiled_function():
+    A = ag.randn(3, 3, rng=0)
+    f = ag.compile(lambda v: ag.tanh(A @ v))
+    x = ag.randn(3, rng=1)
+    for mode in ("rev", "fwd"):
+        np.testing.assert_allclose(ag.jacobian(f, x, mode=mode).data,
+                                   ag.jacobian(lambda v: ag.tanh(A @ v), x).data, rtol=1e-12)
+    g = ag.compile(lambda v: (v * v * v).sum())
+    np.testing.assert_allclose(ag.hessian(g, x).data, np.diag(6 * x.data), rtol=1e-12)
+    leaf = ag.randn(3, rng=2, requires_grad=True)
+    assert ag.gradcheck(g, [leaf]) and ag.gradgradcheck(g, [leaf])

@@ -158,15 +158,21 @@ class SoftmaxCrossEntropy(Primitive):
     def forward(ctx, x, labels=None):
         ctx.labels = labels
         m = x.max(axis=1, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
-        with np.errstate(under="ignore", divide="ignore"):
+        if np.isfinite(m).all():  # the common case: each row's sum of e is at least 1
             e = np.exp(x - m)
             total = e.sum(axis=1, keepdims=True)
             lse = (m + np.log(total))[:, 0]
+        else:  # a row of -inf (or a nan or inf): shift by 0 there, log 0 = -inf is fine
+            m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+            with np.errstate(under="ignore", divide="ignore"):
+                e = np.exp(x - m)
+                total = e.sum(axis=1, keepdims=True)
+                lse = (m + np.log(total))[:, 0]
+        rows = np.arange(x.shape[0])
         residual = e / total  # softmax(x) - onehot(y), kept for a first-order backward
-        residual[np.arange(x.shape[0]), labels] -= 1.0
+        residual[rows, labels] -= 1.0
         ctx.save_for_backward(x, residual)
-        return lse - x[np.arange(x.shape[0]), labels]
+        return lse - x[rows, labels]
 
     @staticmethod
     def residual(ctx):

@@ -199,7 +199,7 @@ def _trace(fn, args, kwargs):
         result = fn(*args, **kwargs)
     finally:
         state.tracer = None
-    multi = isinstance(result, (tuple, list))
+    multi = list if isinstance(result, list) else tuple if isinstance(result, tuple) else None
     outputs = tuple(result) if multi else (result,)
     for o in outputs:
         if not isinstance(o, Tensor):
@@ -211,7 +211,7 @@ def _trace(fn, args, kwargs):
 # ---------------------------------------------------------------------------- the program
 class _Program:
     def __init__(self, fn, tracer, outputs, multi):
-        self.fn, self.multi = fn, multi
+        self.fn, self.multi = fn, multi  # the container of several outputs (list or tuple)
         self.n_values = tracer.n
         self.arg_slots = tracer.arg_slots
         self.captured = tracer.captured
@@ -307,7 +307,7 @@ class _Program:
                 outs.append(_make(value, node, True, k))
             else:
                 outs.append(_make(value))
-        return tuple(outs) if self.multi else outs[0]
+        return self.multi(outs) if self.multi else outs[0]
 
     def _run_waves(self, args, kwargs):
         inputs = tuple(a for a in args if isinstance(a, Tensor)) + tuple(self.captured)
@@ -317,7 +317,7 @@ class _Program:
         value = np.array(values[self.outputs[0][0]])
         out = _make(value, node, True) if node is not None and self.outputs[0][1] else \
             _make(value)
-        return (out,) if self.multi else out
+        return self.multi((out,)) if self.multi else out
 
     # ------------------------------------------------------------------ backward
     def backward(self, ctxs, grads):

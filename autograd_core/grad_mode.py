@@ -91,10 +91,14 @@ def refuse(what):
         )
 
 
+def traced(tensor):
+    """Is ``tensor`` a value of the function ag.compile is tracing (known only at run time)?"""
+    return state.tracer is not None and id(tensor.data) in state.tracer.slots
+
+
 def refuse_traced(tensor, what):
     """Raise ``CompileError`` when ``tensor``'s value is only known at run time."""
-    tracer = state.tracer
-    if tracer is not None and id(tensor.data) in tracer.slots:
+    if traced(tensor):
         raise CompileError(
             f"ag.compile: {what} of a traced tensor (shape {tensor.shape}) turns a value that "
             "changes from call to call into a Python constant, so the captured graph would be "

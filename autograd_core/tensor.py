@@ -225,6 +225,9 @@ class Tensor:
         replaces the gradient. Returns a handle whose ``remove()`` detaches the hook."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if grad_mode.traced(self):
+            grad_mode.refuse("a gradient hook on a tensor of the function (it would run only "
+                             "while tracing)")
         if self.grad_fn is None:
             if self._hooks is None:
                 self._hooks = {}

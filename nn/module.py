@@ -12,6 +12,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.grad_mode import refuse
 from autograd_core.tensor import RemovableHandle
 
 from .parameter import Parameter
@@ -58,6 +59,8 @@ class Module:
             _claim_nodes(out, args, self)
         hooks = self.__dict__.get("_forward_hooks")
         if hooks:
+            refuse(f"a forward hook of {type(self).__name__} (Python run on every call would "
+                   "run only while tracing)")
             for hook in list(hooks.values()):
                 replaced = hook(self, args, out)
                 if replaced is not None:

@@ -196,6 +196,21 @@ def test_what_cannot_be_captured_raises_a_clear_error(body, what):
         f(ag.tensor(np.ones(3)))
 
 
+def test_hooks_that_would_run_only_while_tracing_are_refused():
+    layer = nn.Linear(3, 2, rng=0)
+    layer.register_forward_hook(lambda module, inputs, output: None)
+    with pytest.raises(ag.CompileError, match="forward hook of Linear"):
+        ag.compile(lambda x: layer(x).sum())(ag.tensor(np.ones((1, 3))))
+
+    def hooked(x):
+        y = x * 2.0
+        y.register_hook(lambda g: g * 0.0)
+        return y.sum()
+
+    with pytest.raises(ag.CompileError, match="gradient hook"):
+        ag.compile(hooked)(ag.tensor(np.ones(3), requires_grad=True))
+
+
 def test_in_place_changes_and_backward_inside_are_refused():
     def in_place(x):
         y = x * 1.0

@@ -1,4 +1,6 @@
-"""Global switches of the engine: gradient recording and forward-mode propagation.
+"""Global switches of the engine: gradient recording, forward-mode propagation, anomaly
+checks, array-mode backward, and ag.compile's tracer (with the checks that refuse what a
+captured graph cannot replay: they are called from tensor, creation, nn and the engine).
 
 The state lives in one small slotted object so that ``Function.apply`` reads it with a
 single attribute lookup on its hot path.

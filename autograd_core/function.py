@@ -289,7 +289,8 @@ class Function:
             return results
 
         ctx._n_outputs = len(outs)
-        ctx._out_tangents = ctx._retained = ctx._hooks = ctx.module = None
+        ctx._out_tangents = ctx._retained = ctx._hooks = None
+        ctx.module = state.module  # the layer whose forward made this node (viz clusters)
         ctx.config = config or None  # keyword arguments, so that viz can replay the op
         ctx.seq = next(_sequence)  # creation order (viz names nodes h1, h2, ... by it)
         saved_outputs = False

@@ -12,7 +12,8 @@ __all__ = ["CompileError", "no_grad", "enable_grad", "set_grad_enabled", "is_gra
 
 
 class _State:
-    __slots__ = ("grad_enabled", "forward_enabled", "anomaly", "array_backward", "tracer")
+    __slots__ = ("grad_enabled", "forward_enabled", "anomaly", "array_backward", "tracer",
+                 "module")
 
     def __init__(self):
         self.grad_enabled = True  # record graphs for reverse mode
@@ -20,6 +21,7 @@ class _State:
         self.anomaly = False  # check every forward value and backward gradient for NaN/inf
         self.array_backward = False  # the engine runs Primitive rules on arrays (first order)
         self.tracer = None  # ag.compile's tracer while a function is being captured
+        self.module = None  # the innermost nn.Module running forward (nodes record it for viz)
 
 
 state = _State()

@@ -10,9 +10,8 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-import autograd_core as ag
 from autograd_core import Tensor
-from autograd_core.grad_mode import refuse
+from autograd_core.grad_mode import refuse, state
 from autograd_core.tensor import RemovableHandle
 
 from .parameter import Parameter
@@ -54,9 +53,11 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        out = self.forward(*args, **kwargs)
-        if ag.is_grad_enabled():
-            _claim_nodes(out, args, self)
+        outer, state.module = state.module, self  # nodes made now belong to this module
+        try:
+            out = self.forward(*args, **kwargs)
+        finally:
+            state.module = outer
         hooks = self.__dict__.get("_forward_hooks")
         if hooks:
             refuse(f"a forward hook of {type(self).__name__} (Python run on every call would "
@@ -425,23 +426,3 @@ def _position(index, length, where):
     if not -length <= index < length:
         raise IndexError(f"{where} index {index} is out of range for length {length}")
     return int(index) % length
-
-
-def _claim_nodes(outputs, inputs, module):
-    """Mark the graph nodes this call created with ``module`` (viz draws a cluster per
-    layer). Nodes a submodule already claimed keep their module, but the walk goes on
-    through them to reach this module's own ops between its children; it stops at the
-    history of the call's inputs."""
-    outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
-    stop = {id(a.grad_fn) for a in inputs if isinstance(a, Tensor) and a.grad_fn is not None}
-    stack = [t.grad_fn for t in outputs if isinstance(t, Tensor) and t.grad_fn is not None]
-    seen = set()
-    while stack:
-        node = stack.pop()
-        if id(node) in stop or id(node) in seen:
-            continue
-        seen.add(id(node))
-        if node.module is None:
-            node.module = module
-        stack.extend(i.grad_fn for i in node.inputs
-                     if isinstance(i, Tensor) and i.grad_fn is not None)

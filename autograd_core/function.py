@@ -268,8 +268,8 @@ class Function:
                     raise _unsupported_dtype(cls, args, o.dtype)
         else:  # one output, the common case
             raw = (out,)
-            if type(out) is not np.ndarray:
-                out = _as_output(cls, out)
+            if type(out) is not np.ndarray:  # numpy gives a scalar for a 0-d result
+                out = np.asarray(out) if isinstance(out, np.generic) else _as_output(cls, out)
             outs = (out,)
             if out.dtype.kind not in "biuf":
                 raise _unsupported_dtype(cls, args, out.dtype)
@@ -362,6 +362,17 @@ def _as_output(cls, value):
 def _resolve_saved(saved, args, arrays, raw, outs):
     """Map each value given to save_for_backward onto an input, an output or a constant.
     Returns the resolved values and whether an output is among them."""
+    if len(saved) == len(args):  # exactly the inputs (a · b saves a, b): share their tuple
+        for value, array, arg in zip(saved, arrays, args):
+            if value is not array:
+                break
+            if isinstance(arg, Tensor):
+                if arg._version is not None:  # it needs the version it must keep
+                    break
+            elif arg is not array:  # a list, converted to an array
+                break
+        else:
+            return args, False
     resolved, has_output = [], False
     for value in saved:
         for arg, array in zip(args, arrays):  # inputs first: the common case
@@ -377,8 +388,6 @@ def _resolve_saved(saved, args, arrays, raw, outs):
             else:
                 value = _saved_constant(value)
         resolved.append(value)
-    if len(resolved) == len(args) and all(r is a for r, a in zip(resolved, args)):
-        return args, False  # exactly the inputs (a · b saves a, b): share their tuple
     return tuple(resolved), has_output
 
 

@@ -190,3 +190,23 @@ def test_a_custom_primitive_runs_its_rule_on_arrays_first_order_and_on_tensors_r
     (g,) = ag.grad(Cube.apply(x).sum(), [x], create_graph=True)
     (gg,) = ag.grad(g.sum(), [x])
     assert gg.tolist() == [6.0, 12.0] and seen[-1] == ("Tensor", "Tensor")
+
+
+def test_saving_an_input_given_as_a_list_gives_back_the_converted_values():
+    seen = []
+
+    class Scale(ag.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            seen.append(type(b))
+            return g * b, None
+
+    x = ag.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    Scale.apply(x, [1.0, 2.0, 3.0]).sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0, 3.0] and seen == [ag.Tensor]

@@ -26,25 +26,31 @@ ndarray = np.ndarray
 def toposort(roots):
     """Nodes reachable from ``roots`` (grad_fn objects), each after all of its inputs' nodes.
 
-    Iterative depth-first search with an explicit stack; shared by the engine and viz.
+    Iterative depth-first search with an explicit stack; shared by the engine and viz. A
+    node is expanded when first popped: it goes back on the stack under an ``_EMIT``
+    marker, above it its unvisited parents; popping the marker emits the node below it.
     """
     order, visited = [], set()
-    stack = [(node, False) for node in reversed(roots) if node is not None]
+    stack = [node for node in reversed(roots) if node is not None]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+        node = stack.pop()
+        if node is _EMIT:
+            order.append(stack.pop())
             continue
         if node in visited:
             continue
         visited.add(node)
-        stack.append((node, True))
+        stack.append(node)
+        stack.append(_EMIT)
         for inp in reversed(node.inputs):
             if isinstance(inp, Tensor):
                 parent = inp.grad_fn
                 if parent is not None and parent not in visited:
-                    stack.append((parent, False))
+                    stack.append(parent)
     return order
+
+
+_EMIT = object()  # toposort's marker: the node under it has all its parents emitted
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
@@ -152,15 +158,16 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                 delivery.add(root, g)
             else:
                 _add_pending(pending, root.grad_fn, root._output_nr, g.data if arrays else g)
+        observed, anomaly = targets is not None, state.anomaly
         for node in reversed(order):
             grads = pending.pop(node, None)
             if grads is None:
                 continue
-            if node._hooks is not None or node._retained is not None or targets is not None:
+            if observed or node._hooks is not None or node._retained is not None:
                 grads = _observe(node, grads, arrays, targets, results)
             if arrays and not node.array_rules:  # a custom rule written for Tensors
                 grads = [None if g is None else _wrap(g) for g in grads]
-            if state.anomaly:
+            if anomaly:
                 input_grads = _checked_backward(node, grads)
             else:
                 input_grads = node.backward(node, *grads)

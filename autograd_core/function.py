@@ -166,8 +166,10 @@ class Function:
             )
         if self._replayed:
             return saved
-        if state.array_backward and self.array_rules:
-            return tuple([self._unpack_array(v) if isinstance(v, _REFS) else v for v in saved])
+        if state.array_backward and self.array_rules:  # (an unversioned Tensor: inline)
+            return tuple([v.data if type(v) is Tensor and v._version is None
+                          else self._unpack_array(v) if isinstance(v, _REFS) else v
+                          for v in saved])
         return tuple([self._unpack(v) for v in saved])
 
     def _unpack_array(self, value):

@@ -71,9 +71,10 @@ def _forward(src, program, value_shapes):
     for i, step in enumerate(program.steps):
         args = [_operand(src, s) for s in step.fetch]
         outs = [f"v{slot}" for slot in step.outs]
-        if step.cls is None:  # a numpy helper (a comparison)
+        if step.cls is None:  # a numpy helper (a comparison) or a check of the data
             name = getattr(step.forward, "__name__", "helper")
-            src.add(f"{outs[0]} = asarray({src.ref(step.forward, name)}({', '.join(args)}))")
+            call = f"{src.ref(step.forward, name)}({', '.join(args)})"
+            src.add(f"{outs[0]} = asarray({call})" if outs else call)
             continue
         ctx = f"c{i}"
         op = step.cls.__name__

@@ -175,6 +175,11 @@ class _Tracer:
         sources = tuple(self._source(a) for a in args)
         self.steps.append((None, fn, sources, {}, {}, (self._new(result),), ()))
 
+    def check(self, fn, args):
+        """A test of data values (``grad_mode.validate``): replayed, with no result."""
+        sources = tuple(self._source(a) for a in args)
+        self.steps.append((None, fn, sources, {}, {}, (), ()))
+
 
 class _Constant:
     __slots__ = ("value",)

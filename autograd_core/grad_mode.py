@@ -100,6 +100,14 @@ def traced(tensor):
     return state.tracer is not None and id(tensor.data) in state.tracer.slots
 
 
+def validate(check, *args):
+    """Run ``check(*args)``, a test of data values that raises a clear error, now; and, while
+    ag.compile traces, record it so that every replay runs it on that call's values."""
+    check(*args)
+    if state.tracer is not None:
+        state.tracer.check(check, args)
+
+
 def refuse_traced(tensor, what):
     """Raise ``CompileError`` when ``tensor``'s value is only known at run time."""
     if traced(tensor):

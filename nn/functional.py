@@ -17,7 +17,7 @@ from autograd_core import Tensor
 from autograd_core.function import Primitive, call
 from autograd_core.ops import Exp, Sigmoid
 from autograd_core.creation import generator as _generator
-from autograd_core.grad_mode import refuse
+from autograd_core.grad_mode import refuse, validate
 
 
 __all__ = [
@@ -435,9 +435,13 @@ def _float_target(target, input, where):
             f"{where}: target shape {target.shape} does not match input shape {input.shape} "
             "(losses never broadcast)"
         )
-    if np.isnan(target.data).any():
-        raise ValueError(f"{where}: target contains NaN")
+    validate(_no_nan, target.data, where)
     return ag.cast(target, input.dtype)
+
+
+def _no_nan(values, where):
+    if np.isnan(values).any():
+        raise ValueError(f"{where}: target contains NaN")
 
 
 def _class_indices(target, input, where):
@@ -454,13 +458,17 @@ def _class_indices(target, input, where):
             f"{where}: target of shape {labels.shape} does not match input of shape "
             f"{input.shape}: expected class indices of shape ({n},)"
         )
+    validate(_labels_in_range, labels, num_classes, where)
+    return labels
+
+
+def _labels_in_range(labels, num_classes, where):
     outside = (labels < 0) | (labels >= num_classes)
     if outside.any():
         i = int(np.argmax(outside))
         raise ValueError(
             f"{where}: class labels must be in [0, {num_classes}), got {labels[i]} at index {i}"
         )
-    return labels
 
 
 def _logits(input, where):
@@ -510,7 +518,7 @@ def cross_entropy(input, target, reduction="mean"):
 
 def _clamped_log(p):
     """max(log p, -100), with gradient 0 (not inf · 0 = NaN) where p = 0."""
-    positive = p.data > 0
+    positive = (p > 0).data  # a comparison of tensors, so ag.compile recomputes the mask
     return ag.where(positive, ag.clip(ag.log(ag.where(positive, p, 1.0)), lo=-100.0), -100.0)
 
 
@@ -524,13 +532,17 @@ def binary_cross_entropy(input, target, reduction="mean"):
     _check_reduction(reduction)
     p = _tensor(input)
     y = _float_target(target, p, "binary_cross_entropy")
-    if p.size and (p.data.min() < 0 or p.data.max() > 1 or np.isnan(p.data).any()):
-        raise ValueError(
-            "binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
-            f"[{p.data.min()}, {p.data.max()}]"
-        )
+    validate(_probabilities, p.data)
     loss = -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
     return _reduce(loss, reduction)
+
+
+def _probabilities(p):
+    if p.size and (p.min() < 0 or p.max() > 1 or np.isnan(p).any()):
+        raise ValueError(
+            "binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
+            f"[{p.min()}, {p.max()}]"
+        )
 
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):

@@ -356,3 +356,31 @@ def test_transforms_and_checkers_accept_a_compiled_function():
     np.testing.assert_allclose(ag.hessian(g, x).data, np.diag(6 * x.data), rtol=1e-12)
     leaf = ag.randn(3, rng=2, requires_grad=True)
     assert ag.gradcheck(g, [leaf]) and ag.gradgradcheck(g, [leaf])
+
+
+def test_checks_of_the_data_run_on_every_replay():
+    logits = ag.tensor(np.zeros((2, 3)), requires_grad=True)
+    loss = ag.compile(lambda x, y: F.cross_entropy(x, y))
+    loss(logits, np.array([0, 2]))
+    with pytest.raises(ValueError, match=r"class labels must be in \[0, 3\), got -1 at index 1"):
+        loss(logits, np.array([0, -1]))
+    bce = ag.compile(lambda p, y: F.binary_cross_entropy(p, y))
+    target = ag.tensor(np.array([0.0, 1.0]))
+    bce(ag.tensor(np.array([0.2, 0.7])), target)
+    with pytest.raises(ValueError, match="probabilities in"):
+        bce(ag.tensor(np.array([0.2, 1.5])), target)
+    assert loss.traces == 1 and bce.traces == 1
+
+
+def test_binary_cross_entropy_masks_where_p_is_0_follow_the_inputs():
+    bce = ag.compile(lambda p, y: F.binary_cross_entropy(p, y, reduction="sum"))
+    y = ag.tensor(np.array([1.0, 0.0]))
+    bce(ag.tensor(np.array([0.5, 0.5]), requires_grad=True), y)  # traced where p > 0
+    for values in ([0.0, 0.5], [0.5, 1.0], [0.3, 0.6]):
+        p, q = (ag.tensor(np.array(values), requires_grad=True) for _ in range(2))
+        out, expected = bce(p, y), F.binary_cross_entropy(q, y, reduction="sum")
+        out.backward()
+        expected.backward()
+        assert out.item() == expected.item()
+        np.testing.assert_array_equal(p.grad.data, q.grad.data)
+        assert np.isfinite(p.grad.data).all()

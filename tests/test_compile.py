@@ -384,3 +384,12 @@ def test_binary_cross_entropy_masks_where_p_is_0_follow_the_inputs():
         assert out.item() == expected.item()
         np.testing.assert_array_equal(p.grad.data, q.grad.data)
         assert np.isfinite(p.grad.data).all()
+
+
+def test_an_integer_cast_of_a_traced_value_is_recomputed():
+    f = ag.compile(lambda x: (x * x.astype(np.int64)).sum())
+    f(ag.tensor(np.array([1.5, 2.5]), requires_grad=True))
+    x = ag.tensor(np.array([3.5, -1.5]), requires_grad=True)
+    out = f(x)
+    out.backward()
+    assert out.item() == 3.5 * 3 + 1.5 and x.grad.tolist() == [3.0, -1.0]

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..dtypes import as_dtype
 from ..function import Primitive, call
+from ..grad_mode import no_grad
 from ..tensor import Tensor
 
 
@@ -170,8 +171,9 @@ def cast(a, dtype):
     dtype = as_dtype(dtype, "cast")
     if a.dtype == dtype:
         return a
-    if a.requires_grad and dtype.kind not in "fc":
-        return Tensor(a.data.astype(dtype))
+    if a.requires_grad and dtype.kind not in "fc":  # integers carry no gradient: no node
+        with no_grad():
+            return Cast.apply(a, dtype=dtype)
     return Cast.apply(a, dtype=dtype)
 
 

@@ -7,6 +7,9 @@ every value in a local variable. ``forward`` calls each primitive's own forward 
 the gradients exactly as the engine does. ``Compiled.code`` shows both functions.
 """
 
+import itertools
+import linecache
+
 import numpy as np
 
 from .engine import _fit_array
@@ -14,6 +17,8 @@ from .function import _as_output
 from .tensor import _wrap
 
 __all__ = ["generate"]
+
+_programs = itertools.count(1)
 
 
 class _Source:
@@ -49,8 +54,10 @@ def generate(program, value_shapes):
     src.lines = []
     _backward(src, program, recorded)
     text = "\n".join(forward_lines) + "\n\n\n" + "\n".join(src.lines) + "\n"
+    filename = f"<ag.compile program {next(_programs)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)  # tracebacks
     namespace = dict(src.globals)
-    exec(compile(text, "<ag.compile>", "exec"), namespace)  # noqa: S102 - our own code
+    exec(compile(text, filename, "exec"), namespace)  # noqa: S102 - our own code
     return text, namespace["forward"], namespace["backward"]
 
 

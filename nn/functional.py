@@ -149,14 +149,15 @@ class SoftmaxCrossEntropy(Primitive):
 
     The notes' softmax-then-cross-entropy as one node: the gradient is softmax − target
     directly (no indexing scatter), and the log-sum-exp subtracts the row maximum first, so
-    logits 1e4 apart stay finite.
+    logits 1e4 apart stay finite. ``reduction`` "sum" or "mean" is done inside the node
+    (Σₙ ℓₙ, then ÷ N), with the same arithmetic as the separate sum and division.
     """
 
     symbol = "softmax-CE"
 
     @staticmethod
-    def forward(ctx, x, labels=None):
-        ctx.labels = labels
+    def forward(ctx, x, labels=None, reduction="none"):
+        ctx.labels, ctx.reduction = labels, reduction
         m = x.max(axis=1, keepdims=True)
         if np.isfinite(m).all():  # the common case: each row's sum of e is at least 1
             e = np.exp(x - m)
@@ -172,7 +173,11 @@ class SoftmaxCrossEntropy(Primitive):
         residual = e / total  # softmax(x) - onehot(y), kept for a first-order backward
         residual[rows, labels] -= 1.0
         ctx.save_for_backward(x, residual)
-        return lse - x[rows, labels]
+        losses = lse - x[rows, labels]
+        if reduction == "none":
+            return losses
+        total = np.sum(losses, axis=0)
+        return total if reduction == "sum" else np.true_divide(total, len(losses))
 
     @staticmethod
     def residual(ctx):
@@ -187,12 +192,24 @@ class SoftmaxCrossEntropy(Primitive):
         x, residual = ctx.saved_tensors
         if not isinstance(x, Tensor) or (not ag.is_grad_enabled() and x.tangent is None):
             # an ordinary first-order backward: the residual computed in forward suffices
-            return g.reshape((-1, 1)) * residual
-        return g.reshape((-1, 1)) * SoftmaxCrossEntropy.residual(ctx)
+            return SoftmaxCrossEntropy.per_row(ctx, g) * residual
+        return SoftmaxCrossEntropy.per_row(ctx, g) * SoftmaxCrossEntropy.residual(ctx)
+
+    @staticmethod
+    def per_row(ctx, g):
+        """The output gradient as a column (one row per sample): g, g for a sum, g/N for
+        a mean (what the separate sum and division would hand back)."""
+        if ctx.reduction == "none":
+            return g.reshape((-1, 1))
+        return g if ctx.reduction == "sum" else g / len(ctx.labels)
 
     @staticmethod
     def jvp(ctx, t):
-        return (t * SoftmaxCrossEntropy.residual(ctx)).sum(axis=1)
+        per_sample = (t * SoftmaxCrossEntropy.residual(ctx)).sum(axis=1)
+        if ctx.reduction == "none":
+            return per_sample
+        total = per_sample.sum()
+        return total if ctx.reduction == "sum" else total / len(ctx.labels)
 
 
 def erf(x):
@@ -512,7 +529,9 @@ def cross_entropy(input, target, reduction="mean"):
         log_p = ag.log_softmax(input, axis=1)
         loss = -(_float_target(target, input, "cross_entropy") * log_p).sum(axis=1)
     else:
-        loss = SoftmaxCrossEntropy.apply(input, labels=_class_indices(target, input, "cross_entropy"))
+        return SoftmaxCrossEntropy.apply(input, labels=_class_indices(target, input,
+                                                                       "cross_entropy"),
+                                         reduction=reduction)
     return _reduce(loss, reduction)
 
 

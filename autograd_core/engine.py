@@ -121,7 +121,7 @@ def _seed(root, index, grad_tensor):
                 f"shape {root.shape}: pass grad=<tensor of shape {root.shape}> "
                 "(e.g. ones_like(y)) to compute a vector-Jacobian product"
             )
-        return _wrap(np.ones_like(root.data))
+        return _wrap(np.ones(root.data.shape, root.data.dtype))
     if not isinstance(grad_tensor, Tensor):
         grad_tensor = Tensor(grad_tensor, dtype=root.dtype)
     if grad_tensor.shape != root.shape:
@@ -145,7 +145,8 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
             f"backward: got {len(seeds)} gradients for {len(roots)} output tensors"
         )
     order = toposort([r.grad_fn for r in roots])
-    arrays = not create_graph and all(node._out_tangents is None for node in order)
+    arrays = not create_graph and (not state.tangents_made
+                                   or all(node._out_tangents is None for node in order))
     previous = state.grad_enabled, state.array_backward
     state.grad_enabled, state.array_backward = create_graph, arrays
     try:

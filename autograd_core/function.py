@@ -412,6 +412,7 @@ def _saved_constant(value):
 
 def _push_tangents(cls, ctx, args, results, non_diff):
     """Forward mode: compute the output tangents from the input tangents (one pass)."""
+    state.tangents_made = True  # from now on backward checks its graphs for tangents
     if cls.jvp is Function.jvp:
         raise RuntimeError(
             f"forward-mode AD reached {cls.__name__}, which has no jvp rule; "

@@ -13,7 +13,7 @@ __all__ = ["CompileError", "no_grad", "enable_grad", "set_grad_enabled", "is_gra
 
 class _State:
     __slots__ = ("grad_enabled", "forward_enabled", "anomaly", "array_backward", "tracer",
-                 "module")
+                 "module", "tangents_made")
 
     def __init__(self):
         self.grad_enabled = True  # record graphs for reverse mode
@@ -22,6 +22,7 @@ class _State:
         self.array_backward = False  # the engine runs Primitive rules on arrays (first order)
         self.tracer = None  # ag.compile's tracer while a function is being captured
         self.module = None  # the innermost nn.Module running forward (nodes record it for viz)
+        self.tangents_made = False  # has any node pushed forward-mode tangents (ever)?
 
 
 state = _State()

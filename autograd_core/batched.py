@@ -20,7 +20,6 @@ import numpy as np
 
 from .ops import Abs, Add, Clip, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Relu
 from .ops import Sigmoid, Sin, Sqrt, Sub, Tanh
-from .tensor import Tensor
 
 __all__ = ["WavePlan", "plan_waves"]
 

@@ -9,6 +9,7 @@ the gradients exactly as the engine does. ``Compiled.code`` shows both functions
 
 import itertools
 import linecache
+import re
 
 import numpy as np
 
@@ -35,6 +36,7 @@ class _Source:
         known = self._names.get(id(obj))
         if known is not None:
             return known
+        name = re.sub(r"\W|^(?=\d)", "_", name)  # a valid identifier (e.g. from dtype '>f8')
         unique, n = name, 1
         while unique in self.globals:
             unique, n = f"{name}_{n}", n + 1

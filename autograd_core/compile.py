@@ -72,6 +72,20 @@ class Compiled:
         self.traces += 1
         return outputs
 
+    def __get__(self, instance, owner=None):
+        """As a method decorator: each object gets its own compiled method (its own
+        traces), kept in the object so that it lives and dies with it."""
+        if instance is None:
+            return self
+        store = getattr(instance, "__dict__", None)
+        if store is None:  # no room in the object: one program per object, kept here
+            return functools.partial(self, instance)
+        key = f"_ag_compiled_{id(self)}"
+        bound = store.get(key)
+        if bound is None:
+            bound = store[key] = Compiled(functools.partial(self.fn, instance))
+        return bound
+
     @property
     def code(self):
         """The program of the latest trace: its forward and backward as Python source (or,
@@ -383,7 +397,8 @@ class _CompiledCall(Function):
         node.inputs, node._needs, node._replayed = inputs, None, False
         node._saved = (program, ctxs, args, kwargs)
         node._n_outputs = len(program.outputs)
-        node._out_tangents = node._retained = node._hooks = node.module = node.config = None
+        node._out_tangents = node._retained = node._hooks = node.config = None
+        node.module = state.module  # a compiled Module.forward draws inside its layer
         node.seq = next(_sequence)
         return node
 

@@ -393,3 +393,21 @@ def test_an_integer_cast_of_a_traced_value_is_recomputed():
     out = f(x)
     out.backward()
     assert out.item() == 3.5 * 3 + 1.5 and x.grad.tolist() == [3.0, -1.0]
+
+
+def test_compile_decorates_a_method_such_as_a_module_forward():
+    class Net(nn.Module):
+        def __init__(self, seed):
+            super().__init__()
+            self.layer = nn.Linear(3, 2, rng=seed)
+
+        @ag.compile
+        def forward(self, x):
+            return ag.tanh(self.layer(x)).sum()
+
+    a, b = Net(0), Net(1)
+    x = ag.tensor(np.ones((4, 3)))
+    for _ in range(2):
+        assert a(x).item() == ag.tanh(a.layer(x)).sum().item()
+        assert b(x).item() == ag.tanh(b.layer(x)).sum().item()
+    assert a.forward.traces == 1 and b.forward.traces == 1  # each object its own program

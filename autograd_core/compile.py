@@ -315,9 +315,7 @@ class _Program:
         for slot, t in zip(self.captured_slots, self.captured):
             values[slot] = t.data
         results, ctxs = self._forward(values)
-        inputs = tuple(a for a in args if isinstance(a, Tensor)) + tuple(self.captured)
-        record = state.grad_enabled and any(t._requires_grad for t in inputs)
-        node = _CompiledCall.node(self, ctxs, inputs, args, kwargs) if record else None
+        inputs, node = self._node(args, kwargs, ctxs)
         outs = []
         for k, ((slot, detail), value) in enumerate(zip(self.outputs, results)):
             if slot is None:  # an input returned as it is
@@ -329,14 +327,23 @@ class _Program:
         return self.multi(outs) if self.multi else outs[0]
 
     def _run_waves(self, args, kwargs):
-        inputs = tuple(a for a in args if isinstance(a, Tensor)) + tuple(self.captured)
-        values, ctxs = self.waves.forward(inputs)
-        record = state.grad_enabled and any(t._requires_grad for t in inputs)
-        node = _CompiledCall.node(self, ctxs, inputs, args, kwargs) if record else None
+        values, ctxs = self.waves.forward(self._inputs(args))
+        _, node = self._node(args, kwargs, ctxs)
         value = np.array(values[self.outputs[0][0]])
         out = _make(value, node, True) if node is not None and self.outputs[0][1] else \
             _make(value)
         return self.multi((out,)) if self.multi else out
+
+    def _inputs(self, args):
+        """The call's Tensor inputs: its Tensor arguments, then the captured Tensors."""
+        return tuple(a for a in args if isinstance(a, Tensor)) + tuple(self.captured)
+
+    def _node(self, args, kwargs, ctxs):
+        """The inputs and the graph node of one call (None when nothing needs a gradient)."""
+        inputs = self._inputs(args)
+        if state.grad_enabled and any(t._requires_grad for t in inputs):
+            return inputs, _CompiledCall.node(self, ctxs, inputs, args, kwargs)
+        return inputs, None
 
     # ------------------------------------------------------------------ backward
     def backward(self, ctxs, grads):

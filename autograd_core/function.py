@@ -172,37 +172,37 @@ class Function:
                           for v in saved])
         return tuple([self._unpack(v) for v in saved])
 
-    def _unpack_array(self, value):
-        """A saved value as the plain array an array-mode backward rule works on."""
-        kind = type(value)
-        if isinstance(value, Tensor):  # a Tensor or a Parameter
-            if value._version is not None and value._version.value != 0:
-                raise _modified_error(self, value)
-            return value.data
-        if kind is _SavedTensor:
-            if value.tensor._version is not None and value.current() != value.expected:
-                raise _modified_error(self, value)
-            return value.tensor.data
-        if kind is _OutputRef:
-            if value.version is not None and value.version.value != 0:
-                raise _modified_error(self, value)
-            return value.array
-        return value  # a constant array, a Python number or None
-
-    def _unpack(self, value):
-        if isinstance(value, Tensor):
+    def _saved_input(self, value):
+        """A saved Tensor (kept as itself or in a _SavedTensor), checked to be unmodified."""
+        if isinstance(value, Tensor):  # a Tensor or a Parameter, expected at version 0
             if value._version is not None and value._version.value != 0:
                 raise _modified_error(self, value)
             return value
-        if type(value) is _SavedTensor:
-            if value.tensor._version is not None and value.current() != value.expected:
-                raise _modified_error(self, value)
-            return value.tensor
+        if value.tensor._version is not None and value.current() != value.expected:
+            raise _modified_error(self, value)
+        return value.tensor
+
+    def _saved_output(self, value):
+        """A saved output's array, checked to be unmodified."""
+        if value.version is not None and value.version.value != 0:
+            raise _modified_error(self, value)
+        return value.array
+
+    def _unpack_array(self, value):
+        """A saved value as the plain array an array-mode backward rule works on."""
+        if type(value) is _OutputRef:
+            return self._saved_output(value)
+        if isinstance(value, (Tensor, _SavedTensor)):
+            return self._saved_input(value).data
+        return value  # a constant array, a Python number or None
+
+    def _unpack(self, value):
+        if isinstance(value, (Tensor, _SavedTensor)):
+            return self._saved_input(value)
         if isinstance(value, _OutputRef):
-            if value.version is not None and value.version.value != 0:
-                raise _modified_error(self, value)
+            array = self._saved_output(value)
             requires = self._out_requires_grad()
-            out = _make(value.array, self if requires else None, requires, value.index)
+            out = _make(array, self if requires else None, requires, value.index)
             tangents = self._out_tangents
             out._tangent = None if tangents is None else tangents[value.index]
             return out

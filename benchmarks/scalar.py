@@ -149,23 +149,19 @@ class _MLP:
             p.grad = None
 
 
-def make_ours_scalar(weights, X, Y):
-    import autograd_core as ag
+def _scalar_loss(model, inputs, Y):
+    """The demo's loss on scalar tensors (mean max-margin + L2), and the scores."""
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(Y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum((p * p for p in model.parameters()))
+    return data_loss + reg_loss, scores
 
-    model = _MLP(ag, weights)
 
-    def loss():
-        inputs = [list(map(ag.tensor, xrow)) for xrow in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(Y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum((p * p for p in model.parameters()))
-        total_loss = data_loss + reg_loss
-        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(Y, scores)]
-        return total_loss, sum(accuracy) / len(accuracy)
-
+def _sgd_steps(model, loss):
+    """The demo's step (``loss()``, zero_grad, backward, SGD update) and a parameter dump."""
     def step():
-        total_loss, acc = loss()
+        total_loss = loss()
         model.zero_grad()
         total_loss.backward()
         for p in model.parameters():
@@ -178,34 +174,28 @@ def make_ours_scalar(weights, X, Y):
     return step, params
 
 
+def make_ours_scalar(weights, X, Y):
+    import autograd_core as ag
+
+    model = _MLP(ag, weights)
+
+    def loss():
+        inputs = [list(map(ag.tensor, xrow)) for xrow in X]
+        total_loss, scores = _scalar_loss(model, inputs, Y)
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(Y, scores)]
+        _ = sum(accuracy) / len(accuracy)  # computed, as the demo's loss() does
+        return total_loss
+
+    return _sgd_steps(model, loss)
+
+
 def make_ours_compiled(weights, X, Y):
     """The same scalar graph, its loss under ``ag.compile``: traced once, then replayed."""
     import autograd_core as ag
 
     model = _MLP(ag, weights)
     inputs = [list(map(ag.tensor, xrow)) for xrow in X]
-
-    def total_loss():
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(Y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum((p * p for p in model.parameters()))
-        return data_loss + reg_loss
-
-    loss = ag.compile(total_loss)
-
-    def step():
-        value = loss()
-        model.zero_grad()
-        value.backward()
-        for p in model.parameters():
-            p.data -= LR * p.grad.data
-        return value.item()
-
-    def params():
-        return [p.item() for p in model.parameters()]
-
-    return step, params
+    return _sgd_steps(model, ag.compile(lambda: _scalar_loss(model, inputs, Y)[0]))
 
 
 # --------------------------------------------------------------------------- ours, tensors

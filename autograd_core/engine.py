@@ -21,6 +21,10 @@ from .tensor import PostAccumulateHook, Tensor, _wrap
 __all__ = ["backward", "grad", "toposort"]
 
 ndarray = np.ndarray
+# numpy's float scalars: what arithmetic on 0-d arrays returns. An array-mode pass lets them
+# through as gradients of 0-d inputs (same numbers, and the next rule's arithmetic on a
+# scalar is several times cheaper than on a 0-d array); leaves get them as 0-d arrays.
+FLOAT_SCALARS = frozenset([np.float16, np.float32, np.float64, np.longdouble])
 
 
 def toposort(roots):
@@ -159,12 +163,14 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                 delivery.add(root, g)
             else:
                 _add_pending(pending, root.grad_fn, root._output_nr, g.data if arrays else g)
-        observed, anomaly = targets is not None, state.anomaly
+        # the nodes whose output gradients ag.grad returns (leaves are caught on delivery)
+        watched = set() if targets is None else {k[0] for k in targets if type(k) is tuple}
+        anomaly = state.anomaly
         for node in reversed(order):
             grads = pending.pop(node, None)
             if grads is None:
                 continue
-            if observed or node._hooks is not None or node._retained is not None:
+            if node._hooks is not None or node._retained is not None or node in watched:
                 grads = _observe(node, grads, arrays, targets, results)
             if arrays and not node.array_rules:  # a custom rule written for Tensors
                 grads = [None if g is None else _wrap(g) for g in grads]
@@ -188,8 +194,8 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                     continue
                 if not arrays:
                     g = _fit(node, index, inp, g)
-                elif type(g) is not ndarray or g.shape != inp.data.shape \
-                        or g.dtype != inp.data.dtype:
+                elif (type(g) is not ndarray and type(g) not in FLOAT_SCALARS) \
+                        or g.shape != inp.data.shape or g.dtype != inp.data.dtype:
                     g = _fit_array(node, index, inp, g)
                 parent = inp.grad_fn
                 if parent is None:

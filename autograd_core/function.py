@@ -237,8 +237,10 @@ class Function:
     @classmethod
     def apply(cls, *args, **config):
         """Run forward on the primal values, record a node, push tangents."""
-        ctx = cls.__new__(cls)
-        ctx.inputs, ctx._needs, ctx._replayed = args, None, False
+        ctx = _new(cls)
+        ctx.inputs = args
+        ctx._needs = None
+        ctx._replayed = False
         ctx._saved = ()
         record = tangent = False
         arrays = []
@@ -253,8 +255,9 @@ class Function:
                 arrays.append(_constant_array(cls, a))
             else:
                 arrays.append(a)
-        record = record and state.grad_enabled
-        tangent = tangent and state.forward_enabled
+        st = state
+        record = record and st.grad_enabled
+        tangent = tangent and st.forward_enabled
         try:
             out = cls.forward(ctx, *arrays, **config)
         except (OpError, OpTypeError):
@@ -275,50 +278,54 @@ class Function:
             outs = (out,)
             if out.dtype.kind not in "biuf":
                 raise _unsupported_dtype(cls, args, out.dtype)
-        if state.anomaly:
+        if st.anomaly:
             _check_forward_values(cls, args, outs)
         if not record and not tangent:  # fast path: plain numpy call, nothing kept
             if len(outs) == 1:
                 result = _make(outs[0])
                 if cls.view:
                     _link_view(result, args[0])
-                if state.tracer is not None:
-                    state.tracer.op(cls, ctx, args, arrays, config, (result,))
+                if st.tracer is not None:
+                    st.tracer.op(cls, ctx, args, arrays, config, (result,))
                 return result
             results = tuple(_make(o) for o in outs)
-            if state.tracer is not None:
-                state.tracer.op(cls, ctx, args, arrays, config, results)
+            if st.tracer is not None:
+                st.tracer.op(cls, ctx, args, arrays, config, results)
             return results
 
         ctx._n_outputs = len(outs)
         ctx._out_tangents = ctx._retained = ctx._hooks = None
-        ctx.module = state.module  # the layer whose forward made this node (viz clusters)
+        ctx.module = st.module  # the layer whose forward made this node (viz clusters)
         ctx.config = config or None  # keyword arguments, so that viz can replay the op
         ctx.seq = next(_sequence)  # creation order (viz names nodes h1, h2, ... by it)
         saved_outputs = False
         if ctx._saved:
             ctx._saved, saved_outputs = _resolve_saved(ctx._saved, args, arrays, raw, outs)
         non_diff = ctx._non_differentiable
-        results = [
-            _make(array, ctx, True, index)
-            if record and array.dtype.kind == "f" and (not non_diff or id(array) not in non_diff)
-            else _make(array, None, False, index)
-            for index, array in enumerate(outs)
-        ]
+        if len(outs) == 1 and not non_diff:  # the common case, without a loop
+            results = [_make(out, ctx, True) if record and out.dtype.kind == "f"
+                       else _make(out)]
+        else:
+            results = [
+                _make(array, ctx, True, index)
+                if record and array.dtype.kind == "f" and id(array) not in non_diff
+                else _make(array, None, False, index)
+                for index, array in enumerate(outs)
+            ]
         if cls.view:
             _link_view(results[0], args[0])
         if saved_outputs:  # an in-place change to a saved output must be seen by backward
             for saved in ctx._saved:
                 if type(saved) is _OutputRef:
                     saved.version = _version_of(results[saved.index])
-        if state.anomaly:
+        if st.anomaly:
             ctx.creation = _user_frame()
         if tangent:
             _push_tangents(cls, ctx, args, results, non_diff)
         if not record:
             ctx.inputs = ()  # nothing will walk this node; keep no references
-        if state.tracer is not None:
-            state.tracer.op(cls, ctx, args, arrays, config, results)
+        if st.tracer is not None:
+            st.tracer.op(cls, ctx, args, arrays, config, results)
         return results[0] if len(results) == 1 else tuple(results)
 
 

@@ -150,6 +150,42 @@ def test_array_mode_backward_equals_the_recorded_tensor_backward(info, sample, d
                 np.testing.assert_array_equal(a.data, b.data)
 
 
+def _through_scalars(t):
+    """A 0-d tensor times 1.0: the gradient Mul's rule gives it back is a numpy scalar."""
+    return t * 1.0 if isinstance(t, ag.Tensor) and t.ndim == 0 else t
+
+
+def _touches_0d(info, sample):
+    if not _differentiable(info, sample):
+        return False
+    bound = Bound(info, sample)
+    with np.errstate(all="ignore"):
+        return any(leaf.ndim == 0 for leaf in bound.leaves) or bound.run().ndim == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("info, sample", _params(_touches_0d))
+def test_rules_take_and_give_numpy_scalars_for_0d_values(info, sample, dtype):
+    """Arithmetic on 0-d arrays returns numpy scalars, and an array-mode pass hands them on
+    as the gradients of 0-d values: every rule must accept them as its incoming gradient and
+    may return them, with the same numbers as the recorded Tensor pass."""
+    bound = Bound(info, sample, dtype=dtype)
+    with np.errstate(all="ignore"):
+        out = _through_scalars(bound(*[_through_scalars(leaf) for leaf in bound.leaves]))
+        seed = _cotangent(out, seed=2)
+        plain = ag.grad(out, bound.leaves, seed, retain_graph=True, allow_unused=True)
+        recorded = ag.grad(out, bound.leaves, seed, create_graph=True, allow_unused=True)
+    for a, b in zip(plain, recorded):
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert type(a.data) is np.ndarray and a.dtype == b.dtype == np.dtype(dtype)
+            assert a.shape == b.shape
+            if info.name in _RECOMPUTED_IN_TENSOR_MODE:
+                np.testing.assert_allclose(a.data, b.data, rtol=1e-5, atol=1e-6)
+            else:
+                np.testing.assert_array_equal(a.data, b.data)
+
+
 @pytest.mark.parametrize("info, sample", _params(_differentiable))
 def test_compiled_replay_equals_eager_bit_for_bit(info, sample):
     """ag.compile of every sample: the replayed values and gradients (second call, new

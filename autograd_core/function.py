@@ -303,6 +303,7 @@ class Function:
             ctx._saved, saved_outputs = _resolve_saved(ctx._saved, args, arrays, raw, outs)
         non_diff = ctx._non_differentiable
         if len(outs) == 1 and not non_diff:  # the common case, without a loop
+            out = outs[0]
             results = [_make(out, ctx, True) if record and out.dtype.kind == "f"
                        else _make(out)]
         else:

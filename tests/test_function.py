@@ -82,6 +82,27 @@ def test_non_differentiable_outputs_are_marked():
     np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
 
 
+class DoubleInATuple(ag.Function):
+    """Forward returns a 1-tuple: the one output still comes back as a Tensor."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return (x * 2.0,)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2.0
+
+
+def test_forward_returning_a_one_element_tuple_gives_one_tensor():
+    x = ag.tensor([1.0, -3.0], requires_grad=True)
+    y = DoubleInATuple.apply(x)
+    assert isinstance(y, ag.Tensor) and y.grad_fn is not None
+    np.testing.assert_array_equal(y.data, [2.0, -6.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
 def test_needs_input_grad_and_non_tensor_arguments():
     seen = {}
 

@@ -7,9 +7,10 @@ the input's dtype, accumulates, and frees saved tensors unless ``retain_graph``.
 Everything is iterative: a chain of a million nodes needs no recursion.
 
 An ordinary first-order pass (no ``create_graph``, no forward-mode tangents in the graph)
-runs on plain numpy arrays: gradients travel as ndarrays, ``Primitive`` rules receive
-arrays, and only what the user sees (``.grad``, hooks, retained and returned gradients)
-is wrapped in Tensors. A recorded pass runs the same rules on Tensors.
+runs on plain numpy arrays: gradients travel as ndarrays (or as numpy float scalars, the
+gradients of 0-d values), ``Primitive`` rules receive arrays, and only what the user sees
+(``.grad``, hooks, retained and returned gradients) is wrapped in Tensors. A recorded pass
+runs the same rules on Tensors.
 """
 
 import numpy as np

@@ -17,9 +17,10 @@ Conventions of the three rules:
 * A ``Primitive`` (every built-in op) writes its backward rule so that it runs on numpy
   arrays just as well: with operators, the methods arrays and Tensors share (``.sum``,
   ``.reshape``, ``.transpose``, ``.T``, ``@``) and ``call(Op, ...)`` for other ops. An
-  ordinary first-order pass then runs every rule on plain arrays (gradients and
-  ``saved_tensors`` are ndarrays: no Tensor, no node, no dispatch per step), and the same
-  rule runs on Tensors when the pass is recorded (``create_graph``) or carries tangents.
+  ordinary first-order pass then runs every rule on plain arrays (``saved_tensors`` are
+  ndarrays, gradients ndarrays or, for 0-d values, numpy float scalars: no Tensor, no
+  node, no dispatch per step), and the same rule runs on Tensors when the pass is
+  recorded (``create_graph``) or carries tangents.
 * ``jvp(ctx, *tangents)`` receives one tangent Tensor per positional argument (None for an
   argument without a tangent, i.e. a zero tangent) and returns the output tangent(s).
   ``apply`` broadcasts them to the output shapes.

@@ -30,23 +30,42 @@ FLAT = 1.25  # µs/node at the largest n over the smallest: above this, time gro
 # --------------------------------------------------------------------------- workers
 
 
-def _chain_ours(n):
+def _timed(x, build):
+    """Build a graph from the leaf x, backpropagate, free it. Returns the RSS before building,
+    four clock readings (start, built, backpropagated, freed) and x's gradient."""
     import time
 
-    import autograd_core as ag
-
-    x = ag.tensor(1.0, requires_grad=True)
     base = current_rss_mb()
     start = time.perf_counter()
-    y = x
-    for _ in range(n):
-        y = y * C
+    y = build(x)
     built = time.perf_counter()
     y.backward()
     done = time.perf_counter()
     del y
     freed = time.perf_counter()
     return base, start, built, done, freed, float(x.grad.item())
+
+
+def _chain(x, n):
+    y = x
+    for _ in range(n):
+        y = y * C
+    return y
+
+
+def _fanout(stack, x, consts):
+    h = x * 1.0
+    return stack([h * c for c in consts]).sum()
+
+
+def _consts(k):
+    return [1.0 + i * 1e-6 for i in range(k)]
+
+
+def _chain_ours(n):
+    import autograd_core as ag
+
+    return _timed(ag.tensor(1.0, requires_grad=True), lambda x: _chain(x, n))
 
 
 def _chain_ours_gc_off(n):
@@ -57,60 +76,25 @@ def _chain_ours_gc_off(n):
 
 
 def _chain_torch(n):
-    import time
-
     import torch
 
     x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
-    base = current_rss_mb()
-    start = time.perf_counter()
-    y = x
-    for _ in range(n):
-        y = y * C
-    built = time.perf_counter()
-    y.backward()
-    done = time.perf_counter()
-    del y
-    freed = time.perf_counter()
-    return base, start, built, done, freed, float(x.grad.item())
+    return _timed(x, lambda x: _chain(x, n))
 
 
 def _fanout_ours(k):
-    import time
-
     import autograd_core as ag
 
-    x = ag.tensor(1.0, requires_grad=True)
-    consts = [1.0 + i * 1e-6 for i in range(k)]
-    base = current_rss_mb()
-    start = time.perf_counter()
-    h = x * 1.0
-    y = ag.stack([h * c for c in consts]).sum()
-    built = time.perf_counter()
-    y.backward()
-    done = time.perf_counter()
-    del y, h
-    freed = time.perf_counter()
-    return base, start, built, done, freed, float(x.grad.item())
+    consts = _consts(k)
+    return _timed(ag.tensor(1.0, requires_grad=True), lambda x: _fanout(ag.stack, x, consts))
 
 
 def _fanout_torch(k):
-    import time
-
     import torch
 
+    consts = _consts(k)
     x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
-    consts = [1.0 + i * 1e-6 for i in range(k)]
-    base = current_rss_mb()
-    start = time.perf_counter()
-    h = x * 1.0
-    y = torch.stack([h * c for c in consts]).sum()
-    built = time.perf_counter()
-    y.backward()
-    done = time.perf_counter()
-    del y, h
-    freed = time.perf_counter()
-    return base, start, built, done, freed, float(x.grad.item())
+    return _timed(x, lambda x: _fanout(torch.stack, x, consts))
 
 
 WORKERS = {("ours", "chain"): _chain_ours, ("ours (gc off)", "chain"): _chain_ours_gc_off,

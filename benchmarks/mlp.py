@@ -105,44 +105,35 @@ def _ours_model(params, dtype):
     return model
 
 
-def make_ours(params, x, y):
+def _ours_step(params, x, y, compiled):
     import autograd_core as ag
     import nn
 
     model = _ours_model(params, x.dtype)
     opt = nn.optim.SGD(model.parameters(), lr=LR)
     loss_fn = nn.CrossEntropyLoss()
+    loss_of = lambda xt, yt: loss_fn(model(xt), yt)  # noqa: E731
+    if compiled:
+        loss_of = ag.compile(loss_of)
     xt = ag.tensor(x)
 
     def step():
         opt.zero_grad()
-        loss = loss_fn(model(xt), y)
+        loss = loss_of(xt, y)
         loss.backward()
         opt.step()
         return loss
 
     return step
+
+
+def make_ours(params, x, y):
+    return _ours_step(params, x, y, compiled=False)
 
 
 def make_ours_compiled(params, x, y):
     """The loss is compiled (forward and backward replayed); the update stays eager."""
-    import autograd_core as ag
-    import nn
-
-    model = _ours_model(params, x.dtype)
-    opt = nn.optim.SGD(model.parameters(), lr=LR)
-    loss_fn = nn.CrossEntropyLoss()
-    compiled = ag.compile(lambda xt, yt: loss_fn(model(xt), yt))
-    xt = ag.tensor(x)
-
-    def step():
-        opt.zero_grad()
-        loss = compiled(xt, y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return _ours_step(params, x, y, compiled=True)
 
 
 def make_torch(params, x, y):

@@ -18,6 +18,7 @@ in the engine's order, one vectorised addition per position in that order.
 
 import numpy as np
 
+from .function import input_slots
 from .ops import Abs, Add, Clip, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Relu
 from .ops import Sigmoid, Sin, Sqrt, Sub, Tanh
 
@@ -61,12 +62,12 @@ def _constant_key(value):
 class _Group:
     """Steps of one level sharing op, configuration and operand pattern: one vector call."""
 
-    __slots__ = ("cls", "config", "fetch", "outs", "needs", "live", "stand_ins", "members",
+    __slots__ = ("cls", "config", "fetch", "outs", "needs", "live", "inputs", "members",
                  "edges", "first", "rounds", "level")
 
     def __init__(self, cls, config, fetch, needs, live, stand_ins):
         self.cls, self.config, self.needs, self.live = cls, config, needs, live
-        self.stand_ins = stand_ins
+        self.inputs = input_slots(stand_ins)  # what a ctx of the group holds as its inputs
         self.fetch = fetch  # per operand: a list of slots (filled below) or a constant
         self.members = []  # step indices
         self.edges = None  # per operand needing a gradient: contribution cells, one per member
@@ -150,7 +151,8 @@ class WavePlan:
         for group in self.groups:
             cls = group.cls
             ctx = cls.__new__(cls)
-            ctx.inputs, ctx._needs, ctx._replayed = group.stand_ins, group.needs, True
+            ctx._n_in, ctx._in0, ctx._in1 = group.inputs
+            ctx._needs, ctx._replayed = group.needs, True
             args = [values[f] if type(f) is np.ndarray else f for f in group.fetch]
             values[group.outs] = cls.forward(ctx, *args, **group.config)
             ctxs.append(ctx)

@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from .engine import _fit_array
-from .function import _as_output
+from .function import _as_output, input_slots
 from .tensor import _wrap
 
 __all__ = ["generate"]
@@ -111,9 +111,9 @@ def _prepare(src, ctx, step, i):
     if not step.recorded:  # forward alone: a custom one may still ask needs_input_grad
         needs = (False,) * len(step.fetch)
         return "" if step.cls.array_rules else \
-            f"; {ctx}.inputs = (); {ctx}._needs = {needs!r}; {ctx}._replayed = False"
-    code = f"; {ctx}.inputs = {src.ref(step.stand_ins, f'inputs_{i}')}; " \
-           f"{ctx}._needs = {step.needs!r}"
+            f"; {ctx}._n_in = 0; {ctx}._needs = {needs!r}; {ctx}._replayed = False"
+    slots = src.ref(input_slots(step.stand_ins), f"inputs_{i}")
+    code = f"; {ctx}._n_in, {ctx}._in0, {ctx}._in1 = {slots}; {ctx}._needs = {step.needs!r}"
     if step.cls.array_rules:
         return code + f"; {ctx}._replayed = True"
     return code + f"; {ctx}._replayed = False; {ctx}._saved = ()"
@@ -147,6 +147,6 @@ def _backward(src, program, recorded):
             src.add("if u is not None:", 2)
             src.add(f"if type(u) is not ndarray or u.shape != {shape!r} or u.dtype != "
                     f"{src.ref(dtype, str(dtype))}: u = fit(c{index}, {position}, "
-                    f"{src.ref(stand_in, 'like_' + str(dtype))}, u)", 3)
+                    f"{src.ref(stand_in.data, 'like_' + str(dtype))}, u)", 3)
             src.add(f"{dest} = u if {dest} is None else {dest} + u", 3)
     src.add("return [" + "".join(f"r{j}, " for j in range(len(program.input_slots))) + "]")

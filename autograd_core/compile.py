@@ -401,7 +401,7 @@ class _CompiledCall(Function):
     @classmethod
     def node(cls, program, ctxs, inputs, args, kwargs):
         node = cls.__new__(cls)
-        node.inputs, node._needs, node._replayed = inputs, None, False
+        node.inputs, node._needs, node._replayed, node._out = inputs, None, False, None
         node._saved = (program, ctxs, args, kwargs)
         node._n_outputs = len(program.outputs)
         node._out_tangents = node._retained = node._hooks = node.config = None

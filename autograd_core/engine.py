@@ -15,7 +15,7 @@ runs the same rules on Tensors.
 
 import numpy as np
 
-from .function import check_backward_values
+from .function import Function, check_backward_values
 from .grad_mode import refuse, state
 from .tensor import PostAccumulateHook, Tensor, _wrap
 
@@ -47,8 +47,13 @@ def toposort(roots):
         visited.add(node)
         stack.append(node)
         stack.append(_EMIT)
-        for inp in reversed(node.inputs):
-            if isinstance(inp, Tensor):
+        n = node._n_in  # node._entries(), inline
+        for inp in (node._in1, node._in0) if n == 2 else (node._in0,) if n == 1 else \
+                reversed(node._in0) if n else ():
+            if isinstance(inp, Function):
+                if inp not in visited:
+                    stack.append(inp)
+            elif isinstance(inp, Tensor):
                 parent = inp.grad_fn
                 if parent is not None and parent not in visited:
                     stack.append(parent)
@@ -181,7 +186,9 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                 input_grads = node.backward(node, *grads)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
-            inputs = node.inputs
+            n = node._n_in  # node._entries(), inline
+            inputs = (node._in0, node._in1) if n == 2 else (node._in0,) if n == 1 else \
+                node._in0 if n else ()
             if len(input_grads) != len(inputs):
                 if len(input_grads) < len(inputs) or any(
                     g is not None for g in input_grads[len(inputs):]
@@ -191,18 +198,23 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                         f"number of gradients (expected {len(inputs)}, got {len(input_grads)})"
                     )
             for index, (inp, g) in enumerate(zip(inputs, input_grads)):
-                if g is None or not isinstance(inp, Tensor) or not inp._requires_grad:
+                if g is None:
+                    continue
+                if isinstance(inp, Function):  # a node standing for its single output
+                    parent, output_nr, data = inp, 0, inp._out
+                elif isinstance(inp, Tensor) and inp._requires_grad:
+                    parent, output_nr, data = inp.grad_fn, inp._output_nr, inp.data
+                else:
                     continue
                 if not arrays:
-                    g = _fit(node, index, inp, g)
+                    g = _fit(node, index, data, g)
                 elif (type(g) is not ndarray and type(g) not in FLOAT_SCALARS) \
-                        or g.shape != inp.data.shape or g.dtype != inp.data.dtype:
-                    g = _fit_array(node, index, inp, g)
-                parent = inp.grad_fn
+                        or g.shape != data.shape or g.dtype != data.dtype:
+                    g = _fit_array(node, index, data, g)
                 if parent is None:
                     delivery.add(inp, _wrap(g) if arrays else g)
                 else:
-                    _add_pending(pending, parent, inp._output_nr, g)
+                    _add_pending(pending, parent, output_nr, g)
             if not retain_graph:
                 node._release()
         delivery.finish()
@@ -335,9 +347,8 @@ def _capture(node, grads, targets, results):
                 results[i] = g
 
 
-def _fit_array(node, index, inp, g):
+def _fit_array(node, index, data, g):
     """Make a rule's gradient an ndarray of the input's shape and dtype (array mode)."""
-    data = inp.data
     if type(g) is not np.ndarray:
         g = g.data if isinstance(g, Tensor) else np.asarray(g, dtype=data.dtype)
     if g.shape != data.shape:
@@ -348,17 +359,19 @@ def _fit_array(node, index, inp, g):
     return g
 
 
-def _fit(node, index, inp, g):
-    """Make a rule's gradient a Tensor of the input's shape and dtype (sum over broadcast)."""
-    if type(g) is Tensor and g.data.shape == inp.data.shape and g.data.dtype == inp.data.dtype:
+def _fit(node, index, data, g):
+    """Make a rule's gradient a Tensor of the input's shape and dtype (sum over broadcast);
+    ``data`` is the input's array."""
+    shape, dtype = data.shape, data.dtype
+    if type(g) is Tensor and g.data.shape == shape and g.data.dtype == dtype:
         return g
     if not isinstance(g, Tensor):
-        g = _wrap(np.asarray(g, dtype=inp.dtype))
-    if g.shape != inp.shape:
-        _check_reducible(node, index, inp.shape, g.shape)
-        g = sum_to_shape(g, inp.shape)
-    if g.dtype != inp.dtype:
-        g = g.astype(inp.dtype)
+        g = _wrap(np.asarray(g, dtype=dtype))
+    if g.shape != shape:
+        _check_reducible(node, index, shape, g.shape)
+        g = sum_to_shape(g, shape)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
     return g
 
 

@@ -28,6 +28,14 @@ Conventions of the three rules:
 ``ctx.save_for_backward(...)`` takes inputs, outputs or constant arrays computed in
 forward; ``ctx.saved_tensors`` gives them back as Tensors connected to the graph, so that
 second derivatives see how a saved input or output depends on the leaves.
+
+What a node keeps, as PyTorch's do: the node of each input that another op made (standing
+for its output, whose array the node keeps), leaf Tensors and constants as themselves. An
+intermediate Tensor object is therefore only alive while the user holds it; its name,
+version counter and retained gradient are kept by its node, and ``node.inputs`` rebuilds
+it on the same array when asked (viz, ag.compile). A recorded op thus leaves one object
+for Python's garbage collector to scan instead of three (node, Tensor, inputs tuple): the
+collector's full passes over a deep live graph were a third of a 10^6-node chain's time.
 """
 
 import itertools
@@ -35,7 +43,7 @@ import itertools
 import numpy as np
 
 from .grad_mode import state
-from .tensor import Tensor, _make, _share_buffer, _version_of, _wrap
+from .tensor import Tensor, _make, _share_buffer, _wrap
 
 __all__ = ["Function", "Primitive", "OpError", "OpTypeError", "call", "array_of"]
 
@@ -52,14 +60,14 @@ class OpTypeError(TypeError):
 
 
 class _OutputRef:
-    """A saved output: rebuilt into a Tensor whose grad_fn is the ctx when unpacked."""
+    """A saved output: rebuilt into a Tensor whose grad_fn is the ctx when unpacked. It is
+    expected to stay at version 0; its counter, if one is ever made, is on the ctx."""
 
-    __slots__ = ("index", "array", "version")
+    __slots__ = ("index", "array")
 
     def __init__(self, index, array):
         self.index = index
         self.array = array
-        self.version = None  # the output's version counter (expected to stay at 0)
 
 
 class _SavedTensor:
@@ -79,11 +87,15 @@ class _SavedTensor:
 
 _REFS = (_SavedTensor, _OutputRef, Tensor)  # saved values that stand for something else
 _new = object.__new__
+# ``ctx._saved`` when forward saved exactly its inputs (a · b saves a, b): read them from the
+# node's inputs instead of keeping a tuple of them
+_INPUTS = object()
 
 
 def _modified_error(ctx, saved):
     if isinstance(saved, _OutputRef):
-        shape, dtype, now, expected = saved.array.shape, saved.array.dtype, saved.version.value, 0
+        shape, dtype, expected = saved.array.shape, saved.array.dtype, 0
+        now = ctx._versions[saved.index].value
         what = f"output {saved.index} of {type(ctx).__name__}Backward"
     else:
         t, expected = (saved, 0) if isinstance(saved, Tensor) else (saved.tensor, saved.expected)
@@ -109,15 +121,24 @@ def _link_view(out, source):
 class Function:
     """Base class of differentiable operations; subclass it and call ``MyFn.apply(...)``."""
 
+    # The inputs, one entry per positional argument of ``apply``: a Tensor, a constant, or a
+    # recorded node standing for its single output. A plain intermediate Tensor is stored as
+    # the node that made it, so that the graph does not keep the Tensor object alive: a
+    # graph then costs the garbage collector one object per op instead of three (the
+    # node, its output Tensor and a tuple of inputs). One or two entries sit in _in0 and
+    # _in1, more are a tuple in _in0; ``inputs`` gives them back as Tensors. ``_out`` is
+    # the array of a node's single output (None for several outputs).
     __slots__ = (
-        "inputs", "config", "seq", "module", "_saved", "_out_tangents", "_n_outputs",
-        "_retained", "_hooks", "_needs", "_replayed", "__dict__",
+        "_in0", "_in1", "_n_in", "_out", "config", "seq", "module", "_saved", "_out_tangents",
+        "_n_outputs", "_retained", "_hooks", "_needs", "_replayed", "__dict__",
     )
     view = False  # True for ops whose output may be a numpy view of input 0
     array_rules = False  # True when backward also runs on numpy arrays (see Primitive)
     # per-node extras, rarely set: class defaults, so that most nodes never need a __dict__
     _non_differentiable = ()  # ids of outputs marked by mark_non_differentiable
     creation = None  # the user line that created the node (anomaly mode)
+    _versions = None  # output_nr -> the version counter of that output's buffer, once made
+    _names = None  # output_nr -> the name given to that output's Tensor
 
     # ----------------------------------------------------------------- rules (override)
     @staticmethod
@@ -131,6 +152,61 @@ class Function:
     @staticmethod
     def jvp(ctx, *tangents):
         raise NotImplementedError
+
+    # ----------------------------------------------------------------- inputs
+    @property
+    def inputs(self):
+        """The positional arguments ``apply`` received: Tensors (a result of another node
+        may come back as a new Tensor object on the same data) and constants."""
+        return tuple([e._output_tensor(0) if isinstance(e, Function) else e
+                      for e in self._entries()])
+
+    @inputs.setter
+    def inputs(self, values):
+        self._set_entries(tuple(values))
+
+    def _entries(self):
+        """The inputs as stored: Tensors, constants and nodes standing for their output."""
+        n = self._n_in
+        if n == 2:
+            return self._in0, self._in1
+        if n == 1:
+            return (self._in0,)
+        return self._in0 if n else ()
+
+    def _set_entries(self, entries):
+        self._n_in, self._in0, self._in1 = input_slots(entries)
+
+    def _output_tensor(self, output_nr):
+        """A Tensor for output ``output_nr``: the user's own while it retains its gradient
+        (and is alive), else a new Tensor on the same array, version counter and name."""
+        retained = self._retained
+        if retained is not None and output_nr in retained:
+            tensor = retained[output_nr]()
+            if tensor is not None:
+                if tensor._version is None and self._versions is not None:
+                    tensor._version = self._versions.get(output_nr)
+                return tensor
+        return self._rebuild(output_nr, self._out, True)
+
+    def _rebuild(self, output_nr, array, requires):
+        out = _make(array, self if requires else None, requires, output_nr)
+        if requires:
+            if self._versions is not None:
+                out._version = self._versions.get(output_nr)
+            if self._names is not None:
+                out._name = self._names.get(output_nr)
+        tangents = self._out_tangents
+        out._tangent = None if tangents is None else tangents[output_nr]
+        return out
+
+    def _output_array(self):
+        """The array of this node's single output, for a consumer that saved it as an input:
+        checked to be at version 0 (unmodified since it was recorded)."""
+        versions = self._versions
+        if versions is not None and 0 in versions and versions[0].value != 0:
+            return None
+        return self._out
 
     # ----------------------------------------------------------------- ctx helpers
     # _needs: needs_input_grad when fixed in advance; _replayed: a node ag.compile replays,
@@ -149,8 +225,11 @@ class Function:
         """One bool per positional argument: does that argument need a gradient?"""
         needs = self._needs
         if needs is None:  # fixed once asked (as PyTorch fixes it when recording)
-            needs = self._needs = tuple(
-                [isinstance(a, Tensor) and a._requires_grad for a in self.inputs])
+            n = self._n_in  # self._entries(), inline
+            needs = self._needs = tuple([
+                True if isinstance(a, Function) else isinstance(a, Tensor) and a._requires_grad
+                for a in ((self._in0, self._in1) if n == 2 else (self._in0,) if n == 1 else
+                          self._in0 if n else ())])
         return needs
 
     @property
@@ -167,8 +246,14 @@ class Function:
             )
         if self._replayed:
             return saved
+        if saved is _INPUTS:
+            n = self._n_in  # self._entries(), inline
+            saved = (self._in0, self._in1) if n == 2 else (self._in0,) if n == 1 else \
+                self._in0 if n else ()
         if state.array_backward and self.array_rules:  # (an unversioned Tensor: inline)
             return tuple([v.data if type(v) is Tensor and v._version is None
+                          else (v._out if v._versions is None else self._unpack_array(v))
+                          if isinstance(v, Function)  # an unmodified result: its array
                           else self._unpack_array(v) if isinstance(v, _REFS) else v
                           for v in saved])
         return tuple([self._unpack(v) for v in saved])
@@ -185,12 +270,20 @@ class Function:
 
     def _saved_output(self, value):
         """A saved output's array, checked to be unmodified."""
-        if value.version is not None and value.version.value != 0:
+        versions = self._versions
+        if versions is not None and value.index in versions and versions[value.index].value:
             raise _modified_error(self, value)
         return value.array
 
     def _unpack_array(self, value):
         """A saved value as the plain array an array-mode backward rule works on."""
+        if isinstance(value, Function):  # another node's output, saved as an input
+            if value._versions is None:  # never modified in place
+                return value._out
+            array = value._output_array()
+            if array is None:
+                raise _modified_error(self, value._output_tensor(0))
+            return array
         if type(value) is _OutputRef:
             return self._saved_output(value)
         if isinstance(value, (Tensor, _SavedTensor)):
@@ -200,20 +293,19 @@ class Function:
     def _unpack(self, value):
         if isinstance(value, (Tensor, _SavedTensor)):
             return self._saved_input(value)
+        if isinstance(value, Function):  # another node's output, saved as an input
+            return self._saved_input(value._output_tensor(0))
         if isinstance(value, _OutputRef):
-            array = self._saved_output(value)
-            requires = self._out_requires_grad()
-            out = _make(array, self if requires else None, requires, value.index)
-            tangents = self._out_tangents
-            out._tangent = None if tangents is None else tangents[value.index]
-            return out
+            return self._rebuild(value.index, self._saved_output(value),
+                                 self._out_requires_grad())
         if isinstance(value, np.ndarray):
             return _wrap(value)
         return value  # a Python number or None
 
     def _out_requires_grad(self):
-        # ``inputs`` is emptied for nodes that were not recorded (see ``apply``)
-        return any(isinstance(a, Tensor) and a._requires_grad for a in self.inputs)
+        # the inputs are emptied for nodes that were not recorded (see ``apply``)
+        return any(isinstance(a, Function) or (isinstance(a, Tensor) and a._requires_grad)
+                   for a in self._entries())
 
     def _output_hooks(self, output_nr):
         """The hooks (key -> fn) on this node's output ``output_nr``, created on first need."""
@@ -239,23 +331,41 @@ class Function:
     def apply(cls, *args, **config):
         """Run forward on the primal values, record a node, push tangents."""
         ctx = _new(cls)
-        ctx.inputs = args
         ctx._needs = None
         ctx._replayed = False
         ctx._saved = ()
         record = tangent = False
         arrays = []
+        entries = []
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
-                if a._requires_grad:
-                    record = True
                 if a._tangent is not None:
                     tangent = True
+                elif a._requires_grad:
+                    record = True
+                    parent = a.grad_fn
+                    # a result of a recorded node, not a view and never modified in place
+                    # (those have a version counter): keep the node, not the Tensor
+                    if parent is not None and a._version is None and parent._out is not None:
+                        entries.append(parent)
+                        continue
+                if a._requires_grad:
+                    record = True
+                entries.append(a)
             elif isinstance(a, (list, tuple)):
                 arrays.append(_constant_array(cls, a))
+                entries.append(a)
             else:
                 arrays.append(a)
+                entries.append(a)
+        n = ctx._n_in = len(entries)
+        if n == 2:
+            ctx._in0, ctx._in1 = entries
+        elif n > 2:
+            ctx._in0, ctx._in1 = tuple(entries), None
+        else:
+            ctx._in0, ctx._in1 = entries[0] if n else None, None
         st = state
         record = record and st.grad_enabled
         tangent = tangent and st.forward_enabled
@@ -295,13 +405,13 @@ class Function:
             return results
 
         ctx._n_outputs = len(outs)
+        ctx._out = outs[0] if len(outs) == 1 else None
         ctx._out_tangents = ctx._retained = ctx._hooks = None
         ctx.module = st.module  # the layer whose forward made this node (viz clusters)
         ctx.config = config or None  # keyword arguments, so that viz can replay the op
         ctx.seq = next(_sequence)  # creation order (viz names nodes h1, h2, ... by it)
-        saved_outputs = False
         if ctx._saved:
-            ctx._saved, saved_outputs = _resolve_saved(ctx._saved, args, arrays, raw, outs)
+            ctx._saved = _resolve_saved(ctx._saved, args, arrays, raw, outs)
         non_diff = ctx._non_differentiable
         if len(outs) == 1 and not non_diff:  # the common case, without a loop
             out = outs[0]
@@ -316,16 +426,12 @@ class Function:
             ]
         if cls.view:
             _link_view(results[0], args[0])
-        if saved_outputs:  # an in-place change to a saved output must be seen by backward
-            for saved in ctx._saved:
-                if type(saved) is _OutputRef:
-                    saved.version = _version_of(results[saved.index])
         if st.anomaly:
             ctx.creation = _user_frame()
         if tangent:
             _push_tangents(cls, ctx, args, results, non_diff)
-        if not record:
-            ctx.inputs = ()  # nothing will walk this node; keep no references
+        if not record:  # nothing will walk this node; keep no references
+            ctx._n_in, ctx._in0, ctx._in1 = 0, None, None
         if st.tracer is not None:
             st.tracer.op(cls, ctx, args, arrays, config, results)
         return results[0] if len(results) == 1 else tuple(results)
@@ -341,6 +447,14 @@ class Primitive(Function):
 
     __slots__ = ()
     array_rules = True
+
+
+def input_slots(entries):
+    """``(_n_in, _in0, _in1)`` of a node with these input entries (a tuple)."""
+    n = len(entries)
+    if n > 2:
+        return n, entries, None
+    return n, entries[0] if n else None, entries[1] if n == 2 else None
 
 
 def call(op, *args, **config):
@@ -371,9 +485,8 @@ def _as_output(cls, value):
 
 
 def _resolve_saved(saved, args, arrays, raw, outs):
-    """Map each value given to save_for_backward onto an input, an output or a constant.
-    Returns the resolved values and whether an output is among them."""
-    if len(saved) == len(args):  # exactly the inputs (a · b saves a, b): share their tuple
+    """Map each value given to save_for_backward onto an input, an output or a constant."""
+    if len(saved) == len(args):  # exactly the inputs (a · b saves a, b): the node has them
         for value, array, arg in zip(saved, arrays, args):
             if value is not array:
                 break
@@ -383,8 +496,8 @@ def _resolve_saved(saved, args, arrays, raw, outs):
             elif arg is not array:  # a list, converted to an array
                 break
         else:
-            return args, False
-    resolved, has_output = [], False
+            return _INPUTS
+    resolved = []
     for value in saved:
         for arg, array in zip(args, arrays):  # inputs first: the common case
             if value is array:
@@ -394,12 +507,12 @@ def _resolve_saved(saved, args, arrays, raw, outs):
         else:
             for index, returned in enumerate(raw):  # numpy may return a scalar for 0-d
                 if value is returned:
-                    value, has_output = _OutputRef(index, outs[index]), True
+                    value = _OutputRef(index, outs[index])
                     break
             else:
                 value = _saved_constant(value)
         resolved.append(value)
-    return tuple(resolved), has_output
+    return tuple(resolved)
 
 
 def _saved_tensor(t):

@@ -48,7 +48,7 @@ class Tensor:
     """An n-dimensional array that records the operations applied to it."""
 
     __slots__ = (
-        "data", "_grad", "grad_fn", "_requires_grad", "name", "_tangent", "_output_nr",
+        "data", "_grad", "grad_fn", "_requires_grad", "_name", "_tangent", "_output_nr",
         "_version", "_base", "_hooks", "__weakref__",
     )
     # numpy ufuncs refuse Tensors (np.exp(t) would silently drop the graph), so
@@ -71,6 +71,20 @@ class Tensor:
     dtype = property(lambda self: self.data.dtype, doc="numpy dtype of the data.")
     size = property(lambda self: self.data.size, doc="Number of elements.")
     is_leaf = property(lambda self: self.grad_fn is None, doc="True if no op made it.")
+
+    @property
+    def name(self):
+        """A label for drawings and ``repr`` (None if unset)."""
+        return self._name
+
+    @name.setter
+    def name(self, value):
+        self._name = value
+        node = self.grad_fn
+        if node is not None:  # the node keeps it: the graph may outlive this Tensor object
+            if node._names is None:
+                node._names = {}
+            node._names[self._output_nr] = value
 
     @property
     def requires_grad(self):
@@ -477,7 +491,7 @@ def _init(t, array, grad_fn=None, requires_grad=False, output_nr=0):
     t._grad = None
     t.grad_fn = grad_fn
     t._requires_grad = requires_grad
-    t.name = None
+    t._name = None
     t._tangent = None
     t._output_nr = output_nr
     t._version = None  # a _Version shared with views of the same buffer, made on first need
@@ -505,14 +519,26 @@ def _leaf(array, requires_grad=False):
 
 
 def _version_of(t):
-    """The version counter of t's buffer, created on first need."""
+    """The version counter of t's buffer, created on first need. A result's counter is also
+    kept by its node, where every Tensor object of that output finds it."""
     if t._version is None:
-        t._version = _Version()
+        node = t.grad_fn
+        if node is None:
+            t._version = _Version()
+        else:
+            if node._versions is None:
+                node._versions = {}
+            version = node._versions.get(t._output_nr)
+            if version is None:
+                version = node._versions[t._output_nr] = _Version()
+            t._version = version
     return t._version
 
 
 def _share_buffer(view, source):
-    """``view`` reads ``source``'s buffer: share its version counter and remember the base."""
+    """``view`` reads ``source``'s buffer: share its version counter and remember the base.
+    (A view's counter need not be on its node: having one, it is never consumed as its
+    node, so every consumer holds the view Tensor itself.)"""
     view._version = _version_of(source)
     view._base = source if source._base is None else source._base
     return view

@@ -242,7 +242,7 @@ def test_item_47_logging_item_does_not_pin_graphs_but_tensors_do():
 
     def step():
         loss = ag.tanh(x @ w).sum()
-        saved = [weakref.ref(v) for node in toposort([loss.grad_fn]) for v in node._saved
+        saved = [weakref.ref(v) for node in toposort([loss.grad_fn]) for v in node.inputs
                  if isinstance(v, np.ndarray)]
         return loss, saved
 

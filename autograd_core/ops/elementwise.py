@@ -6,7 +6,7 @@ broadcasts tangents."""
 import numpy as np
 
 from ..dtypes import as_dtype
-from ..function import Primitive, call
+from ..function import Function, Primitive, call
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 
@@ -27,7 +27,7 @@ def _scaled(t, factor):
 def _tie_weights(ctx, a, b, wins, out):
     """Share of the gradient that goes to ``a``: 1 where it wins, 0.5 on a tie between two
     tensors, and 0 on a tie with a constant (a Python number is fixed, as in PyTorch)."""
-    a_is_tensor, b_is_tensor = (isinstance(x, Tensor) for x in ctx.inputs)
+    a_is_tensor, b_is_tensor = (isinstance(x, (Tensor, Function)) for x in ctx._entries())
     tie = 0.5 if a_is_tensor and b_is_tensor else (0.0 if a_is_tensor else 1.0)
     weight_a = (wins(a, b) + tie * np.equal(a, b)).astype(out.dtype)
     ctx.save_for_backward(weight_a, 1.0 - weight_a)

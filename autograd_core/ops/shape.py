@@ -197,7 +197,7 @@ class Stack(Primitive):
     @staticmethod
     def backward(ctx, g):
         prefix = (slice(None),) * ctx.axis
-        return tuple(call(GetItem, g, index=prefix + (i,)) for i in range(len(ctx.inputs)))
+        return tuple(call(GetItem, g, index=prefix + (i,)) for i in range(ctx._n_in))
 
     @staticmethod
     def jvp(ctx, *tangents):

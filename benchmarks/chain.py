@@ -4,8 +4,8 @@
   The million-node chain must backpropagate without RecursionError, in linear time, in
   under 1 GiB, and (target) faster than PyTorch's.
 * Diagnostic row ``ours (gc off)``: the same chain with the cyclic garbage collector off.
-  Each op allocates several GC-tracked objects and the whole graph stays alive until
-  backward, so with gc on the collector's full passes rescan an ever larger graph.
+  Each recorded op leaves one GC-tracked object (its node) and the whole graph stays alive
+  until backward, so with gc on the collector's full passes rescan an ever larger graph.
 * Wide: one (non-leaf) tensor h = x * 1 consumed K = 10^3 ... 10^5 times, y_i = h * c_i,
   the K results stacked and summed, then backward: h's node receives K gradients to add up.
 

@@ -43,7 +43,7 @@ import itertools
 import numpy as np
 
 from .grad_mode import state
-from .tensor import Tensor, _make, _share_buffer, _wrap
+from .tensor import Tensor, _make, _share_buffer, _version_of, _wrap
 
 __all__ = ["Function", "Primitive", "OpError", "OpTypeError", "call", "array_of"]
 
@@ -424,6 +424,8 @@ class Function:
                 else _make(array, None, False, index)
                 for index, array in enumerate(outs)
             ]
+            if record and type(ctx._saved) is tuple:
+                _watch_unrecorded_outputs(ctx, results)
         if cls.view:
             _link_view(results[0], args[0])
         if st.anomaly:
@@ -513,6 +515,17 @@ def _resolve_saved(saved, args, arrays, raw, outs):
                 value = _saved_constant(value)
         resolved.append(value)
     return tuple(resolved)
+
+
+def _watch_unrecorded_outputs(ctx, results):
+    """A saved output that is not part of the graph (an integer or non-differentiable one)
+    has a Tensor of its own, with no node to keep its version counter: give it a counter
+    now and show it to the node, so that backward sees an in-place change made through it."""
+    for saved in ctx._saved:
+        if type(saved) is _OutputRef and results[saved.index].grad_fn is None:
+            if ctx._versions is None:
+                ctx._versions = {}
+            ctx._versions[saved.index] = _version_of(results[saved.index])
 
 
 def _saved_tensor(t):

@@ -82,6 +82,32 @@ def test_non_differentiable_outputs_are_marked():
     np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
 
 
+class SumAndIndexSaved(SplitSum):
+    """SplitSum whose backward reads its saved (non-differentiable) index output."""
+
+    @staticmethod
+    def forward(ctx, x):
+        total, index = SplitSum.forward(ctx, x)
+        ctx.save_for_backward(index)
+        return total, index
+
+    @staticmethod
+    def backward(ctx, g_sum, g_index):
+        ctx.saved_tensors  # checks that the saved index is unchanged
+        return ag.broadcast_to(g_sum, ctx.shape)
+
+
+def test_in_place_change_of_a_saved_non_differentiable_output_is_caught():
+    """An output outside the graph is saved with its own version counter: changing it in
+    place before backward is an error, as for any saved value."""
+    x = ag.tensor([1.0, 5.0, 2.0], requires_grad=True)
+    total, index = SumAndIndexSaved.apply(x)
+    SumAndIndexSaved.apply(x)[0].backward()  # unchanged: fine
+    index.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        total.backward()
+
+
 class DoubleInATuple(ag.Function):
     """Forward returns a 1-tuple: the one output still comes back as a Tensor."""
 

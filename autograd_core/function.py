@@ -200,14 +200,6 @@ class Function:
         out._tangent = None if tangents is None else tangents[output_nr]
         return out
 
-    def _output_array(self):
-        """The array of this node's single output, for a consumer that saved it as an input:
-        checked to be at version 0 (unmodified since it was recorded)."""
-        versions = self._versions
-        if versions is not None and 0 in versions and versions[0].value != 0:
-            return None
-        return self._out
-
     # ----------------------------------------------------------------- ctx helpers
     # _needs: needs_input_grad when fixed in advance; _replayed: a node ag.compile replays,
     # whose saved values are the plain arrays forward saved (both set by apply or compile)
@@ -277,13 +269,11 @@ class Function:
 
     def _unpack_array(self, value):
         """A saved value as the plain array an array-mode backward rule works on."""
-        if isinstance(value, Function):  # another node's output, saved as an input
-            if value._versions is None:  # never modified in place
-                return value._out
-            array = value._output_array()
-            if array is None:
+        if isinstance(value, Function):  # another node's output, saved as an input: unmodified?
+            versions = value._versions
+            if versions is not None and 0 in versions and versions[0].value:
                 raise _modified_error(self, value._output_tensor(0))
-            return array
+            return value._out
         if type(value) is _OutputRef:
             return self._saved_output(value)
         if isinstance(value, (Tensor, _SavedTensor)):
@@ -340,18 +330,17 @@ class Function:
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
-                if a._tangent is not None:
-                    tangent = True
-                elif a._requires_grad:
-                    record = True
-                    parent = a.grad_fn
-                    # a result of a recorded node, not a view and never modified in place
-                    # (those have a version counter): keep the node, not the Tensor
-                    if parent is not None and a._version is None and parent._out is not None:
-                        entries.append(parent)
-                        continue
                 if a._requires_grad:
                     record = True
+                    parent = a.grad_fn
+                    # a result of a recorded node, without a tangent, not a view and never
+                    # modified in place (those have a counter): keep the node, not the Tensor
+                    if parent is not None and a._tangent is None and a._version is None \
+                            and parent._out is not None:
+                        entries.append(parent)
+                        continue
+                if a._tangent is not None:
+                    tangent = True
                 entries.append(a)
             elif isinstance(a, (list, tuple)):
                 arrays.append(_constant_array(cls, a))

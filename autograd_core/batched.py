@@ -82,7 +82,7 @@ class WavePlan:
         self.n_values, self.n_steps = program.n_values, len(program.steps)
         self.input_slots = np.array(program.input_slots, dtype=np.intp)
         self.out_slot = program.outputs[0][0]
-        live = {index for index, *_ in program.backward_steps}  # steps backward visits
+        live = {index for index, *_ in program.schedule.steps}  # steps backward visits
         level = {slot: 0 for slot in program.input_slots}
         groups = {}
         for index, step in enumerate(program.steps):
@@ -114,8 +114,8 @@ class WavePlan:
         contributions = {self.out_slot: [0]}  # slot -> its cells, in the engine's order
         cell_of = {}  # (step index, operand) -> cell
         n_cells = 1  # cell 0: the output's seed
-        for step_index, _, _, _, _ in program.backward_steps:
-            for operand, target_slot in program.route_slots[step_index]:
+        for step_index, _, _, _, _ in program.schedule.steps:
+            for operand, target_slot in program.schedule.route_slots[step_index]:
                 cell_of[(step_index, operand)] = n_cells
                 contributions.setdefault(target_slot, []).append(n_cells)
                 n_cells += 1

@@ -49,18 +49,42 @@ class _Source:
 
 
 def generate(program, value_shapes):
-    """Python source and functions ``forward(values)`` and ``backward(ctxs, grads)``."""
+    """Python source and functions ``forward(values, inputs)`` and ``backward(ctxs,
+    grads)``; each backward pass inside the function gets its walk, ``backward_k``."""
     src = _Source()
-    recorded = _forward(src, program, value_shapes)
-    forward_lines = src.lines
-    src.lines = []
-    _backward(src, program, recorded)
-    text = "\n".join(forward_lines) + "\n\n\n" + "\n".join(src.lines) + "\n"
+    passes = [step for step in program.steps if step.schedule is not None]
+    _forward(src, program, value_shapes, passes)
+    functions = [src.lines]
+    n_inputs = len(program.input_slots)
+    walks = {}  # what a walk visits -> its function (a pass walking as the outputs' shares it)
+    for name, schedule in [("backward", program.schedule)] + [
+            (f"backward_{k}", step.schedule) for k, step in enumerate(passes, 1)]:
+        walks.setdefault(_walk(schedule), (name, schedule))
+    for name, schedule in walks.values():
+        src.lines = []
+        _backward(src, name, schedule, n_inputs)
+        functions.append(src.lines)
+    text = "\n\n\n".join("\n".join(lines) for lines in functions) + "\n"
     filename = f"<ag.compile program {next(_programs)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)  # tracebacks
     namespace = dict(src.globals)
     exec(compile(text, filename, "exec"), namespace)  # noqa: S102 - our own code
+    for step in passes:
+        step.forward.run = namespace[walks[_walk(step.schedule)][0]]
+        step.forward.seeds = step.schedule.seed_arrays
     return text, namespace["forward"], namespace["backward"]
+
+
+def _name_of(fn):
+    """A readable global name for a helper: ``Adam_step`` for a bound method ``_step``."""
+    name = getattr(fn, "__name__", "helper").lstrip("_") or "helper"
+    owner = getattr(fn, "__self__", None)
+    return name if owner is None else f"{type(owner).__name__}_{name}"
+
+
+def _walk(schedule):
+    """What a backward walk's code depends on: the nodes it visits and where seeds enter."""
+    return tuple(index for index, *_ in schedule.steps), tuple(schedule.seeds)
 
 
 def _operand(src, source):
@@ -68,20 +92,28 @@ def _operand(src, source):
         return f"v{source}"
     if hasattr(source, "items"):  # a tuple (an index) holding traced arrays
         return "(" + "".join(_operand(src, s) + ", " for s in source.items) + ")"
+    if source.value is None or type(source.value) in (bool, int, str):
+        return repr(source.value)  # a literal reads better than a name
     return src.ref(source.value, "const")
 
 
-def _forward(src, program, value_shapes):
-    """forward(values): ``values`` holds the inputs; returns the outputs and the ctxs of
-    the recorded nodes, in backward order."""
-    src.add("def forward(values):", 0)
+def _forward(src, program, value_shapes, passes):
+    """forward(values, inputs): ``values`` holds the input arrays, ``inputs`` the input
+    Tensors (where a backward pass inside delivers gradients); returns the outputs and the
+    ctxs of the recorded nodes, in backward order."""
+    src.add("def forward(values, inputs):", 0)
     for slot in program.input_slots:
         src.add(f"v{slot} = values[{slot}]")
     for i, step in enumerate(program.steps):
         args = [_operand(src, s) for s in step.fetch]
         outs = [f"v{slot}" for slot in step.outs]
-        if step.cls is None:  # a numpy helper (a comparison) or a check of the data
-            name = getattr(step.forward, "__name__", "helper")
+        if step.schedule is not None:  # loss.backward() inside: walk back from here
+            ctxs = "".join(f"c{index}, " for index, *_ in step.schedule.steps)
+            name = src.ref(step.forward, f"backward_pass_{passes.index(step) + 1}")
+            src.add(f"{name}(inputs, ({ctxs}))")
+            continue
+        if step.cls is None:  # a numpy helper (a comparison), a check or a side effect
+            name = _name_of(step.forward)
             call = f"{src.ref(step.forward, name)}({', '.join(args)})"
             src.add(f"{outs[0]} = asarray({call})" if outs else call)
             continue
@@ -98,10 +130,8 @@ def _forward(src, program, value_shapes):
                 src.add(f"if type({name}) is not ndarray: {name} = as_output({op}, {name})")
     outputs = "".join(f"v{slot}, " if slot is not None else "None, "
                       for slot, _ in program.outputs)
-    recorded = [index for index, *_ in program.backward_steps]
-    ctxs = "".join(f"c{i}, " for i in recorded)
+    ctxs = "".join(f"c{index}, " for index, *_ in program.schedule.steps)
     src.add(f"return ({outputs}), ({ctxs})")
-    return recorded
 
 
 def _prepare(src, ctx, step, i):
@@ -119,21 +149,22 @@ def _prepare(src, ctx, step, i):
     return code + f"; {ctx}._replayed = False; {ctx}._saved = ()"
 
 
-def _backward(src, program, recorded):
-    """backward(ctxs, grads): the gradients of the call's inputs (None where none)."""
-    src.add("def backward(ctxs, grads):", 0)
-    if recorded:
-        src.add("(" + "".join(f"c{i}, " for i in recorded) + ") = ctxs")
-    for k, (_, _, _, n_outputs, _) in enumerate(program.backward_steps):
+def _backward(src, name, schedule, n_inputs):
+    """``name``(ctxs, grads): the gradients of the call's inputs (None where none), from
+    the gradients of the schedule's roots."""
+    src.add(f"def {name}(ctxs, grads):", 0)
+    if schedule.steps:
+        src.add("(" + "".join(f"c{index}, " for index, *_ in schedule.steps) + ") = ctxs")
+    for k, (_, _, _, n_outputs, _) in enumerate(schedule.steps):
         src.add(" = ".join([f"g{k}_{o}" for o in range(n_outputs)] + ["None"]))
-    if program.input_slots:
-        src.add(" = ".join([f"r{j}" for j in range(len(program.input_slots))] + ["None"]))
-    for i, seed in enumerate(program.seeds):
+    if n_inputs:
+        src.add(" = ".join([f"r{j}" for j in range(n_inputs)] + ["None"]))
+    for i, seed in enumerate(schedule.seeds):
         if seed is not None:
             g = f"g{seed[0]}_{seed[1]}"
             src.add(f"if grads[{i}] is not None: {g} = grads[{i}] if {g} is None "
                     f"else {g} + grads[{i}]")
-    for k, (index, rule, array_rules, n_outputs, routes) in enumerate(program.backward_steps):
+    for k, (index, rule, array_rules, n_outputs, routes) in enumerate(schedule.steps):
         grads = [f"g{k}_{o}" for o in range(n_outputs)]
         src.add(f"if {' or '.join(g + ' is not None' for g in grads)}:")
         if not array_rules:  # a custom rule written for Tensors
@@ -149,4 +180,4 @@ def _backward(src, program, recorded):
                     f"{src.ref(dtype, str(dtype))}: u = fit(c{index}, {position}, "
                     f"{src.ref(stand_in.data, 'like_' + str(dtype))}, u)", 3)
             src.add(f"{dest} = u if {dest} is None else {dest} + u", 3)
-    src.add("return [" + "".join(f"r{j}, " for j in range(len(program.input_slots))) + "]")
+    src.add("return [" + "".join(f"r{j}, " for j in range(n_inputs)) + "]")

@@ -16,10 +16,17 @@ called on the same arrays in the same order, so values and gradients are bit-ide
 eager mode. A graph made only of scalars runs in waves of vector calls instead
 (``batched.py``). A new signature traces again.
 
+A whole training step can be captured: the library reports its side effects to the tracer
+(``grad_mode.side_effect``: ``zero_grad``, optimiser and scheduler steps), and the program
+calls them again at their place; ``loss.backward()`` inside becomes a backward walk of the
+recorded rules at its place, which stores the leaves' gradients as the engine would.
+
 What cannot be captured raises ``CompileError`` while tracing: Python control flow on
-a traced value (``if loss > 0``, ``.item()``), in-place changes, and random draws (dropout
-in training mode). Numpy computed from a traced tensor's ``.data`` inside the function is
-not seen by the tracer and would be frozen into the program: use Tensor ops instead.
+a traced value (``if loss > 0``, ``.item()``), in-place changes, random draws (dropout
+in training mode) and gradients taken as values inside (``ag.grad``, ``create_graph``).
+Other Python side effects of the function happen only while it is traced. Numpy computed
+from a traced tensor's ``.data`` inside the function is not seen by the tracer and would
+be frozen into the program: use Tensor ops instead.
 """
 
 import functools
@@ -28,7 +35,7 @@ import numpy as np
 
 from .batched import plan_waves
 from .codegen import generate
-from .engine import grad, toposort
+from .engine import _deliver, backward, grad, toposort
 from .function import _FREED, Function, _sequence
 from .grad_mode import CompileError, enable_grad, state
 from .tensor import Tensor, _make, _wrap
@@ -145,6 +152,7 @@ class _Tracer:
         self.steps = []  # (cls, ctx, sources, config, dynamic config, output slots, results)
         self.captured = []  # Tensors read from outside the function, in first-use order
         self.captured_slots = []
+        self.side_effects = False  # recorded a backward pass or another side effect
         self.n = 0
         self.arg_slots = [self._new(a.data) if isinstance(a, Tensor) else None for a in args]
 
@@ -194,6 +202,49 @@ class _Tracer:
         sources = tuple(self._source(a) for a in args)
         self.steps.append((None, fn, sources, {}, {}, (), ()))
 
+    def effect(self, fn, args):
+        """A side effect on the model's state (``grad_mode.side_effect``): replayed with the
+        same arguments, which are objects, not traced values."""
+        self.side_effects = True
+        self.steps.append((None, fn, tuple(_Constant(a) for a in args), {}, {}, (), ()))
+
+    def backward(self, roots, seeds, retain_graph):
+        """``loss.backward()`` inside the function: checked, run now (untraced), and
+        recorded, so that every replay runs the recorded rules backward from that call's
+        ``roots`` and stores the leaves' gradients into their ``.grad``."""
+        if seeds is not None and any(s is not None for s in seeds):
+            raise CompileError(
+                "ag.compile: backward(gradient) inside the function is not captured; call "
+                "backward() with no argument on a one-element loss, or call it outside")
+        recorded = {id(r.grad_fn) for *_, results in self.steps for r in results
+                    if r.grad_fn is not None}
+        for root in roots:
+            if isinstance(root, Tensor) and root.requires_grad \
+                    and (root.grad_fn is None or id(root.grad_fn) not in recorded):
+                raise CompileError(
+                    f"ag.compile: backward() inside the function on a tensor of shape "
+                    f"{root.shape} that was not computed inside it; call it on a result of "
+                    "the function's own operations")
+        for node in toposort([r.grad_fn for r in roots if isinstance(r, Tensor)]):
+            if id(node) not in recorded:
+                raise CompileError(
+                    "ag.compile: the backward pass inside the function reaches a tensor "
+                    f"computed outside it (by {type(node).__name__}); the captured program "
+                    "can only deliver gradients to leaves. Pass such values in detached, or "
+                    "call backward outside the function")
+        tracer, state.tracer = state.tracer, None
+        try:
+            backward(roots, retain_graph=retain_graph)
+        finally:
+            state.tracer = tracer
+        self.side_effects = True
+        self.steps.append((_Backward, roots, (), {"retain_graph": bool(retain_graph)}, {}, (),
+                           ()))
+
+
+class _Backward:
+    """Marks a backward pass in a trace's steps (``_Tracer.backward``)."""
+
 
 class _Constant:
     __slots__ = ("value",)
@@ -219,18 +270,19 @@ def _trace(fn, args, kwargs):
     finally:
         state.tracer = None
     multi = list if isinstance(result, list) else tuple if isinstance(result, tuple) else None
-    outputs = tuple(result) if multi else (result,)
+    outputs = tuple(result) if multi else () if result is None else (result,)
     for o in outputs:
         if not isinstance(o, Tensor):
-            raise TypeError(f"ag.compile: the function must return a Tensor or a tuple of "
-                            f"Tensors, got {type(o).__name__}")
-    return result, _Program(fn, tracer, outputs, multi)
+            raise TypeError(f"ag.compile: the function must return a Tensor, a tuple of "
+                            f"Tensors or None, got {type(o).__name__}")
+    return result, _Program(fn, tracer, outputs, multi, returns_none=result is None)
 
 
 # ---------------------------------------------------------------------------- the program
 class _Program:
-    def __init__(self, fn, tracer, outputs, multi):
+    def __init__(self, fn, tracer, outputs, multi, returns_none=False):
         self.fn, self.multi = fn, multi  # the container of several outputs (list or tuple)
+        self.returns_none = returns_none  # a training step may return nothing
         self.n_values = tracer.n
         self.arg_slots = tracer.arg_slots
         self.captured = tracer.captured
@@ -248,34 +300,42 @@ class _Program:
         node_of = {}  # id(ctx) of a recorded node -> its step
         shared = {}  # one stand-in per (shape, dtype, requires_grad)
         self.steps = []
+        passes = []  # (step, roots) of each backward pass inside the function
         for cls, ctx, sources, config, dynamic, outs, results in tracer.steps:
+            if cls is _Backward:  # ctx: the roots of the pass
+                passes.append((len(self.steps), ctx))
+                self.steps.append(_Step(None, _BackwardPass(config["retain_graph"]), (), {}, {},
+                                        (), (), False))
+                continue
             recorded = any(r.grad_fn is ctx for r in results)
             if recorded:
                 node_of[id(ctx)] = len(self.steps)
             stand_ins = tuple(_stand_in(a, shared) for a in ctx.inputs) if recorded else ()
             self.steps.append(_Step(cls, ctx if cls is None else cls.forward, sources, config,
                                     dynamic, outs, stand_ins, recorded))
-        self._schedule(outputs, node_of, tracer.slots, slot_input)
-        self.waves = plan_waves(self, tracer.keep)  # scalar graphs run as vectors
-        del self.route_slots
+        self.side_effects = tracer.side_effects  # zero_grad, backward, steps inside
+        self.schedule = self._schedule(outputs, node_of, tracer.slots, slot_input)
+        for index, roots in passes:
+            self.steps[index].schedule = self._schedule(roots, node_of, tracer.slots, slot_input)
+        self.waves = None if passes else plan_waves(self, tracer.keep)  # scalars as vectors
         if self.waves is None:  # node by node, as straight-line code
             self.code, self._forward, self._backward = generate(
                 self, [a.shape for a in tracer.keep])
         else:
             self.code = self.waves.describe()
-        self.steps = self.backward_steps = self.seeds = None  # all is in the code now
+        self.steps = self.schedule = None  # all is in the code now
 
-    def _schedule(self, outputs, node_of, slots, slot_input):
-        """The backward order and routes: the walk the engine would make over the graph."""
-        roots = [o.grad_fn for o in outputs if o.grad_fn is not None and id(o.grad_fn) in node_of]
-        order = [node for node in reversed(toposort(roots)) if id(node) in node_of]
+    def _schedule(self, roots, node_of, slots, slot_input):
+        """The walk the engine would make backward from ``roots`` (Tensors) over the
+        recorded nodes: its steps, where each rule's gradients go and where seeds enter."""
+        tops = [o.grad_fn for o in roots if o.grad_fn is not None and id(o.grad_fn) in node_of]
+        order = [node for node in reversed(toposort(tops)) if id(node) in node_of]
         position = {id(node): k for k, node in enumerate(order)}
-        self.backward_steps = []
-        self.route_slots = {}  # step index -> (operand, slot of its value), for plan_waves
+        schedule = _Schedule()
         for node in order:
             step = self.steps[node_of[id(node)]]
             routes = []
-            self.route_slots[node_of[id(node)]] = [
+            schedule.route_slots[node_of[id(node)]] = [
                 (index, slots[id(inp.data)]) for index, inp in enumerate(node.inputs)
                 if isinstance(inp, Tensor) and inp._requires_grad]
             for index, inp in enumerate(node.inputs):
@@ -291,13 +351,14 @@ class _Program:
                     routes.append((index, stand_in, shape, dtype, True,
                                    slot_input[slots[id(inp.data)]], 0))
             cls = type(node)
-            self.backward_steps.append((node_of[id(node)], cls.backward, cls.array_rules,
-                                        node._n_outputs, tuple(routes)))
-        self.seeds = []  # output k -> (backward position, output_nr) or None
-        for o in outputs:
+            schedule.steps.append((node_of[id(node)], cls.backward, cls.array_rules,
+                                   node._n_outputs, tuple(routes)))
+        for o in roots:  # root k -> (backward position, output_nr) or None
             node = o.grad_fn
-            self.seeds.append((position[id(node)], o._output_nr)
-                              if node is not None and id(node) in position else None)
+            schedule.seeds.append((position[id(node)], o._output_nr)
+                                  if node is not None and id(node) in position else None)
+            schedule.seed_arrays.append((o.data.shape, o.data.dtype))
+        return schedule
 
     def still_valid(self):
         """Captured Tensors keep the shape, dtype and requires_grad they were traced with."""
@@ -314,8 +375,11 @@ class _Program:
                 values[slot] = a.data
         for slot, t in zip(self.captured_slots, self.captured):
             values[slot] = t.data
-        results, ctxs = self._forward(values)
-        inputs, node = self._node(args, kwargs, ctxs)
+        inputs = self._inputs(args)
+        results, ctxs = self._forward(values, inputs)
+        if self.returns_none:
+            return None
+        node = self._node(inputs, args, kwargs, ctxs)
         outs = []
         for k, ((slot, detail), value) in enumerate(zip(self.outputs, results)):
             if slot is None:  # an input returned as it is
@@ -327,8 +391,9 @@ class _Program:
         return self.multi(outs) if self.multi else outs[0]
 
     def _run_waves(self, args, kwargs):
-        values, ctxs = self.waves.forward(self._inputs(args))
-        _, node = self._node(args, kwargs, ctxs)
+        inputs = self._inputs(args)
+        values, ctxs = self.waves.forward(inputs)
+        node = self._node(inputs, args, kwargs, ctxs)
         value = np.array(values[self.outputs[0][0]])
         out = _make(value, node, True) if node is not None and self.outputs[0][1] else \
             _make(value)
@@ -338,12 +403,11 @@ class _Program:
         """The call's Tensor inputs: its Tensor arguments, then the captured Tensors."""
         return tuple(a for a in args if isinstance(a, Tensor)) + tuple(self.captured)
 
-    def _node(self, args, kwargs, ctxs):
-        """The inputs and the graph node of one call (None when nothing needs a gradient)."""
-        inputs = self._inputs(args)
+    def _node(self, inputs, args, kwargs, ctxs):
+        """The graph node of one call (None when nothing needs a gradient)."""
         if state.grad_enabled and any(t._requires_grad for t in inputs):
-            return inputs, _CompiledCall.node(self, ctxs, inputs, args, kwargs)
-        return inputs, None
+            return _CompiledCall.node(self, ctxs, inputs, args, kwargs)
+        return None
 
     # ------------------------------------------------------------------ backward
     def backward(self, ctxs, grads):
@@ -355,16 +419,55 @@ class _Program:
 
 
 class _Step:
-    """One call of the forward program (``cls`` None: a numpy helper ``forward``)."""
+    """One call of the forward program (``cls`` None: a numpy helper, a check or a side
+    effect ``forward``; with a ``schedule``, a backward pass inside the function)."""
 
     __slots__ = ("cls", "forward", "fetch", "config", "dynamic", "outs", "stand_ins", "needs",
-                 "recorded")
+                 "recorded", "schedule")
 
     def __init__(self, cls, forward, fetch, config, dynamic, outs, stand_ins, recorded):
         self.cls, self.forward, self.fetch, self.config = cls, forward, fetch, config
         self.dynamic, self.outs, self.stand_ins, self.recorded = dynamic, outs, stand_ins, recorded
         self.needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in stand_ins) \
             if recorded else None
+        self.schedule = None
+
+
+class _Schedule:
+    """One backward walk over a program's recorded nodes, as the engine would make it from
+    some roots: ``steps`` (step index, rule, array_rules, number of outputs, routes) in
+    order, ``seeds`` (where root k's gradient enters, or None), ``seed_arrays`` (each
+    root's shape and dtype) and ``route_slots`` (for plan_waves)."""
+
+    __slots__ = ("steps", "seeds", "seed_arrays", "route_slots")
+
+    def __init__(self):
+        self.steps, self.seeds, self.seed_arrays, self.route_slots = [], [], [], {}
+
+
+class _BackwardPass:
+    """``loss.backward()`` inside a compiled function, replayed: the recorded rules run
+    backward from this call's loss (seeded with ones, as eager mode seeds it), the graph is
+    freed unless ``retain_graph``, and the leaves' gradients go into their ``.grad``."""
+
+    __slots__ = ("retain_graph", "run", "seeds")
+
+    def __init__(self, retain_graph):
+        self.retain_graph = retain_graph
+        self.run = self.seeds = None  # set by codegen: the generated walk, the roots' arrays
+
+    def __call__(self, inputs, ctxs):
+        seeds = [np.ones(shape, dtype) for shape, dtype in self.seeds]
+        previous = state.grad_enabled, state.array_backward
+        state.grad_enabled, state.array_backward = False, True  # as in the engine's pass
+        try:
+            grads = self.run(ctxs, seeds)
+            if not self.retain_graph:
+                for ctx in ctxs:
+                    ctx._release()
+            _deliver(inputs, grads, seeds)
+        finally:
+            state.grad_enabled, state.array_backward = previous
 
 
 def _stand_in(value, shared):
@@ -422,6 +525,11 @@ class _CompiledCall(Function):
 def _recorded_backward(ctx, program, args, kwargs, grads):
     """A recorded (create_graph) pass: run the function eagerly again and differentiate
     that graph, so higher derivatives are right (the replayed program has no Tensors)."""
+    if program.side_effects:
+        raise RuntimeError(
+            "a create_graph backward through a call of an ag.compile'd function that has "
+            "side effects (zero_grad, backward or an optimiser step inside) would run them "
+            "again: differentiate the loss of an uncompiled or effect-free function instead")
     with enable_grad():
         result = program.fn(*args, **kwargs)
     outputs = tuple(result) if program.multi else (result,)

@@ -145,9 +145,14 @@ def _seed(root, index, grad_tensor):
 
 
 def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
-    refuse("a backward pass inside the function (compile the loss, then call backward on "
-           "the result)")
     roots = _as_tuple(roots)
+    if state.tracer is not None:  # inside ag.compile: loss.backward() is captured
+        if targets is not None or create_graph:
+            refuse("ag.grad or a backward pass with create_graph inside the function "
+                   "(loss.backward() is captured; for gradients as values, compile the loss "
+                   "and call ag.grad on the result)")
+        state.tracer.backward(roots, seeds, retain_graph)
+        return
     if seeds is None:
         seeds = (None,) * len(roots)
     elif len(seeds) != len(roots):
@@ -323,6 +328,18 @@ class _Delivery:
             leaf._grad = g if self.arrays and data is g.data else _wrap(data)
         else:
             leaf._grad = _wrap(leaf._grad.data + g.data)
+
+
+def _deliver(leaves, grads, seeds):
+    """Store one replayed backward pass's gradients (arrays, None where none) into the
+    ``.grad`` of ``leaves``, as a pass of the engine stores them (ag.compile's replay)."""
+    delivery = _Delivery(None, None, False, True)
+    for seed in seeds:
+        delivery.handed_out.add(id(seed))
+    for leaf, g in zip(leaves, grads):
+        if g is not None:
+            delivery.add(leaf, _wrap(g))
+    delivery.finish()
 
 
 def _owner(array):

@@ -109,6 +109,23 @@ def validate(check, *args):
         state.tracer.check(check, args)
 
 
+def side_effect(fn, *args):
+    """Run ``fn(*args)``, a side effect on the model's state (``zero_grad``, an optimiser or
+    scheduler step), and return its result; while ag.compile traces, also record it, so
+    that every replay runs it again, with the same ``args``, at this point of the program
+    (library hook). It runs untraced: what it computes is not part of the captured graph."""
+    tracer = state.tracer
+    if tracer is None:
+        return fn(*args)
+    state.tracer = None
+    try:
+        result = fn(*args)
+    finally:
+        state.tracer = tracer
+    tracer.effect(fn, args)
+    return result
+
+
 def refuse_traced(tensor, what):
     """Raise ``CompileError`` when ``tensor``'s value is only known at run time."""
     if traced(tensor):

@@ -117,6 +117,12 @@ class Tensor:
                 raise RuntimeError(
                     f"assigned grad has shape {value.shape}, but the tensor has shape {self.shape}"
                 )
+        if grad_mode.state.tracer is not None:  # inside ag.compile: replay the reset
+            if value is not None:
+                grad_mode.refuse(f"an assignment to .grad (of a tensor of shape {self.shape}); "
+                                 "only resetting it to None is replayed")
+            grad_mode.side_effect(_clear_grad, self)
+            return
         self._grad = value
 
     def _retains_grad(self):
@@ -226,6 +232,9 @@ class Tensor:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+        if grad_mode.traced(self):
+            grad_mode.refuse("retain_grad() on a tensor of the function (its .grad would be "
+                             "filled only while tracing)")
         if self.grad_fn is not None:
             self.grad_fn._retain(self)
         return self
@@ -483,6 +492,10 @@ class Tensor:
 
     def broadcast_to(self, shape):
         return ops.broadcast_to(self, shape)
+
+
+def _clear_grad(t):
+    t._grad = None
 
 
 def _init(t, array, grad_fn=None, requires_grad=False, output_nr=0):

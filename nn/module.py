@@ -11,7 +11,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from autograd_core import Tensor
-from autograd_core.grad_mode import refuse, state
+from autograd_core.grad_mode import refuse, side_effect, state
 from autograd_core.tensor import RemovableHandle
 
 from .parameter import Parameter
@@ -251,7 +251,11 @@ class Module:
         return self.train(False)
 
     def zero_grad(self):
-        """Set the ``.grad`` of every parameter to None."""
+        """Set the ``.grad`` of every parameter to None (replayed on every call of a
+        function ``ag.compile`` captures)."""
+        side_effect(self._zero_grad)
+
+    def _zero_grad(self):
         for p in self.parameters():
             p.grad = None
 

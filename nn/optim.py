@@ -19,7 +19,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
-from autograd_core.grad_mode import refuse
+from autograd_core.grad_mode import refuse, side_effect
 
 __all__ = [
     "Optimizer", "SGD", "AdaGrad", "Adagrad", "RMSProp", "RMSprop", "Adam", "AdamW",
@@ -105,7 +105,12 @@ class Optimizer:
         self.param_groups.append(merged)
 
     def zero_grad(self, set_to_none=True):
-        """Reset the gradients: to None (the default, as in PyTorch) or to zeros."""
+        """Reset the gradients: to None (the default, as in PyTorch) or to zeros.
+
+        Inside a function ``ag.compile`` captures, the reset is replayed on every call."""
+        side_effect(self._zero_grad, set_to_none)
+
+    def _zero_grad(self, set_to_none):
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none:
@@ -117,12 +122,19 @@ class Optimizer:
         """Update every parameter that has a gradient; returns ``closure()`` if one is given.
 
         ``closure`` re-evaluates the model and returns the loss (it runs with grad enabled).
+        Inside a function ``ag.compile`` captures (a whole training step), the update is
+        replayed on every call, reading the learning rate and the gradients afresh.
         """
-        refuse("an optimiser step (it updates the parameters in place)")
         loss = None
         if closure is not None:
+            refuse("an optimiser step with a closure (the closure runs the model again "
+                   "inside the step): call step() without one in a compiled function")
             with ag.enable_grad():
                 loss = closure()
+        side_effect(self._step)
+        return loss
+
+    def _step(self):
         with ag.no_grad():  # an update is not part of any graph
             for group in self.param_groups:
                 for p in group["params"]:
@@ -135,7 +147,6 @@ class Optimizer:
                         )
                     state = self.state.setdefault(p, {})
                     self._update(p.data, g.astype(p.data.dtype, copy=False), state, group)
-        return loss
 
     def _check_group(self, group):
         raise NotImplementedError
@@ -475,6 +486,11 @@ class LRScheduler:
         self.step()
 
     def step(self):
+        """Advance one epoch and set each group's ``lr`` (replayed on every call of a
+        function ``ag.compile`` captures)."""
+        side_effect(self._step)
+
+    def _step(self):
         self.last_epoch += 1
         for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
             if self._resuming:

@@ -211,21 +211,27 @@ def test_hooks_that_would_run_only_while_tracing_are_refused():
         ag.compile(hooked)(ag.tensor(np.ones(3), requires_grad=True))
 
 
-def test_in_place_changes_and_backward_inside_are_refused():
+@pytest.mark.filterwarnings("ignore:backward\\(create_graph=True\\)")
+def test_in_place_changes_and_gradients_as_values_inside_are_refused():
     def in_place(x):
         y = x * 1.0
         y.add_(1.0)
         return y
 
-    def with_backward(x):
+    def with_grad(x):
         loss = (x * x).sum()
-        loss.backward()
+        return ag.grad(loss, [x])[0]
+
+    def with_create_graph(x):
+        loss = (x * x).sum()
+        loss.backward(create_graph=True)
         return loss
 
     with pytest.raises(ag.CompileError, match="in-place"):
         ag.compile(in_place)(ag.tensor(np.ones(3)))
-    with pytest.raises(ag.CompileError, match="backward pass inside"):
-        ag.compile(with_backward)(ag.tensor(np.ones(3), requires_grad=True))
+    for fn in (with_grad, with_create_graph):
+        with pytest.raises(ag.CompileError, match="ag.grad or a backward pass with create_graph"):
+            ag.compile(fn)(ag.tensor(np.ones(3), requires_grad=True))
 
 
 def test_bad_arguments_and_results_are_named():
@@ -318,7 +324,7 @@ def test_code_shows_the_replayed_program():
     f = ag.compile(lambda x, w: (w * x).exp().sum())
     assert f.code is None
     f(ag.tensor(np.ones(3)), ag.tensor(np.ones(3), requires_grad=True))
-    assert "def forward(values):" in f.code and "def backward(ctxs, grads):" in f.code
+    assert "def forward(values, inputs):" in f.code and "def backward(ctxs, grads):" in f.code
     for op in ("Mul_forward", "Exp_forward", "Sum_forward", "Sum_backward", "Mul_backward"):
         assert op in f.code
 
@@ -411,3 +417,166 @@ def test_compile_decorates_a_method_such_as_a_module_forward():
         assert a(x).item() == ag.tanh(a.layer(x)).sum().item()
         assert b(x).item() == ag.tanh(b.layer(x)).sum().item()
     assert a.forward.traces == 1 and b.forward.traces == 1  # each object its own program
+
+
+# ------------------------------------------------------------------ whole training steps
+# zero_grad, loss.backward() and the optimiser's (and scheduler's) step inside a compiled
+# function are captured too: a replay runs each at its place, on that call's values.
+
+
+def _train_step(model, opt, scheduler=None, module_zero_grad=False):
+    def step(x, y):
+        (model if module_zero_grad else opt).zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        if scheduler is not None:
+            scheduler.step()
+        return loss
+
+    return step
+
+
+@pytest.mark.parametrize("make_opt, with_scheduler, module_zero_grad", [
+    (lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True), False, False),
+    (lambda ps: nn.optim.Adam(ps, lr=0.01, weight_decay=0.01), True, False),
+    (lambda ps: nn.optim.RMSProp(ps, lr=0.01), False, True),
+    (lambda ps: nn.optim.AdaGrad(ps, lr=0.1), True, True),
+])
+def test_a_whole_training_step_compiles_bit_identical_to_eager(make_opt, with_scheduler,
+                                                                module_zero_grad):
+    models = {"eager": _mlp(), "compiled": _mlp()}
+    opts = {k: make_opt(m.parameters()) for k, m in models.items()}
+    schedulers = {k: nn.optim.StepLR(o, step_size=2, gamma=0.5) if with_scheduler else None
+                  for k, o in opts.items()}
+    steps = {k: _train_step(models[k], opts[k], schedulers[k], module_zero_grad)
+             for k in models}
+    steps["compiled"] = ag.compile(steps["compiled"])
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        x, y = _batch(rng)
+        losses = {k: steps[k](x, y) for k in models}
+        assert losses["eager"].item() == losses["compiled"].item()
+        for a, b in zip(models["eager"].parameters(), models["compiled"].parameters()):
+            np.testing.assert_array_equal(a.data, b.data)
+            np.testing.assert_array_equal(a.grad.data, b.grad.data)
+        assert [g["lr"] for g in opts["eager"].param_groups] == \
+            [g["lr"] for g in opts["compiled"].param_groups]
+    assert steps["compiled"].traces == 1
+    code = steps["compiled"].code
+    assert "backward_pass_1(inputs," in code and "_step()" in code and "_zero_grad(" in code
+
+
+def test_zero_grad_inside_a_compiled_loss_runs_on_every_call():
+    layer = nn.Linear(3, 2, rng=0)
+    opt = nn.optim.SGD(layer.parameters(), lr=0.1)
+
+    @ag.compile
+    def loss_of(x):
+        opt.zero_grad()
+        return layer(x).sum()
+
+    x = ag.tensor(np.ones((4, 3)))
+    for _ in range(3):  # before side effects were replayed, the gradient grew 4, 8, 12
+        loss_of(x).backward()
+        assert layer.weight.grad.data[0, 0] == 4.0
+
+
+def test_a_compiled_step_may_return_nothing_and_accumulate_two_losses():
+    w = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    compiled_w = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+
+    def step(x, w=w):
+        w.grad = None
+        first = (w * x).sum()
+        first.backward(retain_graph=True)  # the graph is walked again below
+        (first * first).backward()
+
+    compiled = ag.compile(lambda x: step(x, compiled_w))
+    for values in ([1.0, 1.0], [2.0, -1.0]):
+        assert step(ag.tensor(values)) is None and compiled(ag.tensor(values)) is None
+        assert w.grad.tolist() == compiled_w.grad.tolist()
+    assert w.grad.tolist() == [2.0, -1.0]  # x + 2 (w·x) x, and here w·x = 0
+
+
+def test_after_a_backward_inside_the_returned_loss_is_freed_unless_retained():
+    for retain, expected in ((False, None), (True, [4.0, 8.0])):
+        x = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+
+        def step(x):
+            x.grad = None
+            loss = (x * x).sum()
+            loss.backward(retain_graph=retain)
+            return loss
+
+        compiled = ag.compile(step)
+        compiled(x)
+        loss = compiled(x)
+        assert x.grad.tolist() == [2.0, 4.0]
+        if expected is None:
+            with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+                loss.backward()
+        else:
+            loss.backward()
+            assert x.grad.tolist() == expected
+
+
+def test_post_accumulate_hooks_run_on_every_replayed_backward():
+    w = ag.tensor(np.ones(2), requires_grad=True)
+    seen = []
+    w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+
+    @ag.compile
+    def step(x):
+        w.zero_grad()
+        (w * x).sum().backward()
+
+    for k in (1.0, 2.0, 3.0):
+        step(ag.tensor(np.full(2, k)))
+    assert seen == [[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]
+
+
+def test_what_a_compiled_training_step_cannot_capture_is_refused():
+    w = ag.tensor(np.ones(2), requires_grad=True)
+    outside = w * 2.0  # made before the call: its graph is not the program's
+    opt = nn.optim.SGD([w], lr=0.1)
+
+    def seeded(x):
+        loss = w * x
+        loss.backward(ag.tensor(np.ones(2)))
+
+    def reaches_outside(x):
+        (outside * x).sum().backward()
+
+    def backward_of_outside(x):
+        (w * x).sum()
+        outside.sum().backward()
+
+    cases = [
+        (seeded, "backward\\(gradient\\)"),
+        (reaches_outside, "reaches a tensor computed outside it"),
+        (backward_of_outside, "reaches a tensor computed outside it|not computed inside"),
+        (lambda x: opt.step(lambda: (w * x).sum()), "closure"),
+        (lambda x: setattr(w, "grad", ag.tensor(np.ones(2))), "assignment to .grad"),
+        (lambda x: (w * x).retain_grad(), "retain_grad"),
+    ]
+    for body, what in cases:
+        before = w.data.copy()
+        with pytest.raises(ag.CompileError, match=what):
+            ag.compile(body)(ag.tensor(np.ones(2)))
+        np.testing.assert_array_equal(w.data, before)  # refused before any update ran
+
+
+def test_a_compiled_step_refuses_to_run_its_side_effects_again_for_a_second_derivative():
+    w = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    opt = nn.optim.SGD([w], lr=0.1)
+
+    @ag.compile
+    def loss_of(x):
+        opt.zero_grad()
+        return (w * x).sum() ** 2
+
+    x = ag.tensor(np.ones(2))
+    loss_of(x)
+    with pytest.raises(RuntimeError, match="side effects"):
+        ag.grad(loss_of(x), [w], create_graph=True)

@@ -10,6 +10,8 @@ Rows (all measured side by side, interleaved, in one process):
 * ``ours``          nn.Linear / nn.ReLU / nn.CrossEntropyLoss / nn.optim.SGD.
 * ``ours (compiled)`` the same, with the loss function under ``ag.compile`` (forward and
                      backward replayed from the captured graph; the SGD update is eager).
+* ``ours (compiled step)`` the whole training step under ``ag.compile``: zero_grad,
+                     forward, ``loss.backward()`` and ``opt.step()`` replayed as one program.
 * ``hips autograd`` ``value_and_grad`` of a pure loss function, then in-place SGD.
 * ``mygrad``        mygrad tensors, ``softmax_crossentropy``, in-place SGD on ``.data``.
 * ``pytorch``       torch.nn + torch.optim.SGD on CPU (its own BLAS: MKL, not OpenBLAS, and
@@ -131,6 +133,28 @@ def make_ours(params, x, y):
     return _ours_step(params, x, y, compiled=False)
 
 
+def make_ours_compiled_step(params, x, y):
+    """The whole training step under ``ag.compile``: zero_grad, forward, ``loss.backward()``
+    and the SGD update, replayed as one program (the update runs the optimiser's own code)."""
+    import autograd_core as ag
+    import nn
+
+    model = _ours_model(params, x.dtype)
+    opt = nn.optim.SGD(model.parameters(), lr=LR)
+    loss_fn = nn.CrossEntropyLoss()
+
+    @ag.compile
+    def train_step(xt, yt):
+        opt.zero_grad()
+        loss = loss_fn(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss
+
+    xt = ag.tensor(x)
+    return lambda: train_step(xt, y)
+
+
 def make_ours_compiled(params, x, y):
     """The loss is compiled (forward and backward replayed); the update stays eager."""
     return _ours_step(params, x, y, compiled=True)
@@ -211,7 +235,8 @@ def implementations():
     import autograd_core as ag
 
     impls = {FLOOR: (make_floor, None), "ours": (make_ours, None),
-             "ours (compiled)": (make_ours_compiled, None)}
+             "ours (compiled)": (make_ours_compiled, None),
+             "ours (compiled step)": (make_ours_compiled_step, None)}
     for name, module, factory in [("hips autograd", "autograd.numpy", make_hips),
                                   ("mygrad", "mygrad", make_mygrad),
                                   ("pytorch", "torch", make_torch)]:

@@ -67,7 +67,7 @@ class Compiled:
         functools.update_wrapper(self, fn, updated=())  # name and doc, not attributes
 
     def __call__(self, *args, **kwargs):
-        args = tuple(_wrap(a) if isinstance(a, np.ndarray) else a for a in args)
+        args = tuple([_wrap(a) if isinstance(a, np.ndarray) else a for a in args])
         if state.tracer is not None or state.anomaly or _has_tangent(args):
             return self.fn(*args, **kwargs)  # nested, checked or forward mode: run eagerly
         key = _signature(args, kwargs)
@@ -154,6 +154,7 @@ class _Tracer:
         self.captured_slots = []
         self.side_effects = False  # recorded a backward pass or another side effect
         self.n = 0
+        self.args = args
         self.arg_slots = [self._new(a.data) if isinstance(a, Tensor) else None for a in args]
 
     def _new(self, array):
@@ -285,9 +286,12 @@ class _Program:
         self.returns_none = returns_none  # a training step may return nothing
         self.n_values = tracer.n
         self.arg_slots = tracer.arg_slots
-        self.captured = tracer.captured
+        self.captured = tuple(tracer.captured)
         self.captured_slots = tracer.captured_slots
         self.captured_signature = [_tensor_signature(t) for t in tracer.captured]
+        self.tensor_args = [i for i, slot in enumerate(tracer.arg_slots) if slot is not None]
+        # does any input require grad? (the signature and still_valid fix the answer)
+        self.needs_node = any(t._requires_grad for t in self._inputs(tracer.args))
         # inputs of the call's graph node: every Tensor argument, then every captured Tensor
         self.input_slots = [s for s in tracer.arg_slots if s is not None] + tracer.captured_slots
         slot_input = {slot: k for k, slot in enumerate(self.input_slots)}
@@ -362,8 +366,8 @@ class _Program:
 
     def still_valid(self):
         """Captured Tensors keep the shape, dtype and requires_grad they were traced with."""
-        return all(_tensor_signature(t) == s
-                   for t, s in zip(self.captured, self.captured_signature))
+        return [(t.data.shape, t.data.dtype, t._requires_grad) for t in self.captured] \
+            == self.captured_signature  # _tensor_signature of each, inline
 
     # ------------------------------------------------------------------ forward
     def run(self, args, kwargs):
@@ -401,11 +405,11 @@ class _Program:
 
     def _inputs(self, args):
         """The call's Tensor inputs: its Tensor arguments, then the captured Tensors."""
-        return tuple(a for a in args if isinstance(a, Tensor)) + tuple(self.captured)
+        return tuple([args[i] for i in self.tensor_args]) + self.captured
 
     def _node(self, inputs, args, kwargs, ctxs):
         """The graph node of one call (None when nothing needs a gradient)."""
-        if state.grad_enabled and any(t._requires_grad for t in inputs):
+        if state.grad_enabled and self.needs_node:
             return _CompiledCall.node(self, ctxs, inputs, args, kwargs)
         return None
 

@@ -99,6 +99,10 @@ class Tensor:
     def grad(self):
         """The accumulated gradient (a Tensor) of a leaf, or of a non-leaf after
         ``retain_grad()``; None before any backward."""
+        if grad_mode.state.tracer is not None:
+            grad_mode.refuse(f"reading .grad (of a tensor of shape {self.shape}): an update "
+                             "made with it would run only while tracing; step an nn.optim "
+                             "optimiser inside, or use the gradient outside the function")
         if self._grad is None and self.grad_fn is not None and not self._retains_grad():
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed: "

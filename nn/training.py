@@ -10,8 +10,9 @@ With ``checkpoint_dir`` the full training state is written atomically after ever
 the callbacks' state). ``resume=True`` restores it and continues at the next epoch, so that an
 interrupted run ends with bit-identical parameters to an uninterrupted one.
 
-With ``compile=True`` the forward pass and the loss run under ``ag.compile``: each batch shape
-(and train/eval mode) is traced once and replayed after, with the same numbers as eager mode.
+With ``compile=True`` each training step (forward, loss, zero_grad, backward and the
+optimiser's step) and each evaluation pass run under ``ag.compile``: each batch shape (and
+train/eval mode) is traced once and replayed after, with the same numbers as eager mode.
 A model that cannot be captured (dropout in training draws a new mask per batch) trains
 eagerly, with a warning that says why.
 """
@@ -147,40 +148,47 @@ def _metric_functions(metrics):
 
 
 class _Step:
-    """The forward pass and the loss of one batch, compiled on request (see ``fit``)."""
+    """The forward pass and the loss of one batch, and when training the update too
+    (zero_grad, backward, step), compiled on request (see ``fit``)."""
 
-    def __init__(self, model, loss_fn, compile=False):
-        self.model, self.loss_fn = model, loss_fn
+    def __init__(self, model, loss_fn, compile=False, optimizer=None):
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.compiled = ag.compile(self._run) if compile else None
+        self.compiled_train = ag.compile(self._train) if compile and optimizer else None
 
     def _run(self, modes, *batch):
         *inputs, target = batch
         output = self.model(*inputs)
         return output, self.loss_fn(output, target)
 
-    def __call__(self, batch):
+    def _train(self, modes, *batch):
+        output, loss = self._run(modes, *batch)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return output, loss
+
+    def __call__(self, batch, train=False):
         modes = tuple(m.training for m in self.model.modules())  # train/eval: part of a trace
-        if self.compiled is None:
-            return self._run(modes, *batch)
+        eager, compiled = (self._train, self.compiled_train) if train else \
+            (self._run, self.compiled)
+        if compiled is None:
+            return eager(modes, *batch)
         try:
-            return self.compiled(modes, *batch)
-        except ag.CompileError as error:
+            return compiled(modes, *batch)
+        except ag.CompileError as error:  # raised while tracing the forward: nothing ran twice
             warnings.warn(f"nn.fit(compile=True): training eagerly, the model cannot be "
                           f"captured: {error}", RuntimeWarning, stacklevel=4)
-            self.compiled = None
-            return self._run(modes, *batch)
+            self.compiled = self.compiled_train = None
+            return eager(modes, *batch)
 
 
-def _run_epoch(step, loader, metrics, optimizer=None, bar=None):
-    """Mean loss and metrics over ``loader``, weighted by batch size; trains if ``optimizer``."""
+def _run_epoch(step, loader, metrics, train=False, bar=None):
+    """Mean loss and metrics over ``loader``, weighted by batch size; trains if ``train``."""
     totals, count = dict.fromkeys(["loss", *metrics], 0.0), 0
     for batch in loader:
         target = batch[-1]
-        output, loss = step(batch)
-        if optimizer is not None:
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+        output, loss = step(batch, train)
         value = loss.item()
         if not math.isfinite(value):
             raise FloatingPointError(
@@ -243,8 +251,9 @@ def fit(model, train_loader, loss_fn, optimizer, epochs, val_loader=None, metric
     checkpoint_dir : directory for ``checkpoint.ckpt``, rewritten atomically after each epoch
     resume : continue from ``checkpoint_dir``'s checkpoint if there is one
     progress : show a tqdm bar per epoch with the running loss and metrics
-    compile : run the forward pass and the loss under ``ag.compile`` (same results, less
-        Python per batch; a model that cannot be captured trains eagerly with a warning)
+    compile : run each training step (forward, loss, backward, update) and each evaluation
+        pass under ``ag.compile`` (same results, less Python per batch; a model that cannot
+        be captured trains eagerly with a warning)
 
     Returns
     -------
@@ -277,7 +286,7 @@ def fit(model, train_loader, loss_fn, optimizer, epochs, val_loader=None, metric
         start, stopped, history = _restore(checkpoint, model, optimizer, train_loader, callbacks)
     for callback in callbacks:
         callback.on_train_begin(model, history)
-    step = _Step(model, loss_fn, compile)
+    step = _Step(model, loss_fn, compile, optimizer)
 
     for epoch in range(start, epochs):
         if stopped:  # by a callback, possibly in the run this one resumes
@@ -286,7 +295,7 @@ def fit(model, train_loader, loss_fn, optimizer, epochs, val_loader=None, metric
         bar = tqdm(total=len(train_loader) if hasattr(train_loader, "__len__") else None,
                    desc=f"epoch {epoch + 1}/{epochs}", unit="batch", disable=not progress)
         with bar:
-            logs = _run_epoch(step, train_loader, metric_fns, optimizer, bar)
+            logs = _run_epoch(step, train_loader, metric_fns, train=True, bar=bar)
             if val_loader is not None:
                 val_logs = _evaluate(step, val_loader, metric_fns)
                 logs.update({f"val_{name}": value for name, value in val_logs.items()})

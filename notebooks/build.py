@@ -1435,8 +1435,8 @@ check("histories differ by", max(abs(a - b) for key in timed[False]
                                  for a, b in zip(timed[False][key], timed[True][key])), 0.0)
 '''),
         md(r"""
-        `nn.fit` compiles the forward pass and the loss. A hand-written loop can compile the
-        **whole step**: `zero_grad`, `loss.backward()` and the optimiser's `step()` inside the
+        `nn.fit` compiles its **whole training step**, and a hand-written loop can do the
+        same: `zero_grad`, `loss.backward()` and the optimiser's `step()` inside the
         function are recorded as well, and every call replays them in their place. The program
         below shows them as three calls among the primitives: the backward walk stores the
         gradients straight into `.grad` (no engine pass, no graph node), and the update is the

@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 
+import autograd_core as ag
 import nn
 from nn.cli import add_train_parser, run_train
 from nn.data import DataLoader, TensorDataset, make_xor
@@ -234,6 +235,21 @@ def test_fit_with_compile_gives_the_eager_history_and_parameters():
     assert histories[0] == histories[1]
     for a, b in zip(models[0].parameters(), models[1].parameters()):
         np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_fit_with_compile_replays_the_whole_training_step():
+    from nn.training import _Step
+
+    X, y = nn.data.make_moons(64, noise=0.2, rng=0)
+    batch = (ag.tensor(X[:32]), ag.tensor(y[:32]))
+    model = nn.Sequential(nn.Linear(2, 8, rng=0), nn.Tanh(), nn.Linear(8, 2, rng=1))
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    step = _Step(model, nn.CrossEntropyLoss(), compile=True, optimizer=opt)
+    losses = [step(batch, train=True)[1].item() for _ in range(3)]
+    assert losses[0] > losses[1] > losses[2]  # each replay stepped the parameters
+    assert step.compiled_train.traces == 1
+    assert "backward_pass_1(inputs" in step.compiled_train.code and "SGD_step()" in \
+        step.compiled_train.code
 
 
 def test_fit_with_compile_trains_a_model_with_dropout_eagerly_and_says_why():

@@ -164,15 +164,24 @@ def _backward(src, name, schedule, n_inputs):
             g = f"g{seed[0]}_{seed[1]}"
             src.add(f"if grads[{i}] is not None: {g} = grads[{i}] if {g} is None "
                     f"else {g} + grads[{i}]")
-    for k, (index, rule, array_rules, n_outputs, routes) in enumerate(schedule.steps):
+    # (k, o) -> is g{k}_{o} an array nothing else holds? True when every contribution is a
+    # fresh array from a fresh_grads rule (or a sum of them), never a seed from outside
+    fresh = {tuple(seed): False for seed in schedule.seeds if seed is not None}
+    for k, (index, cls, array_rules, n_outputs, routes) in enumerate(schedule.steps):
         grads = [f"g{k}_{o}" for o in range(n_outputs)]
         src.add(f"if {' or '.join(g + ' is not None' for g in grads)}:")
         if not array_rules:  # a custom rule written for Tensors
             grads = [f"(None if {g} is None else wrap({g}))" for g in grads]
-        op = rule.__qualname__.split(".")[0]
-        src.add(f"t = {src.ref(rule, op + '_backward')}(c{index}, {', '.join(grads)})", 2)
+        rule, name = cls.backward, f"{cls.__name__}_backward"
+        if array_rules and n_outputs == 1 and fresh.get((k, 0)) \
+                and getattr(cls, "donated_backward", None) is not None:
+            rule, name = cls.donated_backward, f"{cls.__name__}_donated_backward"
+        src.add(f"t = {src.ref(rule, name)}(c{index}, {', '.join(grads)})", 2)
         src.add("if type(t) is not tuple: t = (t,)", 2)
         for position, stand_in, shape, dtype, to_input, target, output_nr in routes:
+            if not to_input:
+                fresh[target, output_nr] = fresh.get((target, output_nr), True) and \
+                    array_rules and getattr(cls, "fresh_grads", False)
             dest = f"r{target}" if to_input else f"g{target}_{output_nr}"
             src.add(f"u = t[{position}]", 2)
             src.add("if u is not None:", 2)

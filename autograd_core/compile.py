@@ -355,8 +355,8 @@ class _Program:
                     routes.append((index, stand_in, shape, dtype, True,
                                    slot_input[slots[id(inp.data)]], 0))
             cls = type(node)
-            schedule.steps.append((node_of[id(node)], cls.backward, cls.array_rules,
-                                   node._n_outputs, tuple(routes)))
+            schedule.steps.append((node_of[id(node)], cls, cls.array_rules, node._n_outputs,
+                                   tuple(routes)))
         for o in roots:  # root k -> (backward position, output_nr) or None
             node = o.grad_fn
             schedule.seeds.append((position[id(node)], o._output_nr)
@@ -439,7 +439,7 @@ class _Step:
 
 class _Schedule:
     """One backward walk over a program's recorded nodes, as the engine would make it from
-    some roots: ``steps`` (step index, rule, array_rules, number of outputs, routes) in
+    some roots: ``steps`` (step index, op class, array_rules, number of outputs, routes) in
     order, ``seeds`` (where root k's gradient enters, or None), ``seed_arrays`` (each
     root's shape and dtype) and ``route_slots`` (for plan_waves)."""
 

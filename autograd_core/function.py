@@ -438,6 +438,11 @@ class Primitive(Function):
 
     __slots__ = ()
     array_rules = True
+    # fresh_grads: on arrays, every gradient backward returns is a new array that nothing
+    # else references (not g itself, a view or a saved value). ag.compile's program may then
+    # hand such a gradient to the next rule's ``donated_backward(ctx, g)``, if it has one,
+    # which may overwrite g instead of allocating its result (same numbers).
+    fresh_grads = False
 
 
 def input_slots(entries):

@@ -113,6 +113,7 @@ class Linear(Primitive):
     """
 
     symbol = "linear"
+    fresh_grads = True  # three new arrays: g W, gᵀ x, Σ g
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):
@@ -154,6 +155,7 @@ class SoftmaxCrossEntropy(Primitive):
     """
 
     symbol = "softmax-CE"
+    fresh_grads = True  # (g/N) · residual: a new array
 
     @staticmethod
     def forward(ctx, x, labels=None, reduction="none"):

@@ -581,3 +581,22 @@ def test_a_compiled_step_refuses_to_run_its_side_effects_again_for_a_second_deri
     loss_of(x)
     with pytest.raises(RuntimeError, match="side effects"):
         ag.grad(loss_of(x), [w], create_graph=True)
+
+
+def test_a_gradient_nothing_else_holds_is_overwritten_in_place_and_no_other():
+    # Linear's gradients are new arrays: the ReLU after it may write into its own
+    mlp = nn.Sequential(nn.Linear(3, 4, rng=0), nn.ReLU(), nn.Linear(4, 2, rng=1))
+    compiled = ag.compile(lambda x: mlp(x).sum())
+    x = ag.tensor(np.random.default_rng(0).standard_normal((5, 3)))
+    compiled(x)
+    assert "Relu_donated_backward" in compiled.code
+    # Add hands the same array to both ReLUs, and here it is the caller's own gradient
+    f = ag.compile(lambda a, b: ag.relu(a) + ag.relu(b))
+    a = ag.tensor(np.array([1.0, -1.0, 2.0]), requires_grad=True)
+    b = ag.tensor(np.array([3.0, 4.0, -5.0]), requires_grad=True)
+    f(a, b)
+    seed = np.array([10.0, 20.0, 30.0])
+    f(a, b).backward(ag.tensor(seed))
+    assert "donated" not in f.code
+    assert a.grad.tolist() == [10.0, 0.0, 30.0] and b.grad.tolist() == [10.0, 20.0, 0.0]
+    assert seed.tolist() == [10.0, 20.0, 30.0]

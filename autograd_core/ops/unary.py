@@ -167,6 +167,7 @@ class Relu(Primitive):
     """y = max(a, 0);  dy = [a > 0] · da  (relu'(0) = 0, as PyTorch and JAX)"""
 
     symbol = "relu"
+    fresh_grads = True
 
     @staticmethod
     def forward(ctx, a):
@@ -177,6 +178,15 @@ class Relu(Primitive):
     def backward(ctx, g):
         (mask,) = ctx.saved_tensors
         return g * mask
+
+    @staticmethod
+    def donated_backward(ctx, g):
+        """``backward`` writing into g, which nothing else holds (see ``fresh_grads``): a
+        large gradient is not copied to a new, uncached array."""
+        if type(g) is not np.ndarray or g.base is not None or not g.flags.writeable:
+            return Relu.backward(ctx, g)
+        (mask,) = ctx.saved_tensors
+        return np.multiply(g, mask, out=g)
 
     @staticmethod
     def jvp(ctx, t):

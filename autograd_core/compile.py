@@ -304,7 +304,7 @@ class _Program:
         node_of = {}  # id(ctx) of a recorded node -> its step
         shared = {}  # one stand-in per (shape, dtype, requires_grad)
         self.steps = []
-        passes = []  # (step, roots) of each backward pass inside the function
+        passes = []  # (step index, roots) of each backward pass inside the function
         for cls, ctx, sources, config, dynamic, outs, results in tracer.steps:
             if cls is _Backward:  # ctx: the roots of the pass
                 passes.append((len(self.steps), ctx))

@@ -71,7 +71,6 @@ def generate(program, value_shapes):
     exec(compile(text, filename, "exec"), namespace)  # noqa: S102 - our own code
     for step in passes:
         step.forward.run = namespace[walks[_walk(step.schedule)][0]]
-        step.forward.seeds = step.schedule.seed_arrays
     return text, namespace["forward"], namespace["backward"]
 
 
@@ -166,7 +165,7 @@ def _backward(src, name, schedule, n_inputs):
                     f"else {g} + grads[{i}]")
     # (k, o) -> is g{k}_{o} an array nothing else holds? True when every contribution is a
     # fresh array from a fresh_grads rule (or a sum of them), never a seed from outside
-    fresh = {tuple(seed): False for seed in schedule.seeds if seed is not None}
+    fresh = {seed: False for seed in schedule.seeds if seed is not None}
     for k, (index, cls, array_rules, n_outputs, routes) in enumerate(schedule.steps):
         grads = [f"g{k}_{o}" for o in range(n_outputs)]
         src.add(f"if {' or '.join(g + ' is not None' for g in grads)}:")

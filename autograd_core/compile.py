@@ -320,7 +320,9 @@ class _Program:
         self.side_effects = tracer.side_effects  # zero_grad, backward, steps inside
         self.schedule = self._schedule(outputs, node_of, tracer.slots, slot_input)
         for index, roots in passes:
-            self.steps[index].schedule = self._schedule(roots, node_of, tracer.slots, slot_input)
+            step = self.steps[index]
+            step.schedule = self._schedule(roots, node_of, tracer.slots, slot_input)
+            step.forward.seeds = step.schedule.seed_arrays
         self.waves = None if passes else plan_waves(self, tracer.keep)  # scalars as vectors
         if self.waves is None:  # node by node, as straight-line code
             self.code, self._forward, self._backward = generate(
@@ -458,7 +460,8 @@ class _BackwardPass:
 
     def __init__(self, retain_graph):
         self.retain_graph = retain_graph
-        self.run = self.seeds = None  # set by codegen: the generated walk, the roots' arrays
+        self.seeds = None  # each root's (shape, dtype), set with the pass's schedule
+        self.run = None  # the generated walk, set by codegen
 
     def __call__(self, inputs, ctxs):
         seeds = [np.ones(shape, dtype) for shape, dtype in self.seeds]

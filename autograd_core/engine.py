@@ -15,7 +15,7 @@ runs the same rules on Tensors.
 
 import numpy as np
 
-from .function import Function, check_backward_values
+from .function import _FREED, Function, check_backward_values
 from .grad_mode import refuse, state
 from .tensor import PostAccumulateHook, Tensor, _wrap
 
@@ -218,10 +218,13 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                     g = _fit_array(node, index, data, g)
                 if parent is None:
                     delivery.add(inp, _wrap(g) if arrays else g)
-                else:
-                    _add_pending(pending, parent, output_nr, g)
+                    continue
+                grads = pending.get(parent)  # _add_pending(pending, parent, ...), inline
+                if grads is None:
+                    grads = pending[parent] = [None] * parent._n_outputs
+                grads[output_nr] = g if grads[output_nr] is None else grads[output_nr] + g
             if not retain_graph:
-                node._release()
+                node._saved = _FREED  # node._release(), inline
         delivery.finish()
     finally:
         state.grad_enabled, state.array_backward = previous

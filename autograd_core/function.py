@@ -39,6 +39,7 @@ collector's full passes over a deep live graph were a third of a 10^6-node chain
 """
 
 import itertools
+from operator import is_
 
 import numpy as np
 
@@ -85,7 +86,6 @@ class _SavedTensor:
         return 0 if version is None else version.value
 
 
-_REFS = (_SavedTensor, _OutputRef, Tensor)  # saved values that stand for something else
 _new = object.__new__
 # ``ctx._saved`` when forward saved exactly its inputs (a · b saves a, b): read them from the
 # node's inputs instead of keeping a tuple of them
@@ -218,10 +218,8 @@ class Function:
         needs = self._needs
         if needs is None:  # fixed once asked (as PyTorch fixes it when recording)
             n = self._n_in  # self._entries(), inline
-            needs = self._needs = tuple([
-                True if isinstance(a, Function) else isinstance(a, Tensor) and a._requires_grad
-                for a in ((self._in0, self._in1) if n == 2 else (self._in0,) if n == 1 else
-                          self._in0 if n else ())])
+            needs = self._needs = (_needs_grad(self._in0), _needs_grad(self._in1)) if n == 2 \
+                else tuple(map(_needs_grad, (self._in0,) if n == 1 else self._in0 if n else ()))
         return needs
 
     @property
@@ -242,12 +240,10 @@ class Function:
             n = self._n_in  # self._entries(), inline
             saved = (self._in0, self._in1) if n == 2 else (self._in0,) if n == 1 else \
                 self._in0 if n else ()
-        if state.array_backward and self.array_rules:  # (an unversioned Tensor: inline)
-            return tuple([v.data if type(v) is Tensor and v._version is None
-                          else (v._out if v._versions is None else self._unpack_array(v))
-                          if isinstance(v, Function)  # an unmodified result: its array
-                          else self._unpack_array(v) if isinstance(v, _REFS) else v
-                          for v in saved])
+        if state.array_backward and self.array_rules:
+            unpack = self._unpack_array
+            return (unpack(saved[0]), unpack(saved[1])) if len(saved) == 2 else \
+                tuple(map(unpack, saved))
         return tuple([self._unpack(v) for v in saved])
 
     def _saved_input(self, value):
@@ -269,6 +265,8 @@ class Function:
 
     def _unpack_array(self, value):
         """A saved value as the plain array an array-mode backward rule works on."""
+        if type(value) is Tensor and value._version is None:  # never modified: the common case
+            return value.data
         if isinstance(value, Function):  # another node's output, saved as an input: unmodified?
             versions = value._versions
             if versions is not None and 0 in versions and versions[0].value:
@@ -325,6 +323,9 @@ class Function:
         ctx._replayed = False
         ctx._saved = ()
         record = tangent = False
+        # plain: forward gets every argument as it is kept (no list made into an array, no
+        # Tensor with a version counter to check), so saving exactly the inputs is cheap
+        plain = True
         arrays = []
         entries = []
         for a in args:
@@ -339,15 +340,18 @@ class Function:
                             and parent._out is not None:
                         entries.append(parent)
                         continue
+                if a._version is not None:
+                    plain = False
                 if a._tangent is not None:
                     tangent = True
                 entries.append(a)
-            elif isinstance(a, (list, tuple)):
-                arrays.append(_constant_array(cls, a))
-                entries.append(a)
-            else:
+            elif type(a) is float or not isinstance(a, (list, tuple)):
                 arrays.append(a)
                 entries.append(a)
+            else:
+                arrays.append(_constant_array(cls, a))
+                entries.append(a)
+                plain = False
         n = ctx._n_in = len(entries)
         if n == 2:
             ctx._in0, ctx._in1 = entries
@@ -359,7 +363,7 @@ class Function:
         record = record and st.grad_enabled
         tangent = tangent and st.forward_enabled
         try:
-            out = cls.forward(ctx, *arrays, **config)
+            out = cls.forward(ctx, *arrays, **config) if config else cls.forward(ctx, *arrays)
         except (OpError, OpTypeError):
             raise
         except (ValueError, IndexError, TypeError) as exc:
@@ -399,8 +403,12 @@ class Function:
         ctx.module = st.module  # the layer whose forward made this node (viz clusters)
         ctx.config = config or None  # keyword arguments, so that viz can replay the op
         ctx.seq = next(_sequence)  # creation order (viz names nodes h1, h2, ... by it)
-        if ctx._saved:
-            ctx._saved = _resolve_saved(ctx._saved, args, arrays, raw, outs)
+        saved = ctx._saved
+        if saved:
+            if plain and len(saved) == n and all(map(is_, saved, arrays)):
+                ctx._saved = _INPUTS  # exactly the inputs (a · b saves a, b): the node has them
+            else:
+                ctx._saved = _resolve_saved(saved, args, arrays, raw, outs)
         non_diff = ctx._non_differentiable
         if len(outs) == 1 and not non_diff:  # the common case, without a loop
             out = outs[0]
@@ -445,6 +453,11 @@ class Primitive(Function):
     fresh_grads = False
 
 
+def _needs_grad(entry):
+    """Does this input entry of a node need a gradient? (a node stands for its output)"""
+    return isinstance(entry, Function) or isinstance(entry, Tensor) and entry._requires_grad
+
+
 def input_slots(entries):
     """``(_n_in, _in0, _in1)`` of a node with these input entries (a tuple)."""
     n = len(entries)
@@ -482,17 +495,6 @@ def _as_output(cls, value):
 
 def _resolve_saved(saved, args, arrays, raw, outs):
     """Map each value given to save_for_backward onto an input, an output or a constant."""
-    if len(saved) == len(args):  # exactly the inputs (a · b saves a, b): the node has them
-        for value, array, arg in zip(saved, arrays, args):
-            if value is not array:
-                break
-            if isinstance(arg, Tensor):
-                if arg._version is not None:  # it needs the version it must keep
-                    break
-            elif arg is not array:  # a list, converted to an array
-                break
-        else:
-            return _INPUTS
     resolved = []
     for value in saved:
         for arg, array in zip(args, arrays):  # inputs first: the common case

@@ -376,63 +376,66 @@ class Function:
                 if o.dtype.kind not in "biuf":
                     raise _unsupported_dtype(cls, args, o.dtype)
         else:  # one output, the common case
-            raw = (out,)
-            if type(out) is not np.ndarray:  # numpy gives a scalar for a 0-d result
+            if type(out) is np.ndarray:
+                raw = outs = (out,)
+            else:  # numpy gives a scalar for a 0-d result
+                raw = (out,)
                 out = np.asarray(out) if isinstance(out, np.generic) else _as_output(cls, out)
-            outs = (out,)
+                outs = (out,)
             if out.dtype.kind not in "biuf":
                 raise _unsupported_dtype(cls, args, out.dtype)
-        if st.anomaly:
+        # the rare cases, checked once: anomaly checks, ag.compile's tracer, tangents
+        watched = st.anomaly or st.tracer is not None
+        if watched and st.anomaly:
             _check_forward_values(cls, args, outs)
         if not record and not tangent:  # fast path: plain numpy call, nothing kept
             if len(outs) == 1:
                 result = _make(outs[0])
                 if cls.view:
                     _link_view(result, args[0])
-                if st.tracer is not None:
+                if watched and st.tracer is not None:
                     st.tracer.op(cls, ctx, args, arrays, config, (result,))
                 return result
             results = tuple(_make(o) for o in outs)
-            if st.tracer is not None:
+            if watched and st.tracer is not None:
                 st.tracer.op(cls, ctx, args, arrays, config, results)
             return results
 
+        single = len(outs) == 1
         ctx._n_outputs = len(outs)
-        ctx._out = outs[0] if len(outs) == 1 else None
+        ctx._out = outs[0] if single else None
         ctx._out_tangents = ctx._retained = ctx._hooks = None
         ctx.module = st.module  # the layer whose forward made this node (viz clusters)
         ctx.config = config or None  # keyword arguments, so that viz can replay the op
         ctx.seq = next(_sequence)  # creation order (viz names nodes h1, h2, ... by it)
         saved = ctx._saved
         if saved:
-            if plain and len(saved) == n and all(map(is_, saved, arrays)):
-                ctx._saved = _INPUTS  # exactly the inputs (a · b saves a, b): the node has them
+            # exactly the inputs (a · b saves a, b): the node has them already
+            if plain and len(saved) == n and saved[0] is arrays[0] and (
+                    n == 1 or saved[1] is arrays[1] and (n == 2 or all(map(is_, saved, arrays)))):
+                ctx._saved = _INPUTS
             else:
                 ctx._saved = _resolve_saved(saved, args, arrays, raw, outs)
         non_diff = ctx._non_differentiable
-        if len(outs) == 1 and not non_diff:  # the common case, without a loop
+        if single and not non_diff:  # the common case, without a loop
             out = outs[0]
-            results = [_make(out, ctx, True) if record and out.dtype.kind == "f"
-                       else _make(out)]
-        else:
-            results = [
-                _make(array, ctx, True, index)
-                if record and array.dtype.kind == "f" and id(array) not in non_diff
-                else _make(array, None, False, index)
-                for index, array in enumerate(outs)
-            ]
-            if record and type(ctx._saved) is tuple:
-                _watch_unrecorded_outputs(ctx, results)
+            result = _make(out, ctx, True) if record and out.dtype.kind == "f" else _make(out)
+            if cls.view:
+                _link_view(result, args[0])
+            if watched or tangent or not record:
+                _finish_rare(cls, ctx, args, arrays, config, (result,), record, tangent, non_diff)
+            return result
+        results = [
+            _make(array, ctx, True, index)
+            if record and array.dtype.kind == "f" and id(array) not in non_diff
+            else _make(array, None, False, index)
+            for index, array in enumerate(outs)
+        ]
+        if record and type(ctx._saved) is tuple:
+            _watch_unrecorded_outputs(ctx, results)
         if cls.view:
             _link_view(results[0], args[0])
-        if st.anomaly:
-            ctx.creation = _user_frame()
-        if tangent:
-            _push_tangents(cls, ctx, args, results, non_diff)
-        if not record:  # nothing will walk this node; keep no references
-            ctx._n_in, ctx._in0, ctx._in1 = 0, None, None
-        if st.tracer is not None:
-            st.tracer.op(cls, ctx, args, arrays, config, results)
+        _finish_rare(cls, ctx, args, arrays, config, results, record, tangent, non_diff)
         return results[0] if len(results) == 1 else tuple(results)
 
 
@@ -456,6 +459,20 @@ class Primitive(Function):
 def _needs_grad(entry):
     """Does this input entry of a node need a gradient? (a node stands for its output)"""
     return isinstance(entry, Function) or isinstance(entry, Tensor) and entry._requires_grad
+
+
+def _finish_rare(cls, ctx, args, arrays, config, results, record, tangent, non_diff):
+    """The end of ``apply`` for what most calls skip: anomaly mode's record of where the
+    node was made, forward-mode tangents, a node not recorded, and ag.compile's tracer."""
+    st = state
+    if st.anomaly:
+        ctx.creation = _user_frame()
+    if tangent:
+        _push_tangents(cls, ctx, args, results, non_diff)
+    if not record:  # nothing will walk this node; keep no references
+        ctx._n_in, ctx._in0, ctx._in1 = 0, None, None
+    if st.tracer is not None:
+        st.tracer.op(cls, ctx, args, arrays, config, tuple(results))
 
 
 def input_slots(entries):

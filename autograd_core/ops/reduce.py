@@ -69,7 +69,7 @@ class Sum(Primitive):
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         a, axes = _reduction(ctx, a, axis, keepdims, "sum")
-        return np.sum(a, axis=axes, keepdims=keepdims)
+        return np.add.reduce(a, axis=axes, keepdims=keepdims)  # np.sum without its wrapper
 
     @staticmethod
     def backward(ctx, g):
@@ -90,7 +90,7 @@ class _Extremum(Primitive):
         a, axes = _reduction(ctx, a, axis, keepdims, name, nonempty=True)
         out = cls.reducer(a, axis=axes, keepdims=True)
         hits = a == out
-        weight = hits / np.sum(hits, axis=axes, keepdims=True)
+        weight = hits / np.add.reduce(hits, axis=axes, keepdims=True)
         ctx.save_for_backward(weight.astype(a.dtype, copy=False))
         return out if keepdims else out.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes))
 
@@ -107,7 +107,7 @@ class _Extremum(Primitive):
 
 class Max(_Extremum):
     symbol = "max"
-    reducer = staticmethod(np.max)
+    reducer = np.maximum.reduce
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
@@ -116,7 +116,7 @@ class Max(_Extremum):
 
 class Min(_Extremum):
     symbol = "min"
-    reducer = staticmethod(np.min)
+    reducer = np.minimum.reduce
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
@@ -135,10 +135,10 @@ class LogSumExp(Primitive):
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         a, axes = _reduction(ctx, a, axis, keepdims, "logsumexp", nonempty=True)
-        m = np.max(a, axis=axes, keepdims=True)
+        m = np.maximum.reduce(a, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0).astype(a.dtype, copy=False)
         with np.errstate(divide="ignore", under="ignore"):  # log 0 = -inf and e^-1000 = 0
-            out = m + np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True))
+            out = m + np.log(np.add.reduce(np.exp(a - m), axis=axes, keepdims=True))
         ctx.all_neg_inf = np.isneginf(out) if np.isneginf(out).any() else None
         if not keepdims:
             out = out.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes))
@@ -175,7 +175,7 @@ class Norm(Primitive):
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         a, axes = _reduction(ctx, a, axis, keepdims, "norm")
-        out = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdims))
+        out = np.sqrt(np.add.reduce(a * a, axis=axes, keepdims=keepdims))
         ctx.save_for_backward(a, out)
         return out
 

@@ -514,7 +514,7 @@ class _CompiledCall(Function):
         node.inputs, node._needs, node._replayed, node._out = inputs, None, False, None
         node._saved = (program, ctxs, args, kwargs)
         node._n_outputs = len(program.outputs)
-        node._out_tangents = node._retained = node._hooks = node.config = None
+        node.config = None
         node.module = state.module  # a compiled Module.forward draws inside its layer
         node.seq = next(_sequence)
         return node

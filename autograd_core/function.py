@@ -129,12 +129,16 @@ class Function:
     # _in1, more are a tuple in _in0; ``inputs`` gives them back as Tensors. ``_out`` is
     # the array of a node's single output (None for several outputs).
     __slots__ = (
-        "_in0", "_in1", "_n_in", "_out", "config", "seq", "module", "_saved", "_out_tangents",
-        "_n_outputs", "_retained", "_hooks", "_needs", "_replayed", "__dict__",
+        "_in0", "_in1", "_n_in", "_out", "config", "seq", "module", "_saved", "_n_outputs",
+        "_needs", "_replayed", "__dict__",
     )
     view = False  # True for ops whose output may be a numpy view of input 0
     array_rules = False  # True when backward also runs on numpy arrays (see Primitive)
     # per-node extras, rarely set: class defaults, so that most nodes never need a __dict__
+    # (and every slot fewer is one visit less per node in each of the collector's passes)
+    _out_tangents = None  # forward mode: the tangent of each output
+    _retained = None  # output_nr -> weakref to the Tensor that retains its gradient
+    _hooks = None  # output_nr -> {key: hook} registered on that output
     _non_differentiable = ()  # ids of outputs marked by mark_non_differentiable
     creation = None  # the user line that created the node (anomaly mode)
     _versions = None  # output_nr -> the version counter of that output's buffer, once made
@@ -404,7 +408,6 @@ class Function:
         single = len(outs) == 1
         ctx._n_outputs = len(outs)
         ctx._out = outs[0] if single else None
-        ctx._out_tangents = ctx._retained = ctx._hooks = None
         ctx.module = st.module  # the layer whose forward made this node (viz clusters)
         ctx.config = config or None  # keyword arguments, so that viz can replay the op
         ctx.seq = next(_sequence)  # creation order (viz names nodes h1, h2, ... by it)

@@ -173,14 +173,14 @@ def _backward(src, name, schedule, n_inputs):
             grads = [f"(None if {g} is None else wrap({g}))" for g in grads]
         rule, name = cls.backward, f"{cls.__name__}_backward"
         if array_rules and n_outputs == 1 and fresh.get((k, 0)) \
-                and getattr(cls, "donated_backward", None) is not None:
+                and cls.donated_backward is not None:
             rule, name = cls.donated_backward, f"{cls.__name__}_donated_backward"
         src.add(f"t = {src.ref(rule, name)}(c{index}, {', '.join(grads)})", 2)
         src.add("if type(t) is not tuple: t = (t,)", 2)
         for position, stand_in, shape, dtype, to_input, target, output_nr in routes:
             if not to_input:
                 fresh[target, output_nr] = fresh.get((target, output_nr), True) and \
-                    array_rules and getattr(cls, "fresh_grads", False)
+                    array_rules and cls.fresh_grads
             dest = f"r{target}" if to_input else f"g{target}_{output_nr}"
             src.add(f"u = t[{position}]", 2)
             src.add("if u is not None:", 2)

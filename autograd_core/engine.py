@@ -177,18 +177,25 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
         # the nodes whose output gradients ag.grad returns (leaves are caught on delivery)
         watched = set() if targets is None else {k[0] for k in targets if type(k) is tuple}
         anomaly = state.anomaly
+        # nodes with a donated_backward whose pending gradient is an array nothing else
+        # holds: a fresh_grads rule's result, or a sum of contributions (a new array)
+        owned = set()
         for node in reversed(order):
             grads = pending.pop(node, None)
             if grads is None:
                 continue
-            if node._hooks is not None or node._retained is not None or node in watched:
+            observed = node._hooks is not None or node._retained is not None or node in watched
+            if observed:
                 grads = _observe(node, grads, arrays, targets, results)
             if arrays and not node.array_rules:  # a custom rule written for Tensors
                 grads = [None if g is None else _wrap(g) for g in grads]
             if anomaly:
                 input_grads = _checked_backward(node, grads)
+            elif owned and node in owned and not observed:  # may write into its gradient
+                input_grads = node.donated_backward(node, *grads)
             else:
                 input_grads = node.backward(node, *grads)
+            fresh = arrays and node.fresh_grads
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             n = node._n_in  # node._entries(), inline
@@ -222,7 +229,14 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                 grads = pending.get(parent)  # _add_pending(pending, parent, ...), inline
                 if grads is None:
                     grads = pending[parent] = [None] * parent._n_outputs
-                grads[output_nr] = g if grads[output_nr] is None else grads[output_nr] + g
+                if grads[output_nr] is None:
+                    grads[output_nr] = g
+                    if fresh and parent.donated_backward is not None:
+                        owned.add(parent)
+                else:
+                    grads[output_nr] = grads[output_nr] + g
+                    if arrays and parent.donated_backward is not None:
+                        owned.add(parent)
             if not retain_graph:
                 node._saved = _FREED  # node._release(), inline
         delivery.finish()

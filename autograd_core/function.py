@@ -134,6 +134,8 @@ class Function:
     )
     view = False  # True for ops whose output may be a numpy view of input 0
     array_rules = False  # True when backward also runs on numpy arrays (see Primitive)
+    fresh_grads = False  # backward returns new arrays only (see Primitive)
+    donated_backward = None  # backward that may write into its gradient (see Primitive)
     # per-node extras, rarely set: class defaults, so that most nodes never need a __dict__
     # (and every slot fewer is one visit less per node in each of the collector's passes)
     _out_tangents = None  # forward mode: the tangent of each output
@@ -453,9 +455,11 @@ class Primitive(Function):
     __slots__ = ()
     array_rules = True
     # fresh_grads: on arrays, every gradient backward returns is a new array that nothing
-    # else references (not g itself, a view or a saved value). ag.compile's program may then
-    # hand such a gradient to the next rule's ``donated_backward(ctx, g)``, if it has one,
-    # which may overwrite g instead of allocating its result (same numbers).
+    # else references (not g itself, a view or a saved value). The engine and ag.compile's
+    # program may then hand such a gradient (or a sum of gradients, also a new array) to
+    # the next rule's ``donated_backward(ctx, g)``, if it has one (single-output rules
+    # only), which may overwrite g instead of allocating its result (same numbers). Never
+    # when the gradient is seen by hooks, retained or returned by ag.grad.
     fresh_grads = False
 
 

@@ -934,6 +934,93 @@ def test_training_step_creates_no_reference_cycles():
         gc.enable()
 
 
+# ------------------------------------------------------------------ gradients written in place
+# A rule with ``donated_backward`` (ReLU) may write into its output's gradient when that
+# array is its own: made by a fresh_grads rule (Linear, softmax-cross-entropy) or a sum of
+# contributions. Never when anyone else may hold it: the caller's seed, an array passed on
+# by Add, or a gradient that hooks, retain_grad or ag.grad see.
+
+
+@pytest.fixture
+def donations(monkeypatch):
+    """Count Relu.donated_backward calls (the rule itself still runs)."""
+    calls = []
+    donated = Relu.__dict__["donated_backward"].__func__
+
+    def spy(ctx, g):
+        calls.append(g.shape)
+        return donated(ctx, g)
+
+    monkeypatch.setattr(Relu, "donated_backward", staticmethod(spy))
+    return calls
+
+
+def _mlp_grads(x, y):
+    import nn
+
+    model = nn.Sequential(nn.Linear(3, 6, rng=0), nn.ReLU(), nn.Linear(6, 4, rng=1),
+                          nn.ReLU(), nn.Linear(4, 2, rng=2))
+    nn.CrossEntropyLoss()(model(x), y).backward()
+    return [p.grad.data for p in model.parameters()]
+
+
+def test_relu_writes_into_a_gradient_made_by_linear_with_the_same_numbers(donations,
+                                                                          monkeypatch):
+    x = ag.tensor(np.random.default_rng(0).standard_normal((5, 3)))
+    y = np.array([0, 1, 1, 0, 1])
+    donated = _mlp_grads(x, y)
+    assert donations == [(5, 4), (5, 6)]
+    monkeypatch.setattr(Relu, "donated_backward", None)
+    for a, b in zip(donated, _mlp_grads(x, y)):
+        assert np.array_equal(a, b)
+
+
+def test_relu_never_writes_into_the_callers_gradient(donations):
+    a, b = leaf([1.0, -1.0, 2.0]), leaf([3.0, 4.0, -5.0])
+    seed = np.array([10.0, 20.0, 30.0])
+    (ag.relu(a) + ag.relu(b)).backward(ag.tensor(seed))  # Add hands the seed to both
+    assert donations == []
+    assert seed.tolist() == [10.0, 20.0, 30.0]
+    assert a.grad.tolist() == [10.0, 0.0, 30.0] and b.grad.tolist() == [10.0, 20.0, 0.0]
+
+
+def test_relu_writes_into_a_sum_of_contributions(donations):
+    a = leaf([1.0, -1.0, 2.0])
+    h = ag.relu(a * 1.0)
+    (h * 2.0 + h * 3.0).sum().backward()  # h's gradient 2 + 3 is a new array
+    assert donations == [(3,)]
+    assert a.grad.tolist() == [5.0, 0.0, 5.0]
+
+
+def _observed_mlp(observe):
+    import nn
+
+    first, second = nn.Linear(3, 4, rng=0), nn.Linear(4, 2, rng=1)
+    x = ag.tensor(np.random.default_rng(0).standard_normal((5, 3)))
+    h = ag.relu(first(x))
+    seen = observe(h)
+    loss = nn.CrossEntropyLoss()(second(h), np.array([0, 1, 1, 0, 1]))
+    return h, loss, seen, first
+
+
+@pytest.mark.parametrize("how", ["hook", "retain_grad", "ag.grad"])
+def test_relu_never_writes_into_a_gradient_someone_sees(donations, how):
+    seen = []
+    if how == "hook":
+        h, loss, _, first = _observed_mlp(lambda h: h.register_hook(seen.append))
+        loss.backward()
+        (g,) = seen
+    elif how == "retain_grad":
+        h, loss, _, first = _observed_mlp(lambda h: h.retain_grad())
+        loss.backward()
+        g = h.grad
+    else:
+        h, loss, _, first = _observed_mlp(lambda h: None)
+        g, _ = ag.grad(loss, [h, first.weight])
+    assert donations == []
+    assert (g.data[h.data == 0] != 0).any()  # h's gradient as it came, not masked
+
+
 # ------------------------------------------------------------------ dtypes
 F32_OPS = [
     ("mul float", lambda x: x * 2.5),

@@ -36,7 +36,7 @@ import numpy as np
 from .batched import plan_waves
 from .codegen import generate
 from .engine import _deliver, backward, grad, toposort
-from .function import _FREED, Function, _sequence
+from .function import _FREED, Function, _sequence, input_slots
 from .grad_mode import CompileError, enable_grad, state
 from .tensor import Tensor, _make, _wrap
 
@@ -68,8 +68,13 @@ class Compiled:
 
     def __call__(self, *args, **kwargs):
         args = tuple([_wrap(a) if isinstance(a, np.ndarray) else a for a in args])
-        if state.tracer is not None or state.anomaly or _has_tangent(args):
-            return self.fn(*args, **kwargs)  # nested, checked or forward mode: run eagerly
+        eager = state.tracer is not None or state.anomaly  # nested or checked: run eagerly
+        if not eager and state.forward_enabled:  # and so does forward mode
+            for a in args:
+                if isinstance(a, Tensor) and a._tangent is not None:
+                    eager = True
+        if eager:
+            return self.fn(*args, **kwargs)
         key = _signature(args, kwargs)
         program = self._programs.get(key)
         if program is not None and program.still_valid():
@@ -103,12 +108,6 @@ class Compiled:
         return f"<ag.compile({getattr(self.fn, '__name__', self.fn)!r}), {self.traces} trace(s)>"
 
 
-def _has_tangent(args):
-    return state.forward_enabled and any(
-        isinstance(a, Tensor) and a._tangent is not None for a in args
-    )
-
-
 def _signature(args, kwargs):
     """What a trace depends on: the grad mode, each Tensor argument's shape, dtype,
     requires_grad and which earlier argument it is (f(x, x) is not f(x, y)), and the
@@ -121,11 +120,13 @@ def _signature(args, kwargs):
             parts.append((a.data.shape, a.data.dtype, a._requires_grad, same))
         else:
             parts.append(("static", a))
-    for name, value in kwargs.items():
-        if isinstance(value, (Tensor, np.ndarray)):
-            raise TypeError(f"ag.compile: pass Tensors as positional arguments (keyword "
-                            f"arguments are static settings), got {name}=<{type(value).__name__}>")
-    parts.extend(sorted(kwargs.items()))
+    if kwargs:
+        for name, value in kwargs.items():
+            if isinstance(value, (Tensor, np.ndarray)):
+                raise TypeError(f"ag.compile: pass Tensors as positional arguments (keyword "
+                                f"arguments are static settings), got "
+                                f"{name}=<{type(value).__name__}>")
+        parts.extend(sorted(kwargs.items()))
     key = tuple(parts)
     try:
         hash(key)
@@ -471,7 +472,7 @@ class _BackwardPass:
             grads = self.run(ctxs, seeds)
             if not self.retain_graph:
                 for ctx in ctxs:
-                    ctx._release()
+                    ctx._saved = _FREED  # ctx._release(), inline
             _deliver(inputs, grads, seeds)
         finally:
             state.grad_enabled, state.array_backward = previous
@@ -511,7 +512,8 @@ class _CompiledCall(Function):
     @classmethod
     def node(cls, program, ctxs, inputs, args, kwargs):
         node = cls.__new__(cls)
-        node.inputs, node._needs, node._replayed, node._out = inputs, None, False, None
+        node._n_in, node._in0, node._in1 = input_slots(inputs)
+        node._needs, node._replayed, node._out = None, False, None
         node._saved = (program, ctxs, args, kwargs)
         node._n_outputs = len(program.outputs)
         node.config = None

@@ -135,18 +135,24 @@ class Optimizer:
         return loss
 
     def _step(self):
+        states = self.state
         with ag.no_grad():  # an update is not part of any graph
             for group in self.param_groups:
                 for p in group["params"]:
-                    if p.grad is None:
+                    grad = p._grad  # (what the .grad property checks is for user code)
+                    if grad is None:
                         continue
-                    g = p.grad.data
-                    if g.shape != p.data.shape:
+                    g, data = grad.data, p.data
+                    if g.shape != data.shape:
                         raise ValueError(
-                            f"gradient of shape {g.shape} for a parameter of shape {p.data.shape}"
+                            f"gradient of shape {g.shape} for a parameter of shape {data.shape}"
                         )
-                    state = self.state.setdefault(p, {})
-                    self._update(p.data, g.astype(p.data.dtype, copy=False), state, group)
+                    if g.dtype != data.dtype:
+                        g = g.astype(data.dtype)
+                    state = states.get(p)
+                    if state is None:
+                        state = states[p] = {}
+                    self._update(data, g, state, group)
 
     def _check_group(self, group):
         raise NotImplementedError

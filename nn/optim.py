@@ -21,6 +21,8 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.grad_mode import refuse, side_effect
 
+_NO_GRAD = ag.no_grad()  # one context for every update (it keeps a stack: re-entrant)
+
 __all__ = [
     "Optimizer", "SGD", "AdaGrad", "Adagrad", "RMSProp", "RMSprop", "Adam", "AdamW",
     "LRScheduler", "StepLR", "CosineAnnealingLR",
@@ -112,11 +114,11 @@ class Optimizer:
 
     def _zero_grad(self, set_to_none):
         for group in self.param_groups:
-            for p in group["params"]:
+            for p in group["params"]:  # (the .grad property's checks are for user code)
                 if set_to_none:
-                    p.grad = None
-                elif p.grad is not None:
-                    p.grad = Tensor(np.zeros_like(p.data))
+                    p._grad = None
+                elif p._grad is not None:
+                    p._grad = Tensor(np.zeros_like(p.data))
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()`` if one is given.
@@ -136,7 +138,7 @@ class Optimizer:
 
     def _step(self):
         states = self.state
-        with ag.no_grad():  # an update is not part of any graph
+        with _NO_GRAD:  # an update is not part of any graph
             for group in self.param_groups:
                 for p in group["params"]:
                     grad = p._grad  # (what the .grad property checks is for user code)

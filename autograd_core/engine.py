@@ -171,7 +171,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
             g = _seed(root, i, seed)
             delivery.handed_out.add(id(_owner(g.data)))
             if root.grad_fn is None:
-                delivery.add(root, g)
+                delivery.add(root, g.data if arrays else g)
             else:
                 _add_pending(pending, root.grad_fn, root._output_nr, g.data if arrays else g)
         # the nodes whose output gradients ag.grad returns (leaves are caught on delivery)
@@ -224,7 +224,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                         or g.shape != data.shape or g.dtype != data.dtype:
                     g = _fit_array(node, index, data, g)
                 if parent is None:
-                    delivery.add(inp, _wrap(g) if arrays else g)
+                    delivery.add(inp, g)
                     continue
                 grads = pending.get(parent)  # _add_pending(pending, parent, ...), inline
                 if grads is None:
@@ -305,23 +305,30 @@ def _run_node_hooks(node, grads):
 
 class _Delivery:
     """Where the leaves' gradients of one pass go: into ``.grad`` (backward) or into the
-    results (ag.grad). A leaf with hooks gets them once, on the total of its contributions."""
+    results (ag.grad). Each leaf's contributions are summed first (in the order they come,
+    as the engine sums a node's) and stored once, at the end of the pass, as PyTorch adds
+    a leaf's summed input buffer to ``.grad``; a leaf with hooks gets them on that total."""
 
     def __init__(self, targets, results, create_graph, arrays):
         self.targets, self.results, self.create_graph = targets, results, create_graph
-        self.arrays = arrays
+        self.arrays = arrays  # contributions are arrays (else Tensors)
         self.handed_out = set()  # ids of memory already stored as some .grad this pass
-        self.hooked = {}  # leaf -> total gradient so far, for leaves with hooks
+        self.totals = {}  # leaf -> the sum of its contributions so far
 
     def add(self, leaf, g):
-        if leaf._hooks:
-            total = self.hooked.get(leaf)
-            self.hooked[leaf] = g if total is None else total + g
-        else:
-            self._store(leaf, g)
+        total = self.totals.get(leaf)
+        self.totals[leaf] = g if total is None else total + g
 
     def finish(self):
-        for leaf, g in self.hooked.items():
+        hooked = []
+        for leaf, g in self.totals.items():
+            if self.arrays:
+                g = _wrap(g)
+            if leaf._hooks:  # after the others: a post-accumulate hook sees them stored
+                hooked.append((leaf, g))
+            else:
+                self._store(leaf, g)
+        for leaf, g in hooked:
             self._store(leaf, _apply_hooks(leaf._hooks, g, leaf.shape,
                                            f"a leaf of shape {leaf.shape}"))
             if self.targets is None:  # .grad was updated: run the post-accumulate hooks
@@ -355,7 +362,7 @@ def _deliver(leaves, grads, seeds):
         delivery.handed_out.add(id(seed))
     for leaf, g in zip(leaves, grads):
         if g is not None:
-            delivery.add(leaf, _wrap(g))
+            delivery.add(leaf, g)
     delivery.finish()
 
 

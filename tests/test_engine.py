@@ -150,6 +150,19 @@ def test_leaf_grad_accumulates_over_backward_calls_and_zero_grad_resets():
     np.testing.assert_array_equal(x.grad.data, [3, 3])
 
 
+def test_a_pass_adds_the_sum_of_a_leafs_contributions_to_its_grad():
+    """.grad += (g1 + g2), as PyTorch adds a leaf's summed buffer (and as a compiled pass
+    does), not (.grad + g1) + g2: here the two differ in the last bit."""
+    tiny = 2.0**-53  # 1 + tiny rounds back to 1, 1 + 2·tiny does not
+    f = lambda x: (x * tiny + x * tiny).sum()  # noqa: E731
+    compiled = ag.compile(f)
+    for fn in (f, compiled, compiled):  # eager, then tracing, then replay
+        x = leaf([1.0])
+        x.grad = ag.tensor([1.0])
+        fn(x).backward()
+        assert x.grad.item() == 1.0 + 2 * tiny != (1.0 + tiny) + tiny
+
+
 @pytest.mark.parametrize("f", [
     lambda x: x.sum(), lambda x: (x + x).sum(), lambda x: x[0], lambda x: x.max(),
     lambda x: ag.stack([x, x]).sum(), lambda x: x.broadcast_to((2, 3)).sum(),

@@ -146,6 +146,16 @@ class Function:
     _versions = None  # output_nr -> the version counter of that output's buffer, once made
     _names = None  # output_nr -> the name given to that output's Tensor
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # a subclass with a backward rule of its own inherits neither the promise that its
+        # parent's gradients are new arrays nor a donated_backward written for the parent's
+        if "backward" in cls.__dict__:
+            if "fresh_grads" not in cls.__dict__:
+                cls.fresh_grads = False
+            if "donated_backward" not in cls.__dict__:
+                cls.donated_backward = None
+
     # ----------------------------------------------------------------- rules (override)
     @staticmethod
     def forward(ctx, *args, **config):
@@ -390,20 +400,19 @@ class Function:
                 outs = (out,)
             if out.dtype.kind not in "biuf":
                 raise _unsupported_dtype(cls, args, out.dtype)
-        # the rare cases, checked once: anomaly checks, ag.compile's tracer, tangents
-        watched = st.anomaly or st.tracer is not None
-        if watched and st.anomaly:
+        rare = st.anomaly or st.tracer is not None  # anomaly checks or ag.compile's tracer
+        if rare and st.anomaly:
             _check_forward_values(cls, args, outs)
         if not record and not tangent:  # fast path: plain numpy call, nothing kept
             if len(outs) == 1:
                 result = _make(outs[0])
                 if cls.view:
                     _link_view(result, args[0])
-                if watched and st.tracer is not None:
+                if rare and st.tracer is not None:
                     st.tracer.op(cls, ctx, args, arrays, config, (result,))
                 return result
             results = tuple(_make(o) for o in outs)
-            if watched and st.tracer is not None:
+            if rare and st.tracer is not None:
                 st.tracer.op(cls, ctx, args, arrays, config, results)
             return results
 
@@ -427,7 +436,7 @@ class Function:
             result = _make(out, ctx, True) if record and out.dtype.kind == "f" else _make(out)
             if cls.view:
                 _link_view(result, args[0])
-            if watched or tangent or not record:
+            if rare or tangent or not record:
                 _finish_rare(cls, ctx, args, arrays, config, (result,), record, tangent, non_diff)
             return result
         results = [

@@ -1005,6 +1005,30 @@ def test_relu_writes_into_a_sum_of_contributions(donations):
     assert a.grad.tolist() == [5.0, 0.0, 5.0]
 
 
+class _PassThroughRelu(Relu):
+    """A subclass with its own rule: ReLU's forward, the identity's gradient."""
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def test_a_subclass_with_its_own_backward_inherits_no_donation(donations):
+    import nn
+
+    assert _PassThroughRelu.donated_backward is None and not _PassThroughRelu.fresh_grads
+    first, second = nn.Linear(3, 4, rng=0), nn.Linear(4, 2, rng=1)
+    x = ag.tensor(np.random.default_rng(0).standard_normal((5, 3)))
+    f = lambda x: second(_PassThroughRelu.apply(first(x))).sum()  # noqa: E731
+    compiled = ag.compile(f)
+    unmasked = (np.ones((5, 2)) @ second.weight.data).sum(axis=0)  # what the rule passes on
+    for fn in (f, compiled, compiled):  # eager, then tracing, then replay
+        first.zero_grad()
+        fn(x).backward()
+        np.testing.assert_allclose(first.bias.grad.data, unmasked)
+    assert donations == [] and "donated" not in compiled.code
+
+
 def _observed_mlp(observe):
     import nn
 

@@ -148,9 +148,13 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # a subclass with a backward rule of its own inherits neither the promise that its
-        # parent's gradients are new arrays nor a donated_backward written for the parent's
+        # a subclass with a backward rule of its own (another derivative) inherits neither
+        # the parent's jvp (forward mode would silently disagree with reverse mode: it gets
+        # the "no jvp rule" error instead), nor the promise that the parent's gradients are
+        # new arrays, nor a donated_backward written for the parent's rule
         if "backward" in cls.__dict__:
+            if "jvp" not in cls.__dict__:
+                cls.jvp = Function.__dict__["jvp"]
             if "fresh_grads" not in cls.__dict__:
                 cls.fresh_grads = False
             if "donated_backward" not in cls.__dict__:

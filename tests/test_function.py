@@ -68,6 +68,22 @@ def test_forward_mode_through_a_function_without_jvp_is_a_clear_error():
         ag.jvp(CubeNoJvp.apply, ag.tensor(2.0), ag.tensor(1.0))
 
 
+def test_a_subclass_with_its_own_backward_does_not_inherit_jvp():
+    """Relu's jvp with an identity backward would make forward and reverse mode disagree."""
+    from autograd_core.ops import Relu
+
+    class StraightThroughRelu(Relu):
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    x = ag.tensor([-1.0, 2.0], requires_grad=True)
+    StraightThroughRelu.apply(x).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+    with pytest.raises(RuntimeError, match="StraightThroughRelu, which has no jvp rule"):
+        ag.jvp(StraightThroughRelu.apply, ag.tensor([-1.0, 2.0]), ag.tensor([1.0, 1.0]))
+
+
 def test_reverse_mode_works_without_jvp():
     x = ag.tensor(2.0, requires_grad=True)
     CubeNoJvp.apply(x).backward()

@@ -473,7 +473,7 @@ class _BackwardPass:
             grads = self.run(ctxs, seeds)
             if not self.retain_graph:
                 for ctx in ctxs:
-                    ctx._saved = _FREED  # ctx._release(), inline
+                    ctx._saved = _FREED  # free what it saved
             _deliver(inputs, grads, seeds)
         finally:
             state.grad_enabled, state.array_backward = previous

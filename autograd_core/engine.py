@@ -238,7 +238,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                     if arrays and parent.donated_backward is not None:
                         owned.add(parent)
             if not retain_graph:
-                node._saved = _FREED  # node._release(), inline
+                node._saved = _FREED  # free what it saved
         delivery.finish()
     finally:
         state.grad_enabled, state.array_backward = previous

@@ -328,9 +328,6 @@ class Function:
             self._retained = {}
         self._retained[tensor._output_nr] = weakref.ref(tensor)
 
-    def _release(self):
-        self._saved = _FREED
-
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"
 

@@ -146,7 +146,7 @@ class WavePlan:
         """All values of one call (a register array), and a ctx per group for backward."""
         values = np.empty(self.n_values, dtype=self.dtype)
         if len(self.input_slots):
-            values[self.input_slots] = [t.data for t in inputs]
+            values[self.input_slots] = [t._data for t in inputs]
         ctxs = []
         for group in self.groups:
             cls = group.cls

@@ -186,6 +186,6 @@ def _backward(src, name, schedule, n_inputs):
             src.add("if u is not None:", 2)
             src.add(f"if type(u) is not ndarray or u.shape != {shape!r} or u.dtype != "
                     f"{src.ref(dtype, str(dtype))}: u = fit(c{index}, {position}, "
-                    f"{src.ref(stand_in.data, 'like_' + str(dtype))}, u)", 3)
+                    f"{src.ref(stand_in._data, 'like_' + str(dtype))}, u)", 3)
             src.add(f"{dest} = u if {dest} is None else {dest} + u", 3)
     src.add("return [" + "".join(f"r{j}, " for j in range(n_inputs)) + "]")

@@ -37,7 +37,7 @@ from .batched import plan_waves
 from .codegen import generate
 from .engine import _deliver, backward, grad, toposort
 from .function import _FREED, Function, _sequence, input_slots
-from .grad_mode import CompileError, enable_grad, state
+from .grad_mode import CompileError, current, enable_grad
 from .tensor import Tensor, _make, _wrap
 
 __all__ = ["compile", "CompileError", "Compiled"]
@@ -68,14 +68,15 @@ class Compiled:
 
     def __call__(self, *args, **kwargs):
         args = tuple([_wrap(a) if isinstance(a, np.ndarray) else a for a in args])
-        eager = state.tracer is not None or state.anomaly  # nested or checked: run eagerly
-        if not eager and state.forward_enabled:  # and so does forward mode
+        st = current()
+        eager = st.tracer is not None or st.anomaly  # nested or checked: run eagerly
+        if not eager and st.forward_enabled:  # and so does forward mode
             for a in args:
                 if isinstance(a, Tensor) and a._tangent is not None:
                     eager = True
         if eager:
             return self.fn(*args, **kwargs)
-        key = _signature(args, kwargs)
+        key = _signature(args, kwargs, st.grad_enabled)
         program = self._programs.get(key)
         if program is not None and program.still_valid():
             return program.run(args, kwargs)
@@ -108,16 +109,16 @@ class Compiled:
         return f"<ag.compile({getattr(self.fn, '__name__', self.fn)!r}), {self.traces} trace(s)>"
 
 
-def _signature(args, kwargs):
+def _signature(args, kwargs, grad_enabled):
     """What a trace depends on: the grad mode, each Tensor argument's shape, dtype,
     requires_grad and which earlier argument it is (f(x, x) is not f(x, y)), and the
     values of the other arguments."""
-    parts = [state.grad_enabled]
+    parts = [grad_enabled]
     first = {}
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
-            same = first.setdefault(id(a.data), i)
-            parts.append((a.data.shape, a.data.dtype, a._requires_grad, same))
+            same = first.setdefault(id(a._data), i)
+            parts.append((a._data.shape, a._data.dtype, a._requires_grad, same))
         else:
             parts.append(("static", a))
     if kwargs:
@@ -156,7 +157,7 @@ class _Tracer:
         self.side_effects = False  # recorded a backward pass or another side effect
         self.n = 0
         self.args = args
-        self.arg_slots = [self._new(a.data) if isinstance(a, Tensor) else None for a in args]
+        self.arg_slots = [self._new(a._data) if isinstance(a, Tensor) else None for a in args]
 
     def _new(self, array):
         self.slots[id(array)] = slot = self.n
@@ -167,9 +168,9 @@ class _Tracer:
     def _source(self, value):
         """A slot for a Tensor or a known array; otherwise the value itself (a constant)."""
         if isinstance(value, Tensor):
-            slot = self.slots.get(id(value.data))
+            slot = self.slots.get(id(value._data))
             if slot is None:
-                slot = self._new(value.data)
+                slot = self._new(value._data)
                 self.captured.append(value)
                 self.captured_slots.append(slot)
             return slot
@@ -191,7 +192,7 @@ class _Tracer:
                 source = self._source(value)
                 if not isinstance(source, _Constant):
                     dynamic[key] = source
-        outs = tuple(self._new(r.data) for r in results)
+        outs = tuple(self._new(r._data) for r in results)
         self.steps.append((cls, ctx, sources, config or {}, dynamic, outs, results))
 
     def numpy(self, fn, args, result):
@@ -234,11 +235,12 @@ class _Tracer:
                     f"computed outside it (by {type(node).__name__}); the captured program "
                     "can only deliver gradients to leaves. Pass such values in detached, or "
                     "call backward outside the function")
-        tracer, state.tracer = state.tracer, None
+        st = current()
+        tracer, st.tracer = st.tracer, None
         try:
             backward(roots, retain_graph=retain_graph)
         finally:
-            state.tracer = tracer
+            st.tracer = tracer
         self.side_effects = True
         self.steps.append((_Backward, roots, (), {"retain_graph": bool(retain_graph)}, {}, (),
                            ()))
@@ -266,11 +268,12 @@ class _Pack:
 
 def _trace(fn, args, kwargs):
     tracer = _Tracer(args)
-    state.tracer = tracer
+    st = current()
+    st.tracer = tracer
     try:
         result = fn(*args, **kwargs)
     finally:
-        state.tracer = None
+        st.tracer = None
     multi = list if isinstance(result, list) else tuple if isinstance(result, tuple) else None
     outputs = tuple(result) if multi else () if result is None else (result,)
     for o in outputs:
@@ -300,7 +303,7 @@ class _Program:
         # it is (a function may return an argument itself, as eager mode would)
         self.outputs = tuple(
             (None, slot_input[slot]) if slot in slot_input else (slot, o._requires_grad)
-            for o, slot in ((o, tracer.slots[id(o.data)]) for o in outputs)
+            for o, slot in ((o, tracer.slots[id(o._data)]) for o in outputs)
         )
         node_of = {}  # id(ctx) of a recorded node -> its step
         shared = {}  # one stand-in per (shape, dtype, requires_grad)
@@ -344,20 +347,20 @@ class _Program:
             step = self.steps[node_of[id(node)]]
             routes = []
             schedule.route_slots[node_of[id(node)]] = [
-                (index, slots[id(inp.data)]) for index, inp in enumerate(node.inputs)
+                (index, slots[id(inp._data)]) for index, inp in enumerate(node.inputs)
                 if isinstance(inp, Tensor) and inp._requires_grad]
             for index, inp in enumerate(node.inputs):
                 if not (isinstance(inp, Tensor) and inp._requires_grad):
                     continue
                 parent = inp.grad_fn
                 stand_in = step.stand_ins[index]
-                shape, dtype = stand_in.data.shape, stand_in.data.dtype
+                shape, dtype = stand_in._data.shape, stand_in._data.dtype
                 if parent is not None and id(parent) in position:
                     routes.append((index, stand_in, shape, dtype, False, position[id(parent)],
                                    inp._output_nr))
                 else:
                     routes.append((index, stand_in, shape, dtype, True,
-                                   slot_input[slots[id(inp.data)]], 0))
+                                   slot_input[slots[id(inp._data)]], 0))
             cls = type(node)
             schedule.steps.append((node_of[id(node)], cls, cls.array_rules, node._n_outputs,
                                    tuple(routes)))
@@ -365,12 +368,12 @@ class _Program:
             node = o.grad_fn
             schedule.seeds.append((position[id(node)], o._output_nr)
                                   if node is not None and id(node) in position else None)
-            schedule.seed_arrays.append((o.data.shape, o.data.dtype))
+            schedule.seed_arrays.append((o._data.shape, o._data.dtype))
         return schedule
 
     def still_valid(self):
         """Captured Tensors keep the shape, dtype and requires_grad they were traced with."""
-        return [(t.data.shape, t.data.dtype, t._requires_grad) for t in self.captured] \
+        return [(t._data.shape, t._data.dtype, t._requires_grad) for t in self.captured] \
             == self.captured_signature  # _tensor_signature of each, inline
 
     # ------------------------------------------------------------------ forward
@@ -380,9 +383,9 @@ class _Program:
         values = [None] * self.n_values
         for slot, a in zip(self.arg_slots, args):
             if slot is not None:
-                values[slot] = a.data
+                values[slot] = a._data
         for slot, t in zip(self.captured_slots, self.captured):
-            values[slot] = t.data
+            values[slot] = t._data
         inputs = self._inputs(args)
         results, ctxs = self._forward(values, inputs)
         if self.returns_none:
@@ -413,7 +416,7 @@ class _Program:
 
     def _node(self, inputs, args, kwargs, ctxs):
         """The graph node of one call (None when nothing needs a gradient)."""
-        if state.grad_enabled and self.needs_node:
+        if self.needs_node and current().grad_enabled:
             return _CompiledCall.node(self, ctxs, inputs, args, kwargs)
         return None
 
@@ -467,8 +470,9 @@ class _BackwardPass:
 
     def __call__(self, inputs, ctxs):
         seeds = [ones.copy() for ones in self.seeds]  # (a copy costs a tenth of np.ones)
-        previous = state.grad_enabled, state.array_backward
-        state.grad_enabled, state.array_backward = False, True  # as in the engine's pass
+        st = current()
+        previous = st.grad_enabled, st.array_backward
+        st.grad_enabled, st.array_backward = False, True  # as in the engine's pass
         try:
             grads = self.run(ctxs, seeds)
             if not self.retain_graph:
@@ -476,7 +480,7 @@ class _BackwardPass:
                     ctx._saved = _FREED  # free what it saved
             _deliver(inputs, grads, seeds)
         finally:
-            state.grad_enabled, state.array_backward = previous
+            st.grad_enabled, st.array_backward = previous
 
 
 def _stand_in(value, shared):
@@ -484,7 +488,7 @@ def _stand_in(value, shared):
     a Tensor that owns no memory (so a program does not keep its trace-time values alive)."""
     if not isinstance(value, Tensor):
         return value
-    key = (value.data.shape, value.data.dtype, value._requires_grad)
+    key = (value._data.shape, value._data.dtype, value._requires_grad)
     stand_in = shared.get(key)
     if stand_in is None:
         data = np.broadcast_to(np.zeros((), dtype=key[1]), key[0])
@@ -493,7 +497,7 @@ def _stand_in(value, shared):
 
 
 def _tensor_signature(t):
-    return t.data.shape, t.data.dtype, t._requires_grad
+    return t._data.shape, t._data.dtype, t._requires_grad
 
 
 class _CompiledCall(Function):
@@ -518,7 +522,7 @@ class _CompiledCall(Function):
         node._saved = (program, ctxs, args, kwargs)
         node._n_outputs = len(program.outputs)
         node.config = None
-        node.module = state.module  # a compiled Module.forward draws inside its layer
+        node.module = current().module  # a compiled Module.forward draws inside its layer
         node.seq = next(_sequence)
         return node
 
@@ -527,7 +531,7 @@ class _CompiledCall(Function):
         if ctx._saved is _FREED:
             return ctx.saved_tensors  # raises the "backward a second time" error
         program, ctxs, args, kwargs = ctx._saved
-        if state.array_backward:
+        if current().array_backward:
             return tuple(program.backward(ctxs, grads))
         return _recorded_backward(ctx, program, args, kwargs, grads)
 

@@ -51,7 +51,7 @@ def full(shape, value, dtype=None, requires_grad=False):
     if not isinstance(shape, (tuple, list)):
         raise TypeError(f"full: shape must be an int or a tuple of ints, got {shape!r}")
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if np.ndim(value) != 0 or isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"full: value must be a number, got {value!r}")
     data = np.full(_shape(tuple(shape), "full"), value, _dtype(dtype, "full"))
@@ -60,7 +60,7 @@ def full(shape, value, dtype=None, requires_grad=False):
 
 def _like(t, where):
     if isinstance(t, Tensor):
-        return t.data
+        return t._data
     try:
         return dtypes.to_array(t, where=where)
     except (TypeError, ValueError) as exc:

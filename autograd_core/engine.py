@@ -16,7 +16,7 @@ runs the same rules on Tensors.
 import numpy as np
 
 from .function import _FREED, Function, check_backward_values
-from .grad_mode import refuse, state
+from .grad_mode import current, refuse, shared
 from .tensor import PostAccumulateHook, Tensor, _wrap
 
 __all__ = ["backward", "grad", "toposort"]
@@ -125,13 +125,13 @@ def _seed(root, index, grad_tensor):
             "(it was built from tensors with requires_grad=False, or under no_grad)"
         )
     if grad_tensor is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs; this output has "
                 f"shape {root.shape}: pass grad=<tensor of shape {root.shape}> "
                 "(e.g. ones_like(y)) to compute a vector-Jacobian product"
             )
-        return _wrap(np.ones(root.data.shape, root.data.dtype))
+        return _wrap(np.ones(root._data.shape, root._data.dtype))
     if not isinstance(grad_tensor, Tensor):
         grad_tensor = Tensor(grad_tensor, dtype=root.dtype)
     if grad_tensor.shape != root.shape:
@@ -146,12 +146,13 @@ def _seed(root, index, grad_tensor):
 
 def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
     roots = _as_tuple(roots)
-    if state.tracer is not None:  # inside ag.compile: loss.backward() is captured
+    st = current()
+    if st.tracer is not None:  # inside ag.compile: loss.backward() is captured
         if targets is not None or create_graph:
             refuse("ag.grad or a backward pass with create_graph inside the function "
                    "(loss.backward() is captured; for gradients as values, compile the loss "
                    "and call ag.grad on the result)")
-        state.tracer.backward(roots, seeds, retain_graph)
+        st.tracer.backward(roots, seeds, retain_graph)
         return
     if seeds is None:
         seeds = (None,) * len(roots)
@@ -160,23 +161,23 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
             f"backward: got {len(seeds)} gradients for {len(roots)} output tensors"
         )
     order = toposort([r.grad_fn for r in roots])
-    arrays = not create_graph and (not state.tangents_made
+    arrays = not create_graph and (not shared.tangents_made
                                    or all(node._out_tangents is None for node in order))
-    previous = state.grad_enabled, state.array_backward
-    state.grad_enabled, state.array_backward = create_graph, arrays
+    previous = st.grad_enabled, st.array_backward
+    st.grad_enabled, st.array_backward = create_graph, arrays
     try:
         pending = {}  # node -> list of gradients, one per output
         delivery = _Delivery(targets, results, create_graph, arrays)
         for i, (root, seed) in enumerate(zip(roots, seeds)):
             g = _seed(root, i, seed)
-            delivery.handed_out.add(id(_owner(g.data)))
+            delivery.handed_out.add(id(_owner(g._data)))
             if root.grad_fn is None:
-                delivery.add(root, g.data if arrays else g)
+                delivery.add(root, g._data if arrays else g)
             else:
-                _add_pending(pending, root.grad_fn, root._output_nr, g.data if arrays else g)
+                _add_pending(pending, root.grad_fn, root._output_nr, g._data if arrays else g)
         # the nodes whose output gradients ag.grad returns (leaves are caught on delivery)
         watched = set() if targets is None else {k[0] for k in targets if type(k) is tuple}
-        anomaly = state.anomaly
+        anomaly = st.anomaly
         # nodes with a donated_backward whose pending gradient is an array nothing else
         # holds: a fresh_grads rule's result, or a sum of contributions (a new array)
         owned = set()
@@ -215,7 +216,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                 if isinstance(inp, Function):  # a node standing for its single output
                     parent, output_nr, data = inp, 0, inp._out
                 elif isinstance(inp, Tensor) and inp._requires_grad:
-                    parent, output_nr, data = inp.grad_fn, inp._output_nr, inp.data
+                    parent, output_nr, data = inp.grad_fn, inp._output_nr, inp._data
                 else:
                     continue
                 if not arrays:
@@ -241,7 +242,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
                 node._saved = _FREED  # free what it saved
         delivery.finish()
     finally:
-        state.grad_enabled, state.array_backward = previous
+        st.grad_enabled, st.array_backward = previous
 
 
 def _observe(node, grads, arrays, targets, results):
@@ -256,18 +257,19 @@ def _observe(node, grads, arrays, targets, results):
     if targets is not None:
         _capture(node, grads, targets, results)
     if arrays:
-        grads = [None if g is None else g.data for g in grads]
+        grads = [None if g is None else g._data for g in grads]
     return grads
 
 
 def _checked_backward(node, grads):
     """detect_anomaly: run the rule with its inner ops unchecked, then check its result, so
     that a NaN is reported as coming from this node's backward, with its forward origin."""
-    state.anomaly = False
+    st = current()
+    st.anomaly = False
     try:
         input_grads = node.backward(node, *grads)
     finally:
-        state.anomaly = True
+        st.anomaly = True
     check_backward_values(node, input_grads if type(input_grads) is tuple else (input_grads,))
     return input_grads
 
@@ -343,15 +345,15 @@ class _Delivery:
         elif self.create_graph:
             leaf._grad = g if leaf._grad is None else leaf._grad + g
         elif leaf._grad is None:
-            data = g.data
+            data = g._data
             owner = data if data.base is None else _owner(data)
             if id(owner) in self.handed_out or not data.flags.writeable:
                 data = owner = data.copy()  # two .grad tensors (or a seed) never share memory
             self.handed_out.add(id(owner))
             # an array-mode pass hands over a wrapper of its own: keep it
-            leaf._grad = g if self.arrays and data is g.data else _wrap(data)
+            leaf._grad = g if self.arrays and data is g._data else _wrap(data)
         else:
-            leaf._grad = _wrap(leaf._grad.data + g.data)
+            leaf._grad = _wrap(leaf._grad._data + g._data)
 
 
 def _deliver(leaves, grads, seeds):
@@ -391,7 +393,7 @@ def _capture(node, grads, targets, results):
 def _fit_array(node, index, data, g):
     """Make a rule's gradient an ndarray of the input's shape and dtype (array mode)."""
     if type(g) is not np.ndarray:
-        g = g.data if isinstance(g, Tensor) else np.asarray(g, dtype=data.dtype)
+        g = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=data.dtype)
     if g.shape != data.shape:
         _check_reducible(node, index, data.shape, g.shape)
         g = sum_to_shape(g, data.shape)
@@ -404,7 +406,7 @@ def _fit(node, index, data, g):
     """Make a rule's gradient a Tensor of the input's shape and dtype (sum over broadcast);
     ``data`` is the input's array."""
     shape, dtype = data.shape, data.dtype
-    if type(g) is Tensor and g.data.shape == shape and g.data.dtype == dtype:
+    if type(g) is Tensor and g._data.shape == shape and g._data.dtype == dtype:
         return g
     if not isinstance(g, Tensor):
         g = _wrap(np.asarray(g, dtype=dtype))

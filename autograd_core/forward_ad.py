@@ -6,7 +6,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .grad_mode import state
+from .grad_mode import current
 from .ops import Alias, cast
 from .ops.elementwise import _tensor
 from .tensor import Tensor, _wrap
@@ -48,13 +48,14 @@ def unpack_dual(t):
 def _without_tangent(t):
     """A new node with t's value and graph history but no tangent."""
     if t.requires_grad:
-        previous = state.forward_enabled
-        state.forward_enabled = False
+        st = current()
+        previous = st.forward_enabled
+        st.forward_enabled = False
         try:
             return Alias.apply(t)
         finally:
-            state.forward_enabled = previous
-    return _wrap(t.data)
+            st.forward_enabled = previous
+    return _wrap(t._data)
 
 
 def jvp(f, primals, tangents):
@@ -81,7 +82,7 @@ def jvp(f, primals, tangents):
             raise TypeError(f"jvp: f must return Tensors, got {type(o).__name__}")
         value, tangent = unpack_dual(o)
         values.append(value)
-        out_tangents.append(_wrap(np.zeros_like(o.data)) if tangent is None else tangent)
+        out_tangents.append(_wrap(np.zeros_like(o._data)) if tangent is None else tangent)
     if multi:
         return tuple(values), tuple(out_tangents)
     return values[0], out_tangents[0]

@@ -43,7 +43,7 @@ from operator import is_
 
 import numpy as np
 
-from .grad_mode import state
+from .grad_mode import current, shared
 from .tensor import Tensor, _make, _share_buffer, _version_of, _wrap
 
 __all__ = ["Function", "Primitive", "OpError", "OpTypeError", "call", "array_of"]
@@ -112,8 +112,8 @@ def _modified_error(ctx, saved):
 
 def _link_view(out, source):
     """A view op's output reading its input's buffer shares the input's version counter."""
-    if isinstance(source, Tensor) and out.data.base is not None and np.may_share_memory(
-        out.data, source.data
+    if isinstance(source, Tensor) and out._data.base is not None and np.may_share_memory(
+        out._data, source._data
     ):
         _share_buffer(out, source)
 
@@ -260,7 +260,7 @@ class Function:
             n = self._n_in  # self._entries(), inline
             saved = (self._in0, self._in1) if n == 2 else (self._in0,) if n == 1 else \
                 self._in0 if n else ()
-        if state.array_backward and self.array_rules:
+        if self.array_rules and current().array_backward:
             unpack = self._unpack_array
             return (unpack(saved[0]), unpack(saved[1])) if len(saved) == 2 else \
                 tuple(map(unpack, saved))
@@ -286,7 +286,7 @@ class Function:
     def _unpack_array(self, value):
         """A saved value as the plain array an array-mode backward rule works on."""
         if type(value) is Tensor and value._version is None:  # never modified: the common case
-            return value.data
+            return value._data
         if isinstance(value, Function):  # another node's output, saved as an input: unmodified?
             versions = value._versions
             if versions is not None and 0 in versions and versions[0].value:
@@ -295,7 +295,7 @@ class Function:
         if type(value) is _OutputRef:
             return self._saved_output(value)
         if isinstance(value, (Tensor, _SavedTensor)):
-            return self._saved_input(value).data
+            return self._saved_input(value)._data
         return value  # a constant array, a Python number or None
 
     def _unpack(self, value):
@@ -347,7 +347,7 @@ class Function:
         entries = []
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                arrays.append(a._data)
                 if a._requires_grad:
                     record = True
                     parent = a.grad_fn
@@ -376,7 +376,7 @@ class Function:
             ctx._in0, ctx._in1 = tuple(entries), None
         else:
             ctx._in0, ctx._in1 = entries[0] if n else None, None
-        st = state
+        st = current()
         record = record and st.grad_enabled
         tangent = tangent and st.forward_enabled
         try:
@@ -481,7 +481,7 @@ def _needs_grad(entry):
 def _finish_rare(cls, ctx, args, arrays, config, results, record, tangent, non_diff):
     """The end of ``apply`` for what most calls skip: anomaly mode's record of where the
     node was made, forward-mode tangents, a node not recorded, and ag.compile's tracer."""
-    st = state
+    st = current()
     if st.anomaly:
         ctx.creation = _user_frame()
     if tangent:
@@ -513,12 +513,12 @@ def call(op, *args, **config):
 def array_of(x):
     """The numbers of a Tensor, an array or a Python number, as an array (rules use it for
     masks, which carry no gradient)."""
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _as_output(cls, value):
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if isinstance(value, (np.ndarray, np.generic, float, int, bool)):
         return np.asarray(value)
     raise TypeError(
@@ -577,19 +577,20 @@ def _saved_constant(value):
 
 def _push_tangents(cls, ctx, args, results, non_diff):
     """Forward mode: compute the output tangents from the input tangents (one pass)."""
-    state.tangents_made = True  # from now on backward checks its graphs for tangents
+    shared.tangents_made = True  # from now on backward checks its graphs for tangents
     if cls.jvp is Function.jvp:
         raise RuntimeError(
             f"forward-mode AD reached {cls.__name__}, which has no jvp rule; "
             f"define {cls.__name__}.jvp(ctx, *tangents) to use it with dual tensors"
         )
     tangents = [a._tangent if isinstance(a, Tensor) else None for a in args]
-    previous = state.forward_enabled
-    state.forward_enabled = False
+    st = current()
+    previous = st.forward_enabled
+    st.forward_enabled = False
     try:
         out_tangents = cls.jvp(ctx, *tangents)
     finally:
-        state.forward_enabled = previous
+        st.forward_enabled = previous
     if type(out_tangents) is not tuple:
         out_tangents = (out_tangents,)
     if len(out_tangents) != len(results):
@@ -599,7 +600,7 @@ def _push_tangents(cls, ctx, args, results, non_diff):
         )
     stored = []
     for t, tangent in zip(results, out_tangents):
-        if tangent is not None and t.dtype.kind in "fc" and id(t.data) not in non_diff:
+        if tangent is not None and t.dtype.kind in "fc" and id(t._data) not in non_diff:
             tangent = _tangent_like(cls, tangent, t)
             t._tangent = tangent
         else:
@@ -632,7 +633,7 @@ def _op_name(cls):
 
 def _shape_of(a):
     try:
-        return np.shape(a.data if isinstance(a, Tensor) else a)
+        return np.shape(a._data if isinstance(a, Tensor) else a)
     except ValueError:  # a ragged list
         return type(a).__name__
 
@@ -699,7 +700,7 @@ def _non_finite(arrays):
 def _check_forward_values(cls, args, outs):
     """detect_anomaly: the first op whose output has a NaN/inf its inputs did not have."""
     bad = _non_finite(outs)
-    if bad and not _non_finite([a.data if isinstance(a, Tensor) else np.asarray(a)
+    if bad and not _non_finite([a._data if isinstance(a, Tensor) else np.asarray(a)
                                 for a in args]):
         kind = "nan" if np.isnan(outs[bad[0]]).any() else "inf"
         raise FloatingPointError(
@@ -710,7 +711,7 @@ def _check_forward_values(cls, args, outs):
 
 def check_backward_values(node, grads):
     """detect_anomaly: a backward rule that returned NaN/inf gradients (engine hook)."""
-    arrays = [g.data if isinstance(g, Tensor) else g for g in grads]
+    arrays = [g._data if isinstance(g, Tensor) else g for g in grads]
     bad = _non_finite(arrays)
     if bad:
         kind = "nan" if np.isnan(arrays[bad[0]]).any() else "inf"

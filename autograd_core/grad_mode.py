@@ -1,19 +1,26 @@
-"""Global switches of the engine: gradient recording, forward-mode propagation, anomaly
-checks, array-mode backward, and ag.compile's tracer (with the checks that refuse what a
-captured graph cannot replay: they are called from tensor, creation, nn and the engine).
+"""Switches of the engine: gradient recording, forward-mode propagation, anomaly checks,
+array-mode backward, and ag.compile's tracer (with the checks that refuse what a captured
+graph cannot replay: they are called from tensor, creation, nn and the engine).
 
-The state lives in one small slotted object so that ``Function.apply`` reads it with a
-single attribute lookup on its hot path.
+The switches are per thread, as PyTorch's are: a thread inside ``ag.no_grad()`` (an
+evaluation or monitoring thread) does not switch recording off in another, and a function
+being traced by ``ag.compile`` in one thread never records another thread's ops. Each
+thread's switches live in one small slotted object; ``current()`` finds it (one
+``ContextVar`` lookup), and ``Function.apply`` calls it once per op.
 """
 
 import contextlib
+import contextvars
+import sys
+import threading
 
-__all__ = ["CompileError", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly"]
+__all__ = ["CompileError", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "detect_anomaly"]
 
 
 class _State:
     __slots__ = ("grad_enabled", "forward_enabled", "anomaly", "array_backward", "tracer",
-                 "module", "tangents_made")
+                 "module")
 
     def __init__(self):
         self.grad_enabled = True  # record graphs for reverse mode
@@ -22,10 +29,39 @@ class _State:
         self.array_backward = False  # the engine runs Primitive rules on arrays (first order)
         self.tracer = None  # ag.compile's tracer while a function is being captured
         self.module = None  # the innermost nn.Module running forward (nodes record it for viz)
-        self.tangents_made = False  # has any node pushed forward-mode tangents (ever)?
 
 
-state = _State()
+if getattr(sys.flags, "thread_inherit_context", 0):  # new threads copy the context (and
+    _local = threading.local()  # would share one _State through it): a thread-local instead
+
+    def current():
+        """The calling thread's switches."""
+        try:
+            return _local.state
+        except AttributeError:
+            _local.state = _State()
+            return _local.state
+else:
+    _states = contextvars.ContextVar("autograd_core_state")
+    _get = _states.get
+
+    def current():
+        """The calling thread's switches (a new thread starts with the defaults)."""
+        st = _get(None)
+        if st is None:
+            st = _State()
+            _states.set(st)
+        return st
+
+
+class _Shared:
+    __slots__ = ("tangents_made",)
+
+    def __init__(self):
+        self.tangents_made = False  # has any node pushed forward-mode tangents (ever, anywhere)?
+
+
+shared = _Shared()  # process-wide: a graph made in one thread may be walked in another
 
 
 class _GradMode(contextlib.ContextDecorator):
@@ -36,13 +72,47 @@ class _GradMode(contextlib.ContextDecorator):
         self._previous = []
 
     def __enter__(self):
-        self._previous.append(state.grad_enabled)
-        state.grad_enabled = self.enabled
+        st = current()
+        self._previous.append(st.grad_enabled)
+        st.grad_enabled = self.enabled
         return self
 
     def __exit__(self, *exc):
-        state.grad_enabled = self._previous.pop()
+        current().grad_enabled = self._previous.pop()
         return False
+
+
+class set_grad_enabled(_GradMode):
+    """Set gradient recording to ``mode``, as PyTorch's ``set_grad_enabled`` does.
+
+    Called as a function, ``ag.set_grad_enabled(False)`` switches recording off for the
+    rest of the calling thread's work. As a context manager, ``with
+    ag.set_grad_enabled(False):`` restores the previous mode on exit; as a decorator, it
+    sets the mode for each call of the function only.
+    """
+
+    def __init__(self, mode):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: mode must be a bool, got {type(mode).__name__}")
+        super().__init__(mode)
+        st = current()
+        self._before = st.grad_enabled  # the mode this call switched away from
+        st.grad_enabled = mode
+
+    def __enter__(self):
+        before, self._before = self._before, None
+        super().__enter__()
+        if before is not None:  # the call switched already: exit restores what came before
+            self._previous[-1] = before
+        return self
+
+    def __call__(self, fn):
+        if self._before is not None:  # a decorator: undo the switch the call made
+            current().grad_enabled, self._before = self._before, None
+        return super().__call__(fn)
+
+    def _recreate_cm(self):
+        return _GradMode(self.enabled)
 
 
 def no_grad():
@@ -59,14 +129,9 @@ def enable_grad():
     return _GradMode(True)
 
 
-def set_grad_enabled(mode):
-    """Context manager setting recording to ``mode``."""
-    return _GradMode(mode)
-
-
 def is_grad_enabled():
     """True when operations on tensors that require grad are being recorded."""
-    return state.grad_enabled
+    return current().grad_enabled
 
 
 @contextlib.contextmanager
@@ -74,12 +139,13 @@ def detect_anomaly():
     """``with ag.detect_anomaly():`` raises ``FloatingPointError`` at the first op whose
     forward value or backward gradient contains NaN or inf, naming the op and the line of
     user code that created it. Slow: for debugging only."""
-    previous = state.anomaly
-    state.anomaly = True
+    st = current()
+    previous = st.anomaly
+    st.anomaly = True
     try:
         yield
     finally:
-        state.anomaly = previous
+        st.anomaly = previous
 
 
 # ---------------------------------------------------------------------------- ag.compile
@@ -89,7 +155,7 @@ class CompileError(RuntimeError):
 
 def refuse(what):
     """Raise ``CompileError`` for ``what`` while a function is being traced (library hook)."""
-    if state.tracer is not None:
+    if current().tracer is not None:
         raise CompileError(
             f"ag.compile cannot capture {what}: a captured graph replays the same operations "
             "on every call. Call the function uncompiled, or move this out of it"
@@ -98,15 +164,17 @@ def refuse(what):
 
 def traced(tensor):
     """Is ``tensor`` a value of the function ag.compile is tracing (known only at run time)?"""
-    return state.tracer is not None and id(tensor.data) in state.tracer.slots
+    tracer = current().tracer
+    return tracer is not None and id(tensor._data) in tracer.slots
 
 
 def validate(check, *args):
     """Run ``check(*args)``, a test of data values that raises a clear error, now; and, while
     ag.compile traces, record it so that every replay runs it on that call's values."""
     check(*args)
-    if state.tracer is not None:
-        state.tracer.check(check, args)
+    tracer = current().tracer
+    if tracer is not None:
+        tracer.check(check, args)
 
 
 def side_effect(fn, *args):
@@ -114,24 +182,29 @@ def side_effect(fn, *args):
     scheduler step), and return its result; while ag.compile traces, also record it, so
     that every replay runs it again, with the same ``args``, at this point of the program
     (library hook). It runs untraced: what it computes is not part of the captured graph."""
-    tracer = state.tracer
+    st = current()
+    tracer = st.tracer
     if tracer is None:
         return fn(*args)
-    state.tracer = None
+    st.tracer = None
     try:
         result = fn(*args)
     finally:
-        state.tracer = tracer
+        st.tracer = tracer
     tracer.effect(fn, args)
     return result
 
 
-def refuse_traced(tensor, what):
-    """Raise ``CompileError`` when ``tensor``'s value is only known at run time."""
-    if traced(tensor):
+def refuse_read(tensor, what):
+    """Raise ``CompileError`` when a tensor's values are read as Python or numpy data while
+    ag.compile traces: whatever is computed from them would be a constant of the program,
+    the value of the first call, though an argument, a result or a parameter changes from
+    call to call."""
+    if current().tracer is not None:
         raise CompileError(
-            f"ag.compile: {what} of a traced tensor (shape {tensor.shape}) turns a value that "
-            "changes from call to call into a Python constant, so the captured graph would be "
-            "wrong on the next call (data-dependent control flow such as `if loss > 0:` or "
-            "`.item()`). Use Tensor ops (ag.where, ag.maximum) or call the function uncompiled"
+            f"ag.compile: {what} of a tensor (shape {tensor.shape}) inside a compiled "
+            "function turns its value into a constant of the first call, so the program "
+            "would be wrong on later calls (data-dependent control flow such as `if loss > "
+            "0:`, `.item()`, `np.asarray(t)`, `t.data`). Use Tensor ops (ag.where, "
+            "ag.maximum), read the value outside the function, or call it uncompiled"
         )

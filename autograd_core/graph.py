@@ -50,7 +50,7 @@ def replay(roots, tangents=None, requires_grad=True):
             return t
         key = tensor_key(t)
         if key not in new:
-            leaf = _wrap(np.array(t.data))
+            leaf = _wrap(np.array(t._data))
             leaf.requires_grad = bool(requires_grad and t.requires_grad)
             leaf.name = t.name
             if id(t) in tangents:

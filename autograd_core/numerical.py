@@ -32,7 +32,7 @@ def _evaluate(f, values):
         out = f(*[_wrap(v) for v in values])
     outs = out if isinstance(out, (tuple, list)) else (out,)
     # copies: an output may be a view of the very array that is perturbed next
-    return tuple(np.array(o.data if isinstance(o, Tensor) else o, dtype=np.float64) for o in outs)
+    return tuple(np.array(o._data if isinstance(o, Tensor) else o, dtype=np.float64) for o in outs)
 
 
 def numerical_grad(f, inputs, eps=1e-6, method="central"):
@@ -45,7 +45,7 @@ def numerical_grad(f, inputs, eps=1e-6, method="central"):
     if method not in ("central", "forward"):
         raise ValueError(f"numerical_grad: method must be 'central' or 'forward', got {method!r}")
     single, tensors = _as_inputs(inputs)
-    values = [t.data.copy() for t in tensors]
+    values = [t._data.copy() for t in tensors]
     base = _evaluate(f, values)
     if len(base) != 1 or base[0].size != 1:
         raise ValueError(
@@ -91,7 +91,7 @@ def _numerical_jacobian(f, values, wrt, eps):
 
 
 def _reverse_jacobian(f, tensors, wrt):
-    leaves = [_wrap(t.data) for t in tensors]
+    leaves = [_wrap(t._data) for t in tensors]
     for i in wrt:
         leaves[i].requires_grad = True
     out = f(*leaves)
@@ -112,13 +112,13 @@ def _reverse_jacobian(f, tensors, wrt):
                             f"gradient for input {wrt[col]} has shape {g.shape}, expected "
                             f"{tensors[wrt[col]].shape}"
                         )
-                    jac[k][col][row] = g.data.ravel()
+                    jac[k][col][row] = g._data.ravel()
     return jac
 
 
 def _forward_jacobian(f, tensors, wrt):
-    values = [_wrap(t.data) for t in tensors]
-    outs = _evaluate(f, [v.data for v in values])
+    values = [_wrap(t._data) for t in tensors]
+    outs = _evaluate(f, [v._data for v in values])
     jac = [[np.zeros((o.size, tensors[w].size)) for w in wrt] for o in outs]
     for col, i in enumerate(wrt):
         for j in range(tensors[i].size):
@@ -130,7 +130,7 @@ def _forward_jacobian(f, tensors, wrt):
                 _, out_tangents = jvp(f, values, tangents)
             out_tangents = out_tangents if isinstance(out_tangents, tuple) else (out_tangents,)
             for k, t in enumerate(out_tangents):
-                jac[k][col][:, j] = t.data.ravel()
+                jac[k][col][:, j] = t._data.ravel()
     return jac
 
 
@@ -154,7 +154,7 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
                 f"gradcheck: input {i} has dtype {tensors[i].dtype}; central differences "
                 "are only reliable in float64 (cast with .double())"
             )
-    values = [t.data.copy() for t in tensors]
+    values = [t._data.copy() for t in tensors]
     numeric = _numerical_jacobian(f, values, wrt, eps)
     modes = []
     if check_backward:
@@ -186,7 +186,7 @@ def _differentiable(x):
     """x itself if it requires grad, else a fresh leaf that does (keeping a tangent)."""
     if x.requires_grad:
         return x
-    leaf = _wrap(x.data)
+    leaf = _wrap(x._data)
     leaf.requires_grad = True
     return leaf if x._tangent is None else dual(leaf, x._tangent)
 
@@ -202,7 +202,7 @@ def gradgradcheck(f, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     _, tensors = _as_inputs(inputs)
     wrt = [i for i, t in enumerate(tensors) if t.requires_grad]
     with no_grad():
-        outs = f(*[_wrap(t.data) for t in tensors])
+        outs = f(*[_wrap(t._data) for t in tensors])
     outs = outs if isinstance(outs, (tuple, list)) else (outs,)
     if grad_outputs is None:
         generator = np.random.default_rng(rng)
@@ -222,7 +222,7 @@ def gradgradcheck(f, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         grads = grad([y for y, _ in pairs], [xs[i] for i in wrt], [v for _, v in pairs],
                      create_graph=True, allow_unused=True)
         return tuple(
-            _wrap(np.zeros_like(xs[i].data)) if g is None else g for i, g in zip(wrt, grads)
+            _wrap(np.zeros_like(xs[i]._data)) if g is None else g for i, g in zip(wrt, grads)
         )
 
     return gradcheck(first_derivative, tensors, eps=eps, atol=atol, rtol=rtol,

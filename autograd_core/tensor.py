@@ -5,6 +5,7 @@ made it, None for leaves), ``requires_grad``, a ``name`` for viz and an optional
 ``tangent``. Every method is a one-line delegation to ``autograd_core.ops``.
 """
 
+import copy
 import warnings
 
 import numpy as np
@@ -48,7 +49,7 @@ class Tensor:
     """An n-dimensional array that records the operations applied to it."""
 
     __slots__ = (
-        "data", "_grad", "grad_fn", "_requires_grad", "_name", "_tangent", "_output_nr",
+        "_data", "_grad", "grad_fn", "_requires_grad", "_name", "_tangent", "_output_nr",
         "_version", "_base", "_hooks", "__weakref__",
     )
     # numpy ufuncs refuse Tensors (np.exp(t) would silently drop the graph), so
@@ -56,7 +57,7 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
-        source = data.data if isinstance(data, Tensor) else data
+        source = data._data if isinstance(data, Tensor) else data
         array = dtypes.to_array(source, dtype, where="tensor")
         if array is source:
             array = array.copy()  # the tensor owns its data: no aliasing of the caller's array
@@ -66,10 +67,25 @@ class Tensor:
             self.requires_grad_(True)
 
     # ----------------------------------------------------------------- metadata
-    shape = property(lambda self: self.data.shape, doc="Tuple of dimensions.")
-    ndim = property(lambda self: self.data.ndim, doc="Number of dimensions.")
-    dtype = property(lambda self: self.data.dtype, doc="numpy dtype of the data.")
-    size = property(lambda self: self.data.size, doc="Number of elements.")
+    @property
+    def data(self):
+        """The numpy array of values (not a copy). Inside a function being traced by
+        ``ag.compile`` reading it raises ``CompileError``: numpy computed from it would be
+        frozen into the program."""
+        if grad_mode.current().tracer is not None:
+            grad_mode.refuse_read(self, ".data")
+        return self._data
+
+    @data.setter
+    def data(self, array):
+        grad_mode.refuse(f"an assignment to .data (of a tensor of shape {self.shape})")
+        self._data = dtypes.to_array(array._data if isinstance(array, Tensor) else array,
+                                     where="Tensor.data")
+
+    shape = property(lambda self: self._data.shape, doc="Tuple of dimensions.")
+    ndim = property(lambda self: self._data.ndim, doc="Number of dimensions.")
+    dtype = property(lambda self: self._data.dtype, doc="numpy dtype of the data.")
+    size = property(lambda self: self._data.size, doc="Number of elements.")
     is_leaf = property(lambda self: self.grad_fn is None, doc="True if no op made it.")
 
     @property
@@ -99,7 +115,7 @@ class Tensor:
     def grad(self):
         """The accumulated gradient (a Tensor) of a leaf, or of a non-leaf after
         ``retain_grad()``; None before any backward."""
-        if grad_mode.state.tracer is not None:
+        if grad_mode.current().tracer is not None:
             grad_mode.refuse(f"reading .grad (of a tensor of shape {self.shape}): an update "
                              "made with it would run only while tracing; step an nn.optim "
                              "optimiser inside, or use the gradient outside the function")
@@ -121,7 +137,7 @@ class Tensor:
                 raise RuntimeError(
                     f"assigned grad has shape {value.shape}, but the tensor has shape {self.shape}"
                 )
-        if grad_mode.state.tracer is not None:  # inside ag.compile: replay the reset
+        if grad_mode.current().tracer is not None:  # inside ag.compile: replay the reset
             if value is not None:
                 grad_mode.refuse(f"an assignment to .grad (of a tensor of shape {self.shape}); "
                                  "only resetting it to None is replayed")
@@ -144,20 +160,20 @@ class Tensor:
         return self._tangent
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self._data)))
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", precision=4, threshold=20)
+        body = np.array2string(self._data, separator=", ", precision=4, threshold=20)
         extras = []
-        if self.data.dtype != dtypes.get_default_dtype():
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype != dtypes.get_default_dtype():
+            extras.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -169,13 +185,13 @@ class Tensor:
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
 
     def __bool__(self):
-        grad_mode.refuse_traced(self, "bool()")
-        if self.data.size != 1:
+        grad_mode.refuse_read(self, "bool()")
+        if self._data.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
                 "use .any() or .all() on .numpy()"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self):
         return float(self.item())
@@ -187,33 +203,51 @@ class Tensor:
         return id(self)
 
     def __array__(self, dtype=None, copy=None):
-        return self.numpy() if dtype is None else self.data.astype(dtype)
+        grad_mode.refuse_read(self, "np.asarray() / np.array()")
+        return self.numpy() if dtype is None else self._data.astype(dtype)
 
     # ----------------------------------------------------------------- conversions
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        grad_mode.refuse_traced(self, ".item()")
-        if self.data.size != 1:
+        grad_mode.refuse_read(self, ".item()")
+        if self._data.size != 1:
             raise ValueError(
                 f"item(): only one-element tensors can be converted to a Python number, "
-                f"this one has shape {self.shape} ({self.data.size} elements)"
+                f"this one has shape {self.shape} ({self._data.size} elements)"
             )
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self):
         """A read-only view of the data (copy it to modify it)."""
-        grad_mode.refuse_traced(self, ".numpy()")
-        view = self.data.view()
+        grad_mode.refuse_read(self, ".numpy()")
+        view = self._data.view()
         view.flags.writeable = False
         return view
 
     def tolist(self):
-        grad_mode.refuse_traced(self, ".tolist()")
-        return self.data.tolist()
+        grad_mode.refuse_read(self, ".tolist()")
+        return self._data.tolist()
 
     def detach(self):
         """A new leaf sharing the data (and its version counter), cut from the graph."""
-        return _share_buffer(_wrap(self.data), self)
+        return _share_buffer(_wrap(self._data), self)
+
+    # ----------------------------------------------------------------- copy and pickle
+    # A leaf is its values and flags; a result of an op is also the graph behind it, which
+    # is not copied (as in PyTorch): a 10^5-node graph would overflow Python's recursion.
+    def __deepcopy__(self, memo):
+        _check_leaf(self, "copy.deepcopy")
+        new = _rebuild_leaf(type(self), self._data.copy(), self._requires_grad, self._name,
+                            None if self._grad is None else self._grad._data.copy())
+        memo[id(self)] = new
+        if self._tangent is not None:
+            new._tangent = copy.deepcopy(self._tangent, memo)
+        return new
+
+    def __reduce_ex__(self, protocol):
+        _check_leaf(self, "pickle")
+        grad = None if self._grad is None else self._grad._data
+        return _rebuild_leaf, (type(self), self._data, self._requires_grad, self._name, grad)
 
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` in place on a leaf; returns self."""
@@ -224,10 +258,10 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables; "
                 "use .detach() to get a leaf from a non-leaf tensor"
             )
-        if requires_grad and not dtypes.is_differentiable_dtype(self.data.dtype):
+        if requires_grad and not dtypes.is_differentiable_dtype(self._data.dtype):
             raise TypeError(
                 "Only Tensors of floating point dtype can require gradients, "
-                f"got dtype {self.data.dtype}"
+                f"got dtype {self._data.dtype}"
             )
         self._requires_grad = bool(requires_grad)
         return self
@@ -303,9 +337,9 @@ class Tensor:
 
     def __setitem__(self, index, value):
         _check_inplace(self, "__setitem__")
-        value = value.data if isinstance(value, Tensor) else value
+        value = value._data if isinstance(value, Tensor) else value
         try:
-            self.data[ops.shape._normalize_index(index)] = value
+            self._data[ops.shape._normalize_index(index)] = value
         except (ValueError, IndexError, TypeError) as exc:
             raise type(exc)(f"__setitem__: cannot assign into a tensor of shape {self.shape}: "
                             f"{exc}") from None
@@ -498,13 +532,32 @@ class Tensor:
         return ops.broadcast_to(self, shape)
 
 
+def _check_leaf(t, what):
+    if t.grad_fn is not None:
+        raise RuntimeError(
+            f"{what}: only tensors created by the user (graph leaves) can be copied or "
+            f"pickled; this one is a result of {type(t.grad_fn).__name__}, and the graph "
+            "behind it is not copied. Use .detach() for its values (then .requires_grad_() "
+            "for a new leaf)"
+        )
+
+
+def _rebuild_leaf(cls, data, requires_grad, name, grad):
+    """A leaf of class ``cls`` (Tensor or a subclass) from what ``__reduce_ex__`` saved."""
+    t = _init(cls.__new__(cls), np.array(data), None, requires_grad)
+    t._name = name
+    if grad is not None:
+        t._grad = _wrap(np.array(grad))
+    return t
+
+
 def _clear_grad(t):
     t._grad = None
 
 
 def _init(t, array, grad_fn=None, requires_grad=False, output_nr=0):
     """Fill every slot of a new Tensor (the one place that knows them all)."""
-    t.data = array
+    t._data = array
     t._grad = None
     t.grad_fn = grad_fn
     t._requires_grad = requires_grad
@@ -566,12 +619,12 @@ def _bump(t):
 
 
 def _rebinds(t):
-    return grad_mode.state.grad_enabled and t.requires_grad and t.grad_fn is not None
+    return grad_mode.current().grad_enabled and t.requires_grad and t.grad_fn is not None
 
 
 def _check_inplace(t, op):
     grad_mode.refuse(f"in-place changes ({op} on a tensor of shape {t.shape})")
-    if not grad_mode.state.grad_enabled:
+    if not grad_mode.current().grad_enabled:
         return
     base = t._base
     if base is not None and base.requires_grad and base.grad_fn is None:
@@ -594,12 +647,12 @@ def _check_inplace(t, op):
 
 def _inplace(t, op, ufunc, other):
     _check_inplace(t, op)
-    value = other.data if isinstance(other, Tensor) else other
+    value = other._data if isinstance(other, Tensor) else other
     try:
         if ufunc is None:
-            t.data[...] = value
+            t._data[...] = value
         else:
-            ufunc(t.data, value, out=t.data, casting="same_kind")
+            ufunc(t._data, value, out=t._data, casting="same_kind")
     except (ValueError, TypeError) as exc:
         raise type(exc)(
             f"{op}: cannot update a tensor of shape {t.shape} and dtype {t.dtype} in place "
@@ -610,8 +663,8 @@ def _inplace(t, op, ufunc, other):
 
 
 def _compare(ufunc, a, b):
-    a = a.data if isinstance(a, Tensor) else a
-    b = b.data if isinstance(b, Tensor) else b
+    a = a._data if isinstance(a, Tensor) else a
+    b = b._data if isinstance(b, Tensor) else b
     try:
         result = np.asarray(ufunc(a, b))
     except ValueError:
@@ -623,8 +676,9 @@ def _compare(ufunc, a, b):
         raise TypeError(
             f"{ufunc.__name__}: cannot compare a tensor with {type(b).__name__}"
         ) from None
-    if grad_mode.state.tracer is not None:  # masks are data: ag.compile recomputes them
-        grad_mode.state.tracer.numpy(ufunc, (a, b), result)
+    tracer = grad_mode.current().tracer
+    if tracer is not None:  # masks are data: ag.compile recomputes them
+        tracer.numpy(ufunc, (a, b), result)
     return _wrap(result)
 
 

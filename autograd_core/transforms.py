@@ -19,7 +19,7 @@ def _leaves(xs, where):
         x = x if isinstance(x, Tensor) else Tensor(x)
         if x.dtype.kind not in "fc":
             raise TypeError(f"{where}: input {i} must be floating point, got dtype {x.dtype}")
-        leaf = _wrap(x.data)
+        leaf = _wrap(x._data)
         leaf.requires_grad = True
         leaves.append(leaf)
     return single, tuple(leaves)
@@ -52,7 +52,7 @@ def vjp(f, primals, cotangents=None, create_graph=False):
         grads = grad([outs[i] for i in usable], leaves, cts, create_graph=create_graph,
                      allow_unused=True)
     grads = tuple(
-        _wrap(np.zeros_like(leaf.data)) if g is None else g for leaf, g in zip(leaves, grads)
+        _wrap(np.zeros_like(leaf._data)) if g is None else g for leaf, g in zip(leaves, grads)
     )
     values = tuple(o if create_graph else o.detach() for o in outs)
     return (values if multi else values[0]), (grads[0] if single else grads)
@@ -81,7 +81,7 @@ def jacobian(f, x, mode="rev"):
                 index = np.unravel_index(flat, o.shape)
                 for i, g in enumerate(row):
                     if g is not None:
-                        blocks[k][i][index] = g.data
+                        blocks[k][i][index] = g._data
     else:
         blocks = None
         for i, leaf in enumerate(leaves):
@@ -99,7 +99,7 @@ def jacobian(f, x, mode="rev"):
                               for t in out_tangents]
                 index = np.unravel_index(flat, leaf.shape)
                 for k, t in enumerate(out_tangents):
-                    blocks[k][i][(Ellipsis,) + index] = t.data
+                    blocks[k][i][(Ellipsis,) + index] = t._data
     return _nest(blocks, multi, single)
 
 
@@ -125,7 +125,7 @@ def hessian(f, x):
             index = np.unravel_index(flat, leaf.shape)
             for i, g in enumerate(grads):
                 if g is not None and g._tangent is not None:
-                    blocks[i][j][(Ellipsis,) + index] = g._tangent.data
+                    blocks[i][j][(Ellipsis,) + index] = g._tangent._data
     if single:
         return _wrap(blocks[0][0])
     return tuple(tuple(_wrap(b) for b in row) for row in blocks)

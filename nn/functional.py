@@ -454,7 +454,7 @@ def _float_target(target, input, where):
             f"{where}: target shape {target.shape} does not match input shape {input.shape} "
             "(losses never broadcast)"
         )
-    validate(_no_nan, target.data, where)
+    validate(_no_nan, target._data, where)
     return ag.cast(target, input.dtype)
 
 
@@ -465,7 +465,7 @@ def _no_nan(values, where):
 
 def _class_indices(target, input, where):
     """Integer class labels of shape (N,), each in [0, C), as a numpy array."""
-    labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+    labels = target._data if isinstance(target, Tensor) else np.asarray(target)
     n, num_classes = input.shape
     if labels.dtype.kind not in "iu":
         raise TypeError(
@@ -539,7 +539,7 @@ def cross_entropy(input, target, reduction="mean"):
 
 def _clamped_log(p):
     """max(log p, -100), with gradient 0 (not inf · 0 = NaN) where p = 0."""
-    positive = (p > 0).data  # a comparison of tensors, so ag.compile recomputes the mask
+    positive = (p > 0)._data  # a comparison of tensors, so ag.compile recomputes the mask
     return ag.where(positive, ag.clip(ag.log(ag.where(positive, p, 1.0)), lo=-100.0), -100.0)
 
 
@@ -553,7 +553,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
     _check_reduction(reduction)
     p = _tensor(input)
     y = _float_target(target, p, "binary_cross_entropy")
-    validate(_probabilities, p.data)
+    validate(_probabilities, p._data)
     loss = -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
     return _reduce(loss, reduction)
 

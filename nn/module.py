@@ -11,7 +11,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from autograd_core import Tensor
-from autograd_core.grad_mode import refuse, side_effect, state
+from autograd_core.grad_mode import current, refuse, side_effect
 from autograd_core.tensor import RemovableHandle
 
 from .parameter import Parameter
@@ -53,11 +53,12 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        outer, state.module = state.module, self  # nodes made now belong to this module
+        st = current()
+        outer, st.module = st.module, self  # nodes made now belong to this module
         try:
             out = self.forward(*args, **kwargs)
         finally:
-            state.module = outer
+            st.module = outer
         hooks = self.__dict__.get("_forward_hooks")
         if hooks:
             refuse(f"a forward hook of {type(self).__name__} (Python run on every call would "

@@ -118,7 +118,7 @@ class Optimizer:
                 if set_to_none:
                     p._grad = None
                 elif p._grad is not None:
-                    p._grad = Tensor(np.zeros_like(p.data))
+                    p._grad = Tensor(np.zeros_like(p._data))
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()`` if one is given.
@@ -144,7 +144,7 @@ class Optimizer:
                     grad = p._grad  # (what the .grad property checks is for user code)
                     if grad is None:
                         continue
-                    g, data = grad.data, p.data
+                    g, data = grad._data, p._data
                     if g.shape != data.shape:
                         raise ValueError(
                             f"gradient of shape {g.shape} for a parameter of shape {data.shape}"
@@ -233,16 +233,16 @@ class Optimizer:
 def _state_value(name, value, p, key):
     """A loaded state entry: ``step`` as an int, arrays as owned copies in the param's dtype."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if name == "step":
         return int(value)
     value = np.asarray(value)
-    if value.shape != p.data.shape:
+    if value.shape != p._data.shape:
         raise ValueError(
             f"state '{name}' of parameter {key} has shape {value.shape}, but the parameter has "
-            f"shape {p.data.shape}"
+            f"shape {p._data.shape}"
         )
-    return value.astype(p.data.dtype, copy=True)
+    return value.astype(p._data.dtype, copy=True)
 
 
 def _check(condition, message):

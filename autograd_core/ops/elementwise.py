@@ -151,7 +151,7 @@ def minimum(a, b):
 def where(cond, a, b):
     """Elementwise ``a`` where ``cond`` is true, else ``b`` (cond gets no gradient)."""
     if isinstance(cond, Tensor):
-        cond = cond.data
+        cond = cond._data
     cond = np.asarray(cond)
     if cond.dtype != bool:
         raise TypeError(f"where: cond must be a boolean tensor or array, got dtype {cond.dtype}")

@@ -221,7 +221,7 @@ def _is_advanced(index):
 def _normalize_index(index):
     """Tensors inside an index become arrays; lists become arrays (numpy semantics)."""
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, list):
         return np.asarray([_normalize_index(i) for i in index])
     if isinstance(index, tuple):

@@ -89,6 +89,8 @@ def _walk(schedule):
 def _operand(src, source):
     if type(source) is int:
         return f"v{source}"
+    if hasattr(source, "index"):  # a Tensor argument of the call itself
+        return f"inputs[{source.index}]"
     if hasattr(source, "items"):  # a tuple (an index) holding traced arrays
         return "(" + "".join(_operand(src, s) + ", " for s in source.items) + ")"
     if source.value is None or type(source.value) in (bool, int, str):

@@ -14,22 +14,32 @@ or dispatch in between; the outputs hang from one graph node whose backward repl
 primitive's ``backward`` rule on arrays in the recorded order. The rules are the eager ones,
 called on the same arrays in the same order, so values and gradients are bit-identical to
 eager mode. A graph made only of scalars runs in waves of vector calls instead
-(``batched.py``). A new signature traces again.
+(``batched.py``).
+
+A program is replayed only while what its trace depended on holds: the signature (grad
+mode, default dtype, each Tensor argument's shape, dtype and requires_grad, the other
+arguments' types and values) selects its programs, and each program's guards
+(``guards.py``: the Python values the function reads from closures, globals, modules and
+objects, and the Tensors it reads from outside) must all hold; otherwise the function is
+traced again. A bounded number of programs is kept, least recently used out. Tensor
+arguments are traced through copies, so that an argument the function also reads from
+outside stays two values.
 
 A whole training step can be captured: the library reports its side effects to the tracer
 (``grad_mode.side_effect``: ``zero_grad``, optimiser and scheduler steps), and the program
 calls them again at their place; ``loss.backward()`` inside becomes a backward walk of the
 recorded rules at its place, which stores the leaves' gradients as the engine would.
 
-What cannot be captured raises ``CompileError`` while tracing: Python control flow on
-a traced value (``if loss > 0``, ``.item()``), in-place changes, random draws (dropout
-in training mode) and gradients taken as values inside (``ag.grad``, ``create_graph``).
-Other Python side effects of the function happen only while it is traced. Numpy computed
-from a traced tensor's ``.data`` inside the function is not seen by the tracer and would
-be frozen into the program: use Tensor ops instead.
+What cannot be captured raises ``CompileError``: Python control flow on a tensor's value
+(``if loss > 0``, ``.item()``, ``.data``, ``np.asarray(t)``), in-place changes, random
+draws (dropout in training mode, numpy's generators), gradients taken as values inside
+(``ag.grad``, ``create_graph``), and Python side effects on values the function reads.
 """
 
 import functools
+import threading
+import warnings
+from collections import OrderedDict
 
 import numpy as np
 
@@ -37,33 +47,48 @@ from .batched import plan_waves
 from .codegen import generate
 from .engine import _deliver, backward, grad, toposort
 from .function import _FREED, Function, _sequence, input_slots
+from .dtypes import get_default_dtype
 from .grad_mode import CompileError, current, enable_grad
+from .guards import RandomStates, collect
 from .tensor import Tensor, _make, _wrap
 
 __all__ = ["compile", "CompileError", "Compiled"]
 
 
-def compile(fn):
-    """A version of ``fn`` that records its graph once per signature and replays it.
+def compile(fn, max_programs=8):
+    """A version of ``fn`` that records its graph once and replays it while nothing it
+    depended on has changed.
 
     ``fn`` takes Tensors (numpy arrays are taken as Tensors; other arguments are static and
     part of the signature) and returns a Tensor or a tuple of Tensors. Tensors it reads
     from outside, such as a model's parameters, are read afresh on every call, and
-    gradients flow into them as in eager mode.
+    gradients flow into them as in eager mode. The Python values it reads (closures,
+    globals, module attributes and modes) are guarded: a call where one has changed traces
+    again. At most ``max_programs`` traces are kept (the least recently used go first).
     """
-    return Compiled(fn)
+    return Compiled(fn, max_programs)
 
 
 class Compiled:
-    """The callable ``ag.compile`` returns; ``traces`` counts the signatures traced."""
+    """The callable ``ag.compile`` returns; ``traces`` counts the traces made."""
 
-    def __init__(self, fn):
+    WARN_AFTER = 8  # traces before a warning that the function keeps retracing
+    _guard_wraps = "fn"  # a compiled function read by another is guarded as its fn
+
+    def __init__(self, fn, max_programs=8):
         if not callable(fn):
             raise TypeError(f"ag.compile: expected a function, got {type(fn).__name__}")
+        if isinstance(max_programs, bool) or not isinstance(max_programs, int) \
+                or max_programs < 1:
+            raise ValueError(f"ag.compile: max_programs must be a positive int, got "
+                             f"{max_programs!r}")
         self.fn = fn
-        self._programs = {}
+        self.max_programs = max_programs
+        self._programs = OrderedDict()  # signature -> its programs, most recently used last
+        self._lock = threading.Lock()  # the cache is shared by the threads that call fn
         self._last = None
         self.traces = 0  # how many times the function was traced
+        self.retrace_reason = None  # why the latest trace was made
         functools.update_wrapper(self, fn, updated=())  # name and doc, not attributes
 
     def __call__(self, *args, **kwargs):
@@ -77,13 +102,51 @@ class Compiled:
         if eager:
             return self.fn(*args, **kwargs)
         key = _signature(args, kwargs, st.grad_enabled)
-        program = self._programs.get(key)
-        if program is not None and program.still_valid():
+        program, reason = self._find(key, args, kwargs)
+        if program is not None:
             return program.run(args, kwargs)
         outputs, program = _trace(self.fn, args, kwargs)
-        self._programs[key] = self._last = program
-        self.traces += 1
+        self._keep(key, program, reason)
         return outputs
+
+    def _find(self, key, args, kwargs):
+        """A program of this signature whose guards hold, or None and why not."""
+        with self._lock:
+            programs = list(self._programs.get(key, ()))
+        if not programs:
+            return None, "a new signature (argument shapes, dtypes or static values)" \
+                if self.traces else "the first call"
+        reason = None
+        for program in reversed(programs):  # the most recently used first
+            failed = program.failed_guard(args, kwargs)
+            if failed is None:
+                with self._lock:
+                    if key in self._programs:
+                        self._programs.move_to_end(key)
+                return program, None
+            reason = reason or failed
+        return None, reason
+
+    def _keep(self, key, program, reason):
+        with self._lock:
+            self._programs.setdefault(key, []).append(program)
+            self._programs.move_to_end(key)
+            if sum(map(len, self._programs.values())) > self.max_programs:
+                oldest = next(iter(self._programs))  # least recently used signature
+                self._programs[oldest].pop(0)  # and its oldest program
+                if not self._programs[oldest]:
+                    del self._programs[oldest]
+            self._last = program
+            self.traces += 1
+            self.retrace_reason = reason
+            warn = self.traces == self.WARN_AFTER
+        if warn:
+            warnings.warn(
+                f"ag.compile: {getattr(self.fn, '__name__', 'the function')} was traced "
+                f"{self.traces} times (the last time because {reason}). A function that "
+                "traces again on most calls runs slower than uncompiled: pass numbers that "
+                "change from call to call as Tensors, and keep the values it reads fixed",
+                RuntimeWarning, stacklevel=3)
 
     def __get__(self, instance, owner=None):
         """As a method decorator: each object gets its own compiled method (its own
@@ -96,7 +159,8 @@ class Compiled:
         key = f"_ag_compiled_{id(self)}"
         bound = store.get(key)
         if bound is None:
-            bound = store[key] = Compiled(functools.partial(self.fn, instance))
+            bound = store[key] = Compiled(functools.partial(self.fn, instance),
+                                          self.max_programs)
         return bound
 
     @property
@@ -105,29 +169,35 @@ class Compiled:
         for a graph of scalars, how it runs in waves); None before the first call."""
         return None if self._last is None else self._last.code
 
+    @property
+    def guards(self):
+        """The guards of the latest trace, as the Python function that checks them before a
+        replay; None before the first call."""
+        return None if self._last is None else self._last.guards.source
+
     def __repr__(self):
         return f"<ag.compile({getattr(self.fn, '__name__', self.fn)!r}), {self.traces} trace(s)>"
 
 
 def _signature(args, kwargs, grad_enabled):
-    """What a trace depends on: the grad mode, each Tensor argument's shape, dtype,
-    requires_grad and which earlier argument it is (f(x, x) is not f(x, y)), and the
-    values of the other arguments."""
-    parts = [grad_enabled]
+    """What a trace depends on beyond its guards: the grad mode and the default dtype, each
+    Tensor argument's shape, dtype, requires_grad and which earlier argument it is (f(x, x)
+    is not f(x, y)), and the other arguments' types and values."""
+    parts = [grad_enabled, get_default_dtype()]
     first = {}
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
             same = first.setdefault(id(a._data), i)
             parts.append((a._data.shape, a._data.dtype, a._requires_grad, same))
         else:
-            parts.append(("static", a))
+            parts.append(("static", _static_key(a)))
     if kwargs:
         for name, value in kwargs.items():
             if isinstance(value, (Tensor, np.ndarray)):
                 raise TypeError(f"ag.compile: pass Tensors as positional arguments (keyword "
                                 f"arguments are static settings), got "
                                 f"{name}=<{type(value).__name__}>")
-        parts.extend(sorted(kwargs.items()))
+        parts.extend(sorted((name, _static_key(v)) for name, v in kwargs.items()))
     key = tuple(parts)
     try:
         hash(key)
@@ -137,6 +207,16 @@ def _signature(args, kwargs, grad_enabled):
             "and must be hashable (numbers, strings, tuples); pass data as Tensors"
         ) from None
     return key
+
+
+def _static_key(value):
+    """A static argument in a signature: equal only for the same type and bits (1 and
+    True, 2 and 2.0, 0.0 and -0.0 trace apart, as eager mode may tell them apart)."""
+    if isinstance(value, (tuple, frozenset)):
+        return type(value), type(value)(_static_key(v) for v in value)
+    if isinstance(value, (float, complex, np.generic)):
+        return type(value), np.asarray(value).tobytes()
+    return type(value), value
 
 
 # ---------------------------------------------------------------------------- tracing
@@ -207,9 +287,23 @@ class _Tracer:
 
     def effect(self, fn, args):
         """A side effect on the model's state (``grad_mode.side_effect``): replayed with the
-        same arguments, which are objects, not traced values."""
+        same arguments (objects such as an optimiser or a parameter), except a Tensor
+        argument of the function, which each replay replaces with that call's own."""
         self.side_effects = True
-        self.steps.append((None, fn, tuple(_Constant(a) for a in args), {}, {}, (), ()))
+        sources = []
+        for a in args:
+            slot = self.slots.get(id(a._data)) if isinstance(a, Tensor) else None
+            if slot is None or slot in self.captured_slots:
+                sources.append(_Constant(a))
+            elif slot in self.arg_slots:
+                sources.append(_Input(sum(s is not None for s in self.arg_slots[
+                    :self.arg_slots.index(slot)])))
+            else:
+                raise CompileError(
+                    f"ag.compile: {getattr(fn, '__name__', 'a side effect')} on a tensor "
+                    f"computed inside the function (shape {a.shape}): it would act on the "
+                    "traced tensor on every call. Do it outside the function")
+        self.steps.append((None, fn, tuple(sources), {}, {}, (), ()))
 
     def backward(self, roots, seeds, retain_graph):
         """``loss.backward()`` inside the function: checked, run now (untraced), and
@@ -229,7 +323,7 @@ class _Tracer:
                     f"{root.shape} that was not computed inside it; call it on a result of "
                     "the function's own operations")
         for node in toposort([r.grad_fn for r in roots if isinstance(r, Tensor)]):
-            if id(node) not in recorded:
+            if id(node) not in recorded and type(node) is not _TraceInput:
                 raise CompileError(
                     "ag.compile: the backward pass inside the function reaches a tensor "
                     f"computed outside it (by {type(node).__name__}); the captured program "
@@ -257,6 +351,15 @@ class _Constant:
         self.value = value
 
 
+class _Input:
+    """The Tensor argument ``index`` (among the Tensor arguments) of the current call."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+
 class _Pack:
     """A tuple (an index) some of whose items are traced arrays."""
 
@@ -267,20 +370,80 @@ class _Pack:
 
 
 def _trace(fn, args, kwargs):
-    tracer = _Tracer(args)
+    """Run ``fn`` once, eagerly, under a tracer; return its result and the program.
+
+    The Tensor arguments are traced through copies of their arrays, so
+    that the program tells an argument from a Tensor the function also reads from outside
+    (``f(w)`` with ``x * w`` inside must not become ``x * x`` for later arguments)."""
+    collector, rngs = collect(fn, args, kwargs)
+    randomness = RandomStates(rngs)
+    copies = tuple(_traced_copy(a) if isinstance(a, Tensor) else a for a in args)
+    tracer = _Tracer(copies)
     st = current()
     st.tracer = tracer
     try:
-        result = fn(*args, **kwargs)
+        result = fn(*copies, **kwargs)
     finally:
         st.tracer = None
+    result = _originals(result, copies, args)
+    drawn = randomness.drawn()
+    if drawn is not None:
+        _refuse_after(f"the function drew random numbers from {drawn} while it was traced: "
+                      "the program would replay the same numbers on every call. Draw them "
+                      "outside and pass them in as Tensors", result)
+    guards = collector.finish(tracer.captured)
+    changed = guards.check(args, kwargs)
+    if changed is not None:
+        _refuse_after(f"{changed} while the function was traced (a Python side effect, such "
+                      "as `count += 1` or `log.append(...)`): the program replays only the "
+                      "tensor operations, so later calls would not repeat it. Move it out of "
+                      "the function", result)
     multi = list if isinstance(result, list) else tuple if isinstance(result, tuple) else None
     outputs = tuple(result) if multi else () if result is None else (result,)
     for o in outputs:
         if not isinstance(o, Tensor):
             raise TypeError(f"ag.compile: the function must return a Tensor, a tuple of "
                             f"Tensors or None, got {type(o).__name__}")
-    return result, _Program(fn, tracer, outputs, multi, returns_none=result is None)
+    program = _Program(fn, tracer, _originals(outputs, args, copies), multi,
+                       returns_none=result is None)
+    program.guards = guards
+    return result, program
+
+
+def _refuse_after(message, result):
+    """A CompileError raised after the function ran to its end, eagerly, while traced: the
+    call has happened (its effects too), and ``error.result`` is what it returned."""
+    error = CompileError(f"ag.compile: {message}. (This call ran uncompiled, to its end.)")
+    error.ran, error.result = True, result
+    raise error
+
+
+def _traced_copy(arg):
+    """A Tensor with a copy of ``arg``'s array, through which gradients reach ``arg``."""
+    copy = _TraceInput.apply(arg) if arg._requires_grad else _make(arg._data.copy())
+    copy._name = arg._name
+    return copy
+
+
+def _originals(result, these, those):
+    """``result`` with each Tensor of ``these`` replaced by the same-placed one of
+    ``those`` (a function returning an argument returns the caller's Tensor)."""
+    swap = {id(a): b for a, b in zip(these, those) if isinstance(a, Tensor)}
+    if isinstance(result, (tuple, list)):
+        return type(result)(swap.get(id(r), r) for r in result)
+    return swap.get(id(result), result)
+
+
+class _TraceInput(Function):
+    """A traced argument's copy; its gradient passes through to the argument."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
 
 
 # ---------------------------------------------------------------------------- the program
@@ -292,9 +455,8 @@ class _Program:
         self.arg_slots = tracer.arg_slots
         self.captured = tuple(tracer.captured)
         self.captured_slots = tracer.captured_slots
-        self.captured_signature = [_tensor_signature(t) for t in tracer.captured]
         self.tensor_args = [i for i, slot in enumerate(tracer.arg_slots) if slot is not None]
-        # does any input require grad? (the signature and still_valid fix the answer)
+        # does any input require grad? (the signature and the guards fix the answer)
         self.needs_node = any(t._requires_grad for t in self._inputs(tracer.args))
         # inputs of the call's graph node: every Tensor argument, then every captured Tensor
         self.input_slots = [s for s in tracer.arg_slots if s is not None] + tracer.captured_slots
@@ -371,10 +533,10 @@ class _Program:
             schedule.seed_arrays.append((o._data.shape, o._data.dtype))
         return schedule
 
-    def still_valid(self):
-        """Captured Tensors keep the shape, dtype and requires_grad they were traced with."""
-        return [(t._data.shape, t._data.dtype, t._requires_grad) for t in self.captured] \
-            == self.captured_signature  # _tensor_signature of each, inline
+    def failed_guard(self, args, kwargs):
+        """None when this program may run the call, else what changed since its trace
+        (a Tensor it reads from outside, a Python value: see ``guards.py``)."""
+        return self.guards.check(args, kwargs)
 
     # ------------------------------------------------------------------ forward
     def run(self, args, kwargs):
@@ -494,10 +656,6 @@ def _stand_in(value, shared):
         data = np.broadcast_to(np.zeros((), dtype=key[1]), key[0])
         stand_in = shared[key] = _make(data, None, key[2])
     return stand_in
-
-
-def _tensor_signature(t):
-    return t._data.shape, t._data.dtype, t._requires_grad
 
 
 class _CompiledCall(Function):

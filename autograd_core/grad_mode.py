@@ -150,7 +150,14 @@ def detect_anomaly():
 
 # ---------------------------------------------------------------------------- ag.compile
 class CompileError(RuntimeError):
-    """The function does something a captured graph cannot replay."""
+    """The function does something a captured graph cannot replay.
+
+    Most are raised while tracing, before the function has finished. Those found after it
+    ran to its end (a side effect on a value it reads, a random draw) have ``ran`` True and
+    the call's return value in ``result``: the call happened, uncompiled."""
+
+    ran = False
+    result = None
 
 
 def refuse(what):

@@ -89,6 +89,19 @@ def measure_stats(candidates, repeats=7, warmup=1, number=1, pools=None, switch_
             for name, times in samples.items()}
 
 
+def guard_cost(compiled, args, repeats=7, number=2000):
+    """``(guards, seconds)``: how many guards the latest program of ``compiled`` (an
+    ``ag.compile``d function) checks before each replay, and the fastest time per check."""
+    program = compiled._last
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            program.failed_guard(args, {})
+        timings.append((time.perf_counter() - start) / number)
+    return len(program.guards), min(timings)
+
+
 def calls_for(fn, target_s=0.02, limit=10_000):
     """How many calls of ``fn`` make one sample of about ``target_s`` seconds (>= 1).
     Calls ``fn`` at least once (it doubles as a warm-up)."""

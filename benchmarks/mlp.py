@@ -28,7 +28,7 @@ import sys
 
 import numpy as np
 
-from .common import calls_for, fmt_ratio, fmt_time, measure_stats, peer, table
+from .common import calls_for, fmt_ratio, fmt_time, guard_cost, measure_stats, peer, table
 
 IN, HIDDEN, OUT = 784, 500, 10
 LR = 0.01
@@ -152,7 +152,12 @@ def make_ours_compiled_step(params, x, y):
         return loss
 
     xt = ag.tensor(x)
-    return lambda: train_step(xt, y)
+
+    def step():
+        return train_step(xt, y)
+
+    step.compiled, step.args = train_step, (xt, ag.tensor(y))  # for the guards' cost
+    return step
 
 
 def make_ours_compiled(params, x, y):
@@ -322,6 +327,12 @@ def run(configs=CONFIGS, repeats=15, sample_s=0.03):
         rows.append({"batch": batch, "dtype": dtype.name, "impl": "_check",
                      "loss_step1": ref[0] if ref else None,
                      "loss_step2": ref[1] if ref else None})
+        compiled = steps.get("ours (compiled step)")
+        if compiled:
+            n, check_s = guard_cost(compiled[0].compiled, compiled[0].args)
+            rows.append({"batch": batch, "dtype": dtype.name, "impl": "_guards",
+                         "guards": n, "check_us": check_s * 1e6,
+                         "of_step": check_s / stats["ours (compiled step)"]["median"]})
     return rows
 
 
@@ -331,8 +342,14 @@ def report(rows):
           "and / pytorch")
     body, notes = [], []
     noisy_seen = False
+    guards = []
     for r in rows:
         if r["impl"] == "_check":
+            continue
+        if r["impl"] == "_guards":
+            guards.append(f"{r['dtype']} b={r['batch']}: {r['check_us']:.2f} µs "
+                          f"({r['of_step']:.2%})")
+            n_guards = r["guards"]
             continue
         key = (r["batch"], r["dtype"])
         if "skipped" in r:
@@ -359,6 +376,9 @@ def report(rows):
         print(f"  ?: too noisy to judge (a median over {NOISY_SPREAD}x the fastest sample, or "
               "median and best/best on different sides of the target): rerun on a quiet "
               "machine, or with --threads 1")
+    if guards:
+        print(f"  compiled step: {n_guards} guards checked before each replay in "
+              + ", ".join(guards) + " of the step")
     for n in dict.fromkeys(notes):
         print(f"  skipped: {n}")
 

@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from .common import calls_for, fmt_ratio, measure_stats, peer, table
+from .common import calls_for, fmt_ratio, guard_cost, measure_stats, peer, table
 
 N_OPS = 100
 SHAPE = (10,)
@@ -94,6 +94,7 @@ def make_ours_compiled(x):
         loss(xt).backward()
         return xt.grad.data
 
+    fwd_bwd.compiled, fwd_bwd.args = loss, (xt,)  # for the guards' cost
     return (lambda: loss(xt)), fwd_bwd
 
 
@@ -192,6 +193,11 @@ def run(repeats=15, sample_s=0.02):
         else:
             row["skipped"] = skipped[name]
         rows.append(row)
+    compiled = both.get("ours (compiled)")
+    if compiled is not None:
+        n, check_s = guard_cost(compiled.compiled, compiled.args)
+        rows.append({"impl": "_guards", "guards": n, "check_us": check_s * 1e6,
+                     "of_call": check_s / t_both["ours (compiled)"]["median"]})
     return rows
 
 
@@ -203,7 +209,11 @@ def report(rows):
     def us(v):
         return "-" if v is None else f"{v:.2f}"
 
+    guards = None
     for r in rows:
+        if r["impl"] == "_guards":
+            guards = r
+            continue
         if "skipped" in r:
             notes.append(f"{r['impl']}: {r['skipped']}")
             continue
@@ -217,6 +227,9 @@ def report(rows):
                      fmt_ratio(r["vs_floor"]), fmt_ratio(r["vs_pytorch"]), verdict])
     table(["implementation", "fwd µs/op", "bwd µs/op", "fwd+bwd µs/op", "range",
            "vs floor", "vs torch", "target"], body)
+    if guards:
+        print(f"  compiled: {guards['guards']} guards checked before each replay in "
+              f"{guards['check_us']:.2f} µs ({guards['of_call']:.2%} of the compiled call)")
     for n in notes:
         print(f"  skipped: {n}")
 

@@ -41,6 +41,10 @@ class Module:
     ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
     """
 
+    # ag.compile guards every attribute of a module (training mode, hyperparameters,
+    # parameters, buffers and submodules): a change traces the function again
+    _guard_attributes = True
+
     def __init__(self):
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", {})

@@ -38,6 +38,8 @@ class Optimizer:
     parameter's step on numpy arrays).
     """
 
+    _compile_live = True  # ag.compile replays step() and zero_grad() live: no guards inside
+
     _state_keys = ()  # names a parameter's state may hold: checked by load_state_dict
 
     def __init__(self, params, defaults):
@@ -475,6 +477,8 @@ class LRScheduler:
     composes with other changes; a scheduler built with ``last_epoch`` ≥ 0 (resuming) starts
     from the closed form.
     """
+
+    _compile_live = True  # ag.compile replays step() live: no guards inside
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):

@@ -274,7 +274,7 @@ def _scalar_mlp(rng, sizes=(2, 6, 6, 1)):
 
 
 def _waves(compiled):
-    (program,) = compiled._programs.values()
+    ((program,),) = compiled._programs.values()
     return program.waves
 
 

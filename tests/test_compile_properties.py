@@ -118,7 +118,7 @@ def test_wide_scalar_programs_run_in_waves_bit_for_bit(program, seed):
         return sum(one(*inputs[i * n_inputs:(i + 1) * n_inputs]) for i in range(copies))
 
     compiled = _check(wide, n_inputs * copies, (), seed)
-    (program_,) = compiled._programs.values()
+    ((program_,),) = compiled._programs.values()
     if len(steps) * copies >= 64 and all(name != "masked" for name, _ in steps):
         assert program_.waves is not None  # ("masked" compares: its masks replay one by one)
 

@@ -46,6 +46,7 @@ from .tensor import Tensor
 __all__ = ["Guards", "collect", "RandomStates"]
 
 MAX_ITEMS = 10_000  # a container compared on every call may hold at most this many items
+MAX_ELEMENTS = 2**20  # and a numpy array at most this many elements (8 MiB of float64)
 
 
 class _Missing:
@@ -370,12 +371,11 @@ class _Collector:
         return var
 
     def _chain(self, var, attrs):
-        """Guard ``var.a.b...`` as far as the chain reads plain objects (a Tensor, a module
-        and a library's Python module are guarded as wholes)."""
+        """Guard ``var.a.b...`` as far as the chain reads plain objects (a Tensor and a
+        library's Python module are guarded as wholes)."""
         value = var.value
         for attr in attrs:
             if isinstance(value, (Tensor, *_SCALARS)) or \
-                    getattr(value, "_guard_attributes", False) or \
                     getattr(value, "_compile_live", False) or \
                     (isinstance(value, types.ModuleType) and _library(value)):
                 return
@@ -486,6 +486,12 @@ def _freeze(value, path="a value", budget=None):
     if isinstance(value, (set, frozenset)):
         return kind, frozenset(_freeze(v, path, budget) for v in value)
     if isinstance(value, np.ndarray):
+        if value.size > MAX_ELEMENTS:
+            raise CompileError(
+                f"ag.compile: the function reads {path}, a numpy array of shape "
+                f"{value.shape}; comparing it with its traced value on every call would cost "
+                "more than the call. Pass it as an argument, or wrap it in a Tensor (a Tensor "
+                "read from outside is read afresh on every call)")
         return kind, value.dtype.str, value.shape, value.tobytes()
     if isinstance(value, (float, complex, np.generic)):
         return kind, np.asarray(value).tobytes()

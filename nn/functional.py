@@ -554,6 +554,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
     p = _tensor(input)
     y = _float_target(target, p, "binary_cross_entropy")
     validate(_probabilities, p._data)
+    validate(_unit_targets, y._data)  # outside [0, 1] the loss goes negative, as PyTorch refuses
     loss = -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
     return _reduce(loss, reduction)
 
@@ -563,6 +564,17 @@ def _probabilities(p):
         raise ValueError(
             "binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
             f"[{p.min()}, {p.max()}]"
+        )
+
+
+def _unit_targets(y):
+    outside = (y < 0) | (y > 1)  # NaN was refused already (_float_target)
+    if outside.any():
+        index = tuple(int(k) for k in np.unravel_index(np.argmax(outside), y.shape))
+        at = f" at index {index[0] if len(index) == 1 else index}" if index else ""
+        raise ValueError(
+            f"binary_cross_entropy: target must hold values in [0, 1], got {y[index]}{at} "
+            f"(values in [{y.min()}, {y.max()}])"
         )
 
 

@@ -17,16 +17,24 @@ where i indexes "arrays". Lists, strings, finite numbers, booleans and null are 
 
 Loading reads only data: nothing in a file can name code to run. Every field is validated
 before use (header size cap, UTF-8, JSON, known dtypes, shapes, offsets that tile the data
-exactly), so a truncated or crafted file fails with a clear ``ValueError``. Saving is atomic:
-the bytes go to a temporary file in the target's directory, which is flushed, fsynced and then
-renamed over the target, so a crash leaves either the old file or the new one.
+exactly, at most 64 dimensions, sizes numpy can allocate), so a truncated or crafted file fails
+with a clear ``ValueError`` naming the file and the entry. Saving is atomic: the bytes go to a
+temporary file beside the target, which is flushed, fsynced and then renamed over the target,
+so a crash leaves either the old file or the new one. A save keeps an existing target's
+permission bits, and saving to a symlink replaces the file it points to (the link stays).
+The temporary file is named ``.<target name>.<pid>.<random>.tmp``; it is removed when the save
+fails, and a save killed outright leaves it behind until the next save of the same target
+sweeps it (see ``_sweep_stale_temps``).
 """
 
 import json
 import math
 import os
+import re
 import secrets
 import struct
+import sys
+import time
 
 import numpy as np
 
@@ -40,6 +48,9 @@ FORMAT = "nn.save"
 VERSION = 1
 MAX_HEADER_BYTES = 100 * 2**20  # safetensors' cap; a real header is far smaller
 MAX_DEPTH = 100  # nesting of containers, on save and on load
+# numpy's limit on an array's dimensions (NPY_MAXDIMS: 32 before numpy 2)
+MAX_NDIM = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32
+STALE_TEMP_SECONDS = 600  # a temp file unmodified this long is no save in progress
 
 # dtype strings allowed in a file: bool, integers, floats, complex (all little-endian)
 DTYPES = frozenset(
@@ -161,22 +172,30 @@ def _add_array(a, arrays, where):
 
 def _atomic_write(path, chunks):
     """Write to a fresh temp file beside ``path``, fsync it, rename it over ``path``."""
-    directory = os.path.dirname(os.path.abspath(path))
+    path = os.path.realpath(path)  # through a symlink: replace its target, keep the link
     if os.path.isdir(path):
         raise IsADirectoryError(f"nn.save: {path} is a directory")
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp")
+    directory, name = os.path.split(path)
+    if not os.path.isdir(directory):  # else os.open would name the temp file, not the target
+        raise FileNotFoundError(f"nn.save: cannot write {path}: directory {directory} does "
+                                "not exist")
+    _sweep_stale_temps(directory, name)
+    tmp = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
+            _keep_mode(f.fileno(), path)
             for chunk in chunks:
                 f.write(chunk.reshape(-1).view(np.uint8) if isinstance(chunk, np.ndarray)
                         else chunk)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException:  # KeyboardInterrupt too: never leave the temp file behind
+        try:
             os.unlink(tmp)
+        except FileNotFoundError:
+            pass
         raise
     if os.name == "posix":  # make the rename itself durable
         dir_fd = os.open(directory, os.O_RDONLY)
@@ -184,6 +203,65 @@ def _atomic_write(path, chunks):
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _keep_mode(fd, path):
+    """Give the temp file the permission bits of the file it will replace (a 0600 checkpoint
+    stays private); a new file keeps the default mode of os.open, 0666 less the umask."""
+    if not hasattr(os, "fchmod"):
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    os.fchmod(fd, mode & 0o7777)
+
+
+def _sweep_stale_temps(directory, name):
+    """Remove temp files that earlier saves of ``name`` left behind when they were killed.
+
+    Only names of the exact form ``_atomic_write`` makes for this target are considered, and
+    one is removed only when no save can still be writing it: its writer's pid is not a
+    running process (POSIX; on a directory shared between machines a pid may belong to
+    another host, which the age rule below protects as long as that writer is writing), or it
+    has not been modified for STALE_TEMP_SECONDS. Removing the temp of a writer that is still
+    alive can only make that writer's rename fail with an error; the target is never touched.
+    The sweep is best effort: a file it cannot remove is left for a later save.
+    """
+    pattern = re.compile(rf"\.{re.escape(name)}\.(\d+)\.[0-9a-f]{{16}}\.tmp")
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    now = time.time()
+    for candidate in names:
+        match = pattern.fullmatch(candidate)
+        if match is None:
+            continue
+        tmp = os.path.join(directory, candidate)
+        try:
+            idle = now - os.lstat(tmp).st_mtime
+            if idle > STALE_TEMP_SECONDS or not _running(int(match.group(1))):
+                os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def _running(pid):
+    """Is ``pid`` a running process here? Unknowable without POSIX signals: assume it is."""
+    if os.name != "posix":  # (os.kill on Windows would terminate the process)
+        return True
+    if pid == os.getpid():
+        return True
+    if pid <= 0 or pid > 2**31 - 1:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    return True
 
 
 # ---------------------------------------------------------------------- decoding
@@ -236,10 +314,12 @@ def _check_arrays(path, entries, data_size):
         if not isinstance(dtype, str) or dtype not in DTYPES:
             raise ValueError(_bad(path, f"array {i}: unknown dtype {dtype!r}"))
         if not isinstance(shape, list) or not all(_is_count(n) for n in shape):
-            raise ValueError(_bad(path, f"array {i}: shape {shape!r} is not a list of "
+            raise ValueError(_bad(path, f"array {i}: shape {_short(shape)} is not a list of "
                                         "non-negative integers"))
+        _check_allocatable(path, i, shape, np.dtype(dtype))
         if not (isinstance(offsets, list) and len(offsets) == 2 and all(map(_is_count, offsets))):
-            raise ValueError(_bad(path, f"array {i}: offsets {offsets!r} are not [begin, end]"))
+            raise ValueError(_bad(path, f"array {i}: offsets {_short(offsets)} are not "
+                                        "[begin, end]"))
         begin, end = offsets
         if begin != position:
             what = "overlaps the previous array" if begin < position else "leaves a gap"
@@ -249,7 +329,7 @@ def _check_arrays(path, entries, data_size):
         nbytes = math.prod(shape) * dtype.itemsize
         if end - begin != nbytes:
             raise ValueError(_bad(path, f"array {i}: offsets span {end - begin} bytes, but shape "
-                                        f"{shape} of {dtype} needs {nbytes}"))
+                                        f"{_short(shape)} of {dtype} needs {nbytes}"))
         if end > data_size:
             raise ValueError(_bad(path, f"array {i}: ends at byte {end}, past the end of the "
                                         f"data ({data_size} bytes): the file is truncated"))
@@ -258,6 +338,26 @@ def _check_arrays(path, entries, data_size):
     if position != data_size:
         raise ValueError(_bad(path, f"{data_size - position} bytes after the last array"))
     return specs
+
+
+def _check_allocatable(path, i, shape, dtype):
+    """Refuse shapes numpy cannot make, before np.empty gives its own bare message. An empty
+    array (a 0 in the shape) needs no bytes, so the offsets check cannot catch these."""
+    if len(shape) > MAX_NDIM:
+        raise ValueError(_bad(path, f"array {i}: shape has {len(shape)} dimensions, more than "
+                                    f"numpy's limit of {MAX_NDIM}"))
+    size = 1
+    for n in shape:  # each size and the byte count must fit numpy's signed index type
+        size *= max(n, 1)
+        if n > sys.maxsize or size * dtype.itemsize > sys.maxsize:
+            raise ValueError(_bad(path, f"array {i}: shape {_short(shape)} of {dtype} is too "
+                                        "large for any array"))
+
+
+def _short(value):
+    """``repr`` cut to a readable length: a crafted header can hold huge numbers."""
+    text = repr(value)
+    return text if len(text) <= 120 else text[:100] + "..."
 
 
 def _is_count(n):
@@ -312,6 +412,9 @@ def _decode(node, arrays, used, path, depth):
         requires_grad = node["requires_grad"]
         if not isinstance(requires_grad, bool) or (requires_grad and array.dtype.kind != "f"):
             raise ValueError(_bad(path, f"bad requires_grad for array {value} ({array.dtype})"))
+        if array.dtype.kind not in "biuf":  # Tensors hold bool, integers and floats only
+            raise ValueError(_bad(path, f"{tag} {value} has dtype {array.dtype}, which a "
+                                        "Tensor cannot hold"))
         if tag == "parameter":
             return Parameter(array, requires_grad=requires_grad)
         return Tensor(array, requires_grad=requires_grad)

@@ -176,10 +176,12 @@ class _Step:
             return eager(modes, *batch)
         try:
             return compiled(modes, *batch)
-        except ag.CompileError as error:  # raised while tracing the forward: nothing ran twice
+        except ag.CompileError as error:
             warnings.warn(f"nn.fit(compile=True): training eagerly, the model cannot be "
                           f"captured: {error}", RuntimeWarning, stacklevel=4)
             self.compiled = self.compiled_train = None
+            if error.ran:  # the step ran to its end while traced: do not run it twice
+                return error.result
             return eager(modes, *batch)
 
 
@@ -199,13 +201,19 @@ def _run_epoch(step, loader, metrics, train=False, bar=None):
         count += n
         totals["loss"] += value * n
         for name, metric in metrics.items():
-            totals[name] += metric(output.data, target.data) * n
+            totals[name] += metric(_array(output), _array(target)) * n
         if bar is not None:
             bar.update()
             bar.set_postfix({k: f"{v / count:.4f}" for k, v in totals.items()}, refresh=False)
     if count == 0:
         raise ValueError("the data loader yielded no batches")
     return {name: total / count for name, total in totals.items()}
+
+
+def _array(value):
+    """A batch's output or target as the numpy array metrics take. A loader may yield numpy
+    arrays, whose ``.data`` is a raw memoryview, not the values."""
+    return value._data if isinstance(value, ag.Tensor) else np.asarray(value)
 
 
 def evaluate(model, loader, loss_fn, metrics=None):
@@ -249,7 +257,8 @@ def fit(model, train_loader, loss_fn, optimizer, epochs, val_loader=None, metric
         numpy arrays, or a dict name -> callable
     callbacks : list of ``Callback`` (e.g. ``EarlyStopping``)
     checkpoint_dir : directory for ``checkpoint.ckpt``, rewritten atomically after each epoch
-    resume : continue from ``checkpoint_dir``'s checkpoint if there is one
+    resume : continue from ``checkpoint_dir``'s checkpoint if there is one (a file there that
+        fit did not write, such as a bare state dict, is refused with a ValueError)
     progress : show a tqdm bar per epoch with the running loss and metrics
     compile : run each training step (forward, loss, backward, update) and each evaluation
         pass under ``ag.compile`` (same results, less Python per batch; a model that cannot
@@ -277,7 +286,7 @@ def fit(model, train_loader, loss_fn, optimizer, epochs, val_loader=None, metric
         os.makedirs(checkpoint_dir, exist_ok=True)
     start, stopped = 0, False
     if resume and os.path.exists(path):
-        checkpoint = load(path)
+        checkpoint = _load_checkpoint(path)
         if list(checkpoint["history"]) != list(history):
             raise ValueError(
                 f"the checkpoint logged {list(checkpoint['history'])}, this run would log "
@@ -325,6 +334,49 @@ def _checkpoint(model, optimizer, train_loader, callbacks, epoch, history, stopp
         "callbacks": [callback.state_dict() for callback in callbacks],
         "meta": {"format": "nn.fit checkpoint", "optimizer": type(optimizer).__name__},
     }
+
+
+def _is_epoch(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+# what _checkpoint writes: entry -> (test, what the test expects)
+_CHECKPOINT_ENTRIES = {
+    "model": (lambda v: isinstance(v, dict), "a dict"),
+    "optimizer": (lambda v: isinstance(v, dict), "a dict"),
+    "epoch": (_is_epoch, "a non-negative int"),
+    "stopped": (lambda v: isinstance(v, bool), "a bool"),
+    "history": (lambda v: isinstance(v, dict) and all(isinstance(x, list) for x in v.values()),
+                "a dict of lists"),
+    "loader": (lambda v: isinstance(v, dict), "a dict"),
+    "generators": (lambda v: isinstance(v, dict), "a dict"),
+    "callbacks": (lambda v: isinstance(v, list), "a list"),
+}
+
+
+def _load_checkpoint(path):
+    """``nn.load(path)``, checked to be what ``fit`` writes, so that a state dict or another
+    file saved under that name fails with what is wrong instead of a KeyError."""
+    checkpoint = load(path)
+    where = f"nn.fit(resume=True): {path}"
+    why = (f"fit writes one to checkpoint_dir/{CHECKPOINT_NAME} after every epoch when given "
+           "checkpoint_dir")
+    if not isinstance(checkpoint, dict):
+        raise ValueError(f"{where} holds a {type(checkpoint).__name__}, not a training "
+                         f"checkpoint ({why})")
+    what = f"{where} is not a training checkpoint ({why})"
+    missing = [name for name in _CHECKPOINT_ENTRIES if name not in checkpoint]
+    if missing:
+        raise ValueError(
+            f"{what}: it lacks {', '.join(map(repr, missing))}. A file saved with "
+            "nn.save(model.state_dict(), ...) holds weights only: load them with "
+            "model.load_state_dict(nn.load(path)) and call fit without resume=True"
+        )
+    for name, (test, expected) in _CHECKPOINT_ENTRIES.items():
+        if not test(checkpoint[name]):
+            raise ValueError(f"{what}: its {name!r} is a {type(checkpoint[name]).__name__}, "
+                             f"expected {expected}")
+    return checkpoint
 
 
 def _restore(checkpoint, model, optimizer, train_loader, callbacks):

@@ -420,3 +420,60 @@ def test_the_guards_are_readable_python():
     assert ".cell_contents" in g.guards
     with pytest.raises(ValueError, match="max_programs"):
         ag.compile(f, max_programs=0)
+
+
+def test_a_large_numpy_array_read_from_outside_is_refused_with_what_to_do():
+    table = np.zeros(2**20 + 1)
+
+    def f(x):
+        return x + float(table[0])
+
+    with pytest.raises(ag.CompileError, match=r"table, a numpy array .*wrap it in a Tensor"):
+        ag.compile(f)(X)
+    tensor_table = ag.tensor(table)
+
+    def g(x):
+        return x + tensor_table[:3]
+
+    _same_as_eager(ag.compile(g), g, X)
+
+
+class _Settings:
+    def __init__(self):
+        self.k = 2.0
+
+
+def test_attribute_chains_through_a_user_module_are_guarded():
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.settings = _Settings()
+
+        def forward(self, x):
+            return x * self.settings.k
+
+    m = Scaled()
+    g = ag.compile(m)
+    _same_as_eager(g, m, X)
+    m.settings.k = 7.0
+    _same_as_eager(g, m, X)
+    assert g.traces == 2
+
+
+def test_a_rebound_global_function_traces_again():
+    global _activation
+
+    def f(x):
+        return _activation(x) * 2
+
+    g = ag.compile(f)
+    try:
+        _same_as_eager(g, f, X)
+        _activation = ag.sin
+        _same_as_eager(g, f, X)
+        assert g.traces == 2
+    finally:
+        _activation = ag.tanh
+
+
+_activation = ag.tanh

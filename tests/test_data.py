@@ -2,6 +2,8 @@
 
 import gzip
 import struct
+import tracemalloc
+import zlib
 
 import numpy as np
 import pytest
@@ -215,9 +217,9 @@ def test_load_mnist_names_the_missing_files(tmp_path):
 
 @pytest.mark.parametrize("corrupt, message", [
     (lambda raw: raw[:-10], "truncated or corrupt"),
-    (lambda raw: raw + b"\x00", "truncated or corrupt"),
-    (lambda raw: b"\x00\x01" + raw[2:], "not an IDX file"),
-    (lambda raw: raw[:3] + b"\x02" + raw[4:], "expected 3 dimensions"),
+    (lambda raw: raw + b"\x00", "more data than the 3920 bytes its header declares"),
+    (lambda raw: b"\x00\x01" + raw[2:], "not an MNIST images file"),
+    (lambda raw: raw[:3] + b"\x02" + raw[4:], "magic number 0x00000802, expected 0x00000803"),
     (lambda raw: gzip.compress(raw)[:-12], "corrupt or truncated gzip"),
 ])
 def test_load_mnist_rejects_corrupt_files(corrupt, message, tmp_path):
@@ -232,4 +234,72 @@ def test_load_mnist_checks_that_images_and_labels_agree(tmp_path):
     write_mnist(tmp_path)
     (tmp_path / "train-labels-idx1-ubyte").write_bytes(idx_bytes(np.zeros(4, np.uint8)))
     with pytest.raises(ValueError, match="5 images but 4 labels"):
+        load_mnist(tmp_path)
+
+
+def idx_header(code, ndim, *dims):
+    return bytes([0, 0, code, ndim]) + struct.pack(f">{len(dims)}I", *dims)
+
+
+def gz_bomb(head, zeros=32 * 2**20):
+    """``head`` then ``zeros`` zero bytes, gzipped: about 32 KB on disk."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: a gzip container
+    chunk = bytes(2**20)
+    parts = [compressor.compress(head)]
+    parts += [compressor.compress(chunk) for _ in range(zeros // len(chunk))]
+    return b"".join(parts) + compressor.flush()
+
+
+def test_load_mnist_stops_inflating_a_gzip_bomb_at_the_declared_size(tmp_path):
+    write_mnist(tmp_path, n=10)
+    images = tmp_path / "train-images-idx3-ubyte"
+    images.unlink()
+    bomb = tmp_path / "train-images-idx3-ubyte.gz"
+    bomb.write_bytes(gz_bomb(idx_header(0x08, 3, 10, 28, 28)))
+    assert bomb.stat().st_size < 100_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"train-images-idx3-ubyte.gz.*more data than"):
+            load_mnist(tmp_path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20  # the 32 MB were never held in memory
+
+
+@pytest.mark.parametrize("kind, header, message", [
+    ("train", idx_header(0x0D, 3, 5, 28, 28), r"magic number 0x00000d03, expected 0x00000803"),
+    ("train", idx_header(0x08, 3, 5, 29, 29), r"5 x 29 x 29 .* expected N x 28 x 28"),
+    ("train", idx_header(0x08, 3, 60_001, 28, 28), r"60001 images, at most 60000"),
+    ("test", idx_header(0x08, 3, 10_001, 28, 28), r"10001 images, at most 10000"),
+    ("train", idx_header(0x08, 3, 2**32 - 1, 2**32 - 1, 2**32 - 1), r"expected N x 28 x 28"),
+], ids=["float images", "29x29 images", "more than 60000", "more than 10000 (test)",
+        "huge dims"])
+def test_load_mnist_checks_the_image_header_before_reading_the_data(kind, header, message,
+                                                                    tmp_path):
+    write_mnist(tmp_path, kind)
+    prefix = "train" if kind == "train" else "t10k"
+    (tmp_path / f"{prefix}-images-idx3-ubyte").write_bytes(header + bytes(5 * 784))
+    with pytest.raises(ValueError, match=message):
+        load_mnist(tmp_path, kind)
+
+
+def test_load_mnist_refuses_labels_of_another_type(tmp_path):
+    write_mnist(tmp_path)
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(idx_header(0x0C, 1, 5) + bytes(20))
+    with pytest.raises(ValueError, match=r"labels-idx1-ubyte: magic number 0x00000c01, "
+                                         r"expected 0x00000801"):
+        load_mnist(tmp_path)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_load_mnist_names_the_file_that_ends_early(gz, tmp_path):
+    write_mnist(tmp_path, gz=gz)
+    name = "train-labels-idx1-ubyte" + (".gz" if gz else "")
+    short = idx_header(0x08, 1, 5) + bytes(3)
+    (tmp_path / name).write_bytes(gzip.compress(short) if gz else short)
+    with pytest.raises(ValueError, match=rf"{name}: .*3 of the 5 data bytes"):
+        load_mnist(tmp_path)
+    (tmp_path / name).write_bytes(gzip.compress(b"\x00\x00") if gz else b"\x00\x00")
+    with pytest.raises(ValueError, match=rf"{name}: truncated IDX header"):
         load_mnist(tmp_path)

@@ -156,6 +156,32 @@ def test_binary_misuse():
         F.binary_cross_entropy_with_logits(ag.tensor([0.1, 0.2]), np.zeros((2, 1)))
 
 
+
+@pytest.mark.parametrize("target", [[0.0, 1.5], [-0.5, 1.0], [0.0, np.inf]])
+def test_bce_refuses_targets_outside_0_1_instead_of_a_negative_loss(target):
+    p = ag.tensor([0.3, 0.8])
+    for loss in (lambda: F.binary_cross_entropy(p, np.array(target)),
+                 lambda: nn.BCELoss()(p, np.array(target))):
+        with pytest.raises(ValueError, match=r"^binary_cross_entropy: target must hold values "
+                                             r"in \[0, 1\], got .* at index"):
+            loss()
+
+
+def test_bce_accepts_soft_targets_and_the_bounds_0_and_1():
+    p = ag.tensor([0.3, 0.8, 0.5])
+    loss = F.binary_cross_entropy(p, np.array([0.0, 1.0, 0.25]), reduction="none")
+    assert np.all(loss.data >= 0)
+
+
+def test_compiled_bce_checks_the_target_on_every_call():
+    bce = ag.compile(lambda p, y: F.binary_cross_entropy(p, y))
+    p = ag.tensor([0.2, 0.7])
+    bce(p, ag.tensor([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"target must hold values in \[0, 1\], got 2.0"):
+        bce(p, ag.tensor([0.0, 2.0]))
+    assert bce.traces == 1
+
+
 # ---------------------------------------------------------------------------- shared
 @pytest.mark.parametrize("loss", [nn.MSELoss, nn.CrossEntropyLoss, nn.NLLLoss, nn.BCELoss,
                                   nn.BCEWithLogitsLoss])

@@ -75,6 +75,21 @@ def test_custom_metrics_and_unknown_names():
         train_xor(epochs=1, metrics=["f1"])
 
 
+def test_metrics_get_numpy_arrays_when_the_loader_yields_numpy_batches():
+    X, y = make_xor(8, rng=0)
+    model = nn.Sequential(nn.Linear(2, 1, rng=0))
+    seen = []
+
+    def record(output, target):
+        seen.append((type(output), type(target)))
+        return accuracy(output, target)
+
+    batches = [(X, y.reshape(-1, 1).astype(X.dtype))]
+    history = nn.fit(model, batches, nn.BCEWithLogitsLoss(), nn.optim.SGD(model.parameters(),
+                     lr=0.1), 1, metrics={"acc": record, "accuracy": "accuracy"}, progress=False)
+    assert seen == [(np.ndarray, np.ndarray)] and 0 <= history["accuracy"][0] <= 1
+
+
 def test_evaluate_runs_in_eval_mode_without_graph_and_restores_the_mode():
     model = mlp(dropout=0.5)
     _, val = xor_loaders()
@@ -189,6 +204,28 @@ def test_resuming_an_early_stopped_run_trains_no_further(tmp_path):
     assert optimizer.state[next(iter(model.parameters()))]["step"] == 15
 
 
+def test_resuming_from_a_file_that_is_not_a_training_checkpoint_says_what_is_missing(tmp_path):
+    path = tmp_path / CHECKPOINT_NAME
+    nn.save(mlp().state_dict(), path)  # weights only, as nn.save(model.state_dict(), ...)
+    with pytest.raises(ValueError) as error:
+        train_xor(epochs=2, checkpoint_dir=tmp_path, resume=True)
+    message = str(error.value)
+    assert str(path) in message and "not a training checkpoint" in message
+    assert "'history'" in message and "checkpoint_dir" in message
+    nn.save([1, 2, 3], path)
+    with pytest.raises(ValueError, match="holds a list, not a training checkpoint"):
+        train_xor(epochs=2, checkpoint_dir=tmp_path, resume=True)
+
+
+def test_resuming_from_a_checkpoint_with_a_mistyped_entry_names_it(tmp_path):
+    train_xor(epochs=1, checkpoint_dir=tmp_path)
+    path = tmp_path / CHECKPOINT_NAME
+    checkpoint = nn.load(path)
+    nn.save({**checkpoint, "epoch": "two"}, path)
+    with pytest.raises(ValueError, match=r"'epoch' is a str, expected a non-negative int"):
+        train_xor(epochs=2, checkpoint_dir=tmp_path, resume=True)
+
+
 # ---------------------------------------------------------------- the train subcommand
 def parse(*argv):
     parser = argparse.ArgumentParser()
@@ -261,3 +298,37 @@ def test_fit_with_compile_trains_a_model_with_dropout_eagerly_and_says_why():
         history = nn.fit(model, loader, nn.CrossEntropyLoss(), opt, 2, progress=False,
                          compile=True)
     assert len(history["loss"]) == 2
+
+
+def test_fit_with_compile_does_not_repeat_a_step_refused_after_it_ran():
+    from nn.training import _Step
+
+    calls = []
+
+    class Counting(nn.Module):  # a Python side effect on what forward reads: refused
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2, rng=0)
+            self.seen = []
+
+        def forward(self, x):
+            self.seen.append(1)
+            calls.append(1)
+            return self.fc(x)
+
+    model = Counting()
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    step = _Step(model, nn.CrossEntropyLoss(), compile=True, optimizer=opt)
+    X, y = nn.data.make_moons(8, noise=0.2, rng=0)
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.warns(RuntimeWarning, match="seen changed"):
+        step((ag.tensor(X), ag.tensor(y)), train=True)
+    assert len(calls) == 1 and step.compiled_train is None
+    stepped = [p.data.copy() for p in model.parameters()]
+    for p, value in zip(model.parameters(), before):  # one eager step from the same start
+        p.data[...] = value
+    opt.zero_grad()
+    nn.CrossEntropyLoss()(model(ag.tensor(X)), ag.tensor(y)).backward()
+    opt.step()
+    for p, value in zip(model.parameters(), stepped):
+        np.testing.assert_array_equal(p.data, value)

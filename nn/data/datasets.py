@@ -8,7 +8,6 @@ an int seed) and ``noise``, the standard deviation of Gaussian noise added to ea
 import gzip
 import importlib.resources
 import io
-import math
 import os
 import struct
 import zlib
@@ -97,8 +96,12 @@ def load_digits():
 
 
 # ---------------------------------------------------------------------- MNIST (IDX files)
-_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _MNIST_PREFIX = {"train": "train", "test": "t10k"}
+_MNIST_COUNT = {"train": 60_000, "test": 10_000}  # the most samples a real file holds
+# IDX magic numbers: 0, 0, the dtype code (0x08: unsigned bytes), the number of dimensions
+_IMAGES_MAGIC, _IMAGE_SHAPE = 0x00000803, (28, 28)  # 2051: N x 28 x 28 unsigned bytes
+_LABELS_MAGIC = 0x00000801  # 2049: N unsigned bytes
+_CHUNK = 2**20  # bytes read (and, for .gz, inflated) at a time
 
 
 def load_mnist(directory, kind="train"):
@@ -108,16 +111,18 @@ def load_mnist(directory, kind="train"):
     test set), gzipped (``.gz``) or not, also with a dot before ``idx``. Returns ``X`` of shape
     (n, 784) scaled to [0, 1] and ``y`` of shape (n,). Nothing is downloaded: fetch the files
     once from the MNIST page or a mirror. Missing files raise FileNotFoundError, malformed ones
-    ValueError.
+    ValueError: each header must declare unsigned bytes, N x 28 x 28 images or N labels, N at
+    most 60000 (train) or 10000 (test), and the file must hold exactly the declared data.
     """
     if kind not in _MNIST_PREFIX:
         raise ValueError(f"kind must be 'train' or 'test', got {kind!r}")
-    prefix = _MNIST_PREFIX[kind]
-    images = _read_idx(_find(directory, prefix, "images", 3), ndim=3)
-    labels = _read_idx(_find(directory, prefix, "labels", 1), ndim=1)
+    prefix, limit = _MNIST_PREFIX[kind], _MNIST_COUNT[kind]
+    images = _read_idx(_find(directory, prefix, "images", 3), _IMAGES_MAGIC, _IMAGE_SHAPE,
+                       limit, "images")
+    labels = _read_idx(_find(directory, prefix, "labels", 1), _LABELS_MAGIC, (), limit, "labels")
     if len(images) != len(labels):
         raise ValueError(f"MNIST {kind}: {len(images)} images but {len(labels)} labels")
-    if labels.size and (labels.min() < 0 or labels.max() > 9):
+    if labels.size and labels.max() > 9:
         raise ValueError(
             f"MNIST {kind}: labels outside 0..9 (found {labels.min()}..{labels.max()})"
         )
@@ -136,29 +141,61 @@ def _find(directory, prefix, what, ndim):
     )
 
 
-def _read_idx(path, ndim):
-    """An IDX file as an array: 0, 0, a dtype code, the number of dims, big-endian u32 dims,
-    then the values in big-endian C order."""
+def _read_idx(path, magic, item_shape, limit, what):
+    """An MNIST IDX file (plain or gzipped) as a uint8 array of shape (N, *item_shape).
+
+    The header (a big-endian u32 magic number, then one u32 per dimension) is checked before
+    any data is read, and then exactly the bytes it declares are read, inflating a .gz chunk
+    by chunk: a small .gz that inflates to gigabytes stops at the declared size instead of
+    being unpacked whole into memory.
+    """
     with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] == b"\x1f\x8b":
+        gzipped = f.read(2) == b"\x1f\x8b"
+        f.seek(0)
+        stream = gzip.GzipFile(fileobj=f, mode="rb") if gzipped else f
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
+            shape = _idx_shape(path, stream, magic, item_shape, limit, what)
+            array = np.empty(shape, np.uint8)
+            _read_data(path, stream, array)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
             raise ValueError(f"{path}: corrupt or truncated gzip data ({exc})") from None
-    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in _IDX_DTYPES:
-        raise ValueError(f"{path}: not an IDX file (bad magic number {raw[:4].hex()})")
-    if raw[3] != ndim:
-        raise ValueError(f"{path}: expected {ndim} dimensions, the file declares {raw[3]}")
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise ValueError(f"{path}: truncated IDX header")
-    shape = struct.unpack(f">{ndim}I", raw[4:header])
-    dtype = np.dtype(_IDX_DTYPES[raw[2]])
-    expected = math.prod(shape) * dtype.itemsize
-    if len(raw) - header != expected:
+    return array
+
+
+def _idx_shape(path, stream, magic, item_shape, limit, what):
+    ndim = 1 + len(item_shape)
+    head = stream.read(4 + 4 * ndim)
+    if len(head) < 4:
+        raise ValueError(f"{path}: truncated IDX header ({len(head)} bytes)")
+    (found,) = struct.unpack(">I", head[:4])
+    if found != magic:
         raise ValueError(
-            f"{path}: shape {shape} needs {expected} bytes of data, the file has "
-            f"{len(raw) - header} (truncated or corrupt)"
+            f"{path}: magic number 0x{found:08x}, expected 0x{magic:08x} (an IDX file of "
+            f"unsigned bytes with {ndim} dimension(s)): not an MNIST {what} file"
         )
-    return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+    if len(head) < 4 + 4 * ndim:
+        raise ValueError(f"{path}: truncated IDX header ({len(head)} bytes)")
+    shape = struct.unpack(f">{ndim}I", head[4:])
+    if shape[1:] != item_shape:
+        expected = " x ".join(["N", *map(str, item_shape)])
+        raise ValueError(f"{path}: declares {' x '.join(map(str, shape))} {what}, expected "
+                         f"{expected} for MNIST")
+    if shape[0] > limit:
+        raise ValueError(f"{path}: declares {shape[0]} {what}, at most {limit} expected for "
+                         "this MNIST file")
+    return shape
+
+
+def _read_data(path, stream, array):
+    """Fill ``array`` from ``stream``, which must then be at its end."""
+    view = memoryview(array.reshape(-1))
+    got = 0
+    while got < len(view):
+        n = stream.readinto(view[got:got + _CHUNK])
+        if not n:
+            raise ValueError(f"{path}: the data ends after {got} of the {len(view)} data bytes "
+                             "its header declares (truncated or corrupt)")
+        got += n
+    if stream.read(1):
+        raise ValueError(f"{path}: more data than the {len(view)} bytes its header declares "
+                         "(corrupt, or not this MNIST file)")

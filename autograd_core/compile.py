@@ -375,8 +375,8 @@ def _trace(fn, args, kwargs):
     The Tensor arguments are traced through copies of their arrays, so
     that the program tells an argument from a Tensor the function also reads from outside
     (``f(w)`` with ``x * w`` inside must not become ``x * x`` for later arguments)."""
-    collector, rngs = collect(fn, args, kwargs)
-    randomness = RandomStates(rngs)
+    collector = collect(fn, args, kwargs)
+    randomness = RandomStates(collector.rngs)
     copies = tuple(_traced_copy(a) if isinstance(a, Tensor) else a for a in args)
     tracer = _Tracer(copies)
     st = current()

@@ -90,10 +90,10 @@ class Guards:
 
 
 def collect(fn, args, kwargs):
-    """The guards of a call ``fn(*args, **kwargs)``: what ``fn`` reads (closures, globals,
-    the attribute chains on them, modules) and what its non-Tensor arguments hold, in a
-    collector whose ``finish(captured)`` makes the ``Guards``; and the random generators
-    the function reaches."""
+    """What a call ``fn(*args, **kwargs)`` depends on: what ``fn`` reads (closures,
+    globals, the attribute chains on them, modules) and what its non-Tensor arguments hold,
+    in a collector whose ``finish(captured)`` makes the ``Guards``, and whose ``rngs`` are
+    the random generators the function reaches."""
     collector = _Collector()
     names = _parameters(fn)
     local = {}
@@ -103,12 +103,17 @@ def collect(fn, args, kwargs):
     for name, a in kwargs.items():
         local[name] = collector.argument(collector.kwargs, f"[{name!r}]", name, a)
     local = {name: var for name, var in local.items() if var is not None}
+    root = _Var("fn", "the compiled function", fn)
+    collector.namespace["fn"] = fn
     if isinstance(fn, types.FunctionType):
         collector.function(fn, local)
+    elif isinstance(fn, types.MethodType):
+        collector.method(root, fn, local)
+    elif isinstance(fn, functools.partial):
+        collector.partial(root, fn, local)
     else:
-        collector.value(_Var("fn", "the compiled function", fn), fn, guard=False)
-        collector.namespace["fn"] = fn
-    return collector, collector.rngs
+        collector.value(root, fn, guard=False)
+    return collector
 
 
 def _parameters(fn):
@@ -206,9 +211,9 @@ class _Collector:
         elif isinstance(value, types.FunctionType):
             self.function(value, {})
         elif isinstance(value, types.MethodType):
-            self._method(var, value)
+            self.method(var, value)
         elif isinstance(value, functools.partial):
-            self._partial(var, value)
+            self.partial(var, value)
         elif getattr(type(value), "_guard_wraps", None):  # an ag.compile'd function
             wrapped = getattr(value, type(value)._guard_wraps)
             self.value(self.child(var, f".{type(value)._guard_wraps}", var.path, wrapped),
@@ -296,7 +301,9 @@ class _Collector:
                 params = _parameters(attr)
                 self.function(attr, {params[0]: instance} if params else {})
 
-    def _method(self, var, method):
+    def method(self, var, method, local=None):
+        """A bound method: its object (explored) and its code, with ``self`` its object
+        (and ``local``: more parameters' variables)."""
         fn, receiver = method.__func__, method.__self__
         if getattr(receiver, "_compile_live", False) or not isinstance(fn, types.FunctionType):
             return
@@ -304,13 +311,14 @@ class _Collector:
         if not isinstance(receiver, type):
             self.value(this, receiver, guard=False)  # (the method's guard checks identity)
         params = _parameters(fn)
-        self.function(fn, {params[0]: this} if params else {})
+        self.function(fn, {**(local or {}), **({params[0]: this} if params else {})})
 
-    def _partial(self, var, partial):
+    def partial(self, var, partial, local=None):
+        """A functools.partial: its function, with the arguments it binds."""
         fn = partial.func
         self.value(self.child(var, ".func", var.path, fn), fn)
         params = _parameters(fn)
-        local = {}
+        local = dict(local or {})
         for i, a in enumerate(partial.args):
             name = params[i] if i < len(params) else f"{var.path}.args[{i}]"
             arg = self.argument(var, f".args[{i}]", name, a)

@@ -69,11 +69,18 @@ def j_example(out=print):
 
 
 def main(out="out", train=True):
-    """The walk-through, then digits training, graphs and plots written under ``out``."""
+    """The walk-through, then digits training, graphs and plots written under ``out``.
+
+    Raises ``nn.cli.UserError`` before anything runs when ``out`` cannot be written or the
+    graphviz ``dot`` program is missing (the graphs come after a minute of training)."""
     import pathlib
 
-    from .__main__ import write_graph, write_plots
+    from nn.cli import writable_dir
 
+    from .__main__ import require_dot, write_graph, write_plots
+
+    writable_dir(out)
+    require_dot()
     ok = notes_example()
     ok &= j_example()
     print("\nall checks passed" if ok else "\nSOME CHECKS FAILED")

@@ -5,9 +5,15 @@ symbol, and every edge from a tensor into an op carries the value flowing along 
 red numbers of the notes' figure). ``mode="forward"`` adds each tensor's tangent dh/dw,
 ``mode="reverse"`` its adjoint df/dh; both are computed on a replay of the graph, so they
 can be drawn after ``backward`` has freed the original's saved tensors.
+
+Every text that comes from the user (a ``Tensor.name`` of any type, a module path, the
+title, an op's symbol) is shown literally: it is escaped for the HTML-like labels of the
+tensors and for the plain labels of everything else, so that ``<b>``, quotes, braces,
+``|``, backslashes (``\\N``) and newlines neither inject DOT nor break ``dot``.
 """
 
 import html
+import re
 import warnings
 
 import numpy as np
@@ -17,6 +23,9 @@ from autograd_core.engine import grad as _grad
 from autograd_core.tensor import Tensor
 
 __all__ = ["draw_graph"]
+
+MAX_TEXT = 500  # characters of one shown text; dot rejects a label over 16 KiB
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # dot rejects these (all but \t \n)
 
 _LEAF_STYLE = {
     "parameter": {"fillcolor": "#cfe2f3", "style": "filled,rounded"},
@@ -46,9 +55,14 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
         leaf that requires grad).
     max_nodes : draw at most this many ops (those nearest the root) and collapse the rest
         into one note.
+    title : a caption above the graph.
     model : the ``nn.Module`` that built the graph, to name its layers and parameters
         ("fc1", "fc1.weight"). Ops are grouped in a cluster per layer in any case (every
         Module call marks the nodes it creates).
+
+    Every text is shown literally: the title, module paths, op symbols and ``Tensor.name``
+    (``str`` of it, whatever its type) are escaped, control characters show as ``\\xNN``
+    and a text longer than ``MAX_TEXT`` characters is shortened.
 
     Returns a ``graphviz.Digraph``; ``.render(path, format="svg")`` writes it, and Jupyter
     displays it inline.
@@ -59,6 +73,8 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
         raise ValueError(f"draw_graph: naming must be 'auto' or 'h', got {naming!r}")
     if mode not in ("plain", "forward", "reverse"):
         raise ValueError(f"draw_graph: mode must be 'plain', 'forward' or 'reverse', got {mode!r}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     roots = [root] if isinstance(root, Tensor) else list(root) if isinstance(root, (list, tuple)) else []
     if not roots or not all(isinstance(r, Tensor) for r in roots):
         raise TypeError("draw_graph: root must be a Tensor or a list of Tensors")
@@ -77,8 +93,8 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
                                        "nodesep": "0.3", "ranksep": "0.45"},
                            node_attr={"fontname": "Helvetica", "fontsize": "11"},
                            edge_attr={"fontname": "Helvetica", "fontsize": "10"})
-    if title:
-        dot.attr(label=title, labelloc="t", fontsize="14")
+    if title is not None:
+        dot.attr(label=_plain(title), labelloc="t", fontsize="14")
     clusters = {}
     drawn = set()
     shown_set = set(shown)
@@ -88,7 +104,7 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
             return dot
         if id(module) not in clusters:
             cluster = graphviz.Digraph(name=f"cluster_{id(module)}")
-            cluster.attr(label=layer_names.get(id(module), type(module).__name__),
+            cluster.attr(label=_plain(layer_names.get(id(module), type(module).__name__)),
                          style="rounded,dashed", color="#999999", fontcolor="#555555")
             clusters[id(module)] = cluster
         return clusters[id(module)]
@@ -108,7 +124,7 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
 
     for node in shown:
         op_id = f"op{id(node)}"
-        target(_module(node)).node(op_id, label=html.escape(_symbol(node)), shape="ellipse",
+        target(_module(node)).node(op_id, label=_plain(_symbol(node)), shape="ellipse",
                                         style="filled", fillcolor="#fff2cc", margin="0.05,0.02")
         for index, inp in enumerate(node.inputs):
             if isinstance(inp, Tensor):
@@ -120,9 +136,10 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
                                     local.get((node, index)))
             else:
                 src = f"const{id(node)}_{index}"
-                dot.node(src, label=_fmt(inp, precision), shape="plaintext", fontsize="10")
+                dot.node(src, label=_plain(_fmt(inp, precision)), shape="plaintext",
+                         fontsize="10")
                 label = ""
-            dot.edge(src, op_id, label=label, fontcolor="#cc0000")
+            dot.edge(src, op_id, label=_plain(label), fontcolor="#cc0000")
         for out in outputs.get(node, ()):
             dot.edge(op_id, tensor_node(out))
     for r in roots:
@@ -131,8 +148,8 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
     for sub in clusters.values():
         dot.subgraph(sub)
     if hidden:
-        dot.node("collapsed", label=f"… {hidden} earlier operations not shown\n(max_nodes={max_nodes})",
-                 shape="note", style="dashed")
+        note = f"… {hidden} earlier operations not shown\n(max_nodes={max_nodes})"
+        dot.node("collapsed", label=_plain(note), shape="note", style="dashed")
     return dot
 
 
@@ -168,9 +185,16 @@ def _names(nodes, tensors, naming):
                     number += 1
                     names[(node, index)] = f"h{number}"
     for key, t in tensors.items():
-        if t.name:
-            names[key] = t.name
+        name = _name_of(t)
+        if name:
+            names[key] = name
     return names
+
+
+def _name_of(t):
+    """``t.name`` as text: None when unset or empty, else ``str`` of whatever was assigned
+    (an int, an array, ...)."""
+    return None if t.name is None else str(t.name) or None
 
 
 def _leaf_kind(t):
@@ -216,6 +240,28 @@ def _tensor_id(key):
 
 
 # ----------------------------------------------------------------------------- labels
+def _text(value):
+    """``str(value)`` for display: control characters other than tab and newline, and lone
+    surrogates, shown as backslash escapes; at most MAX_TEXT characters."""
+    text = str(value).encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def _html(value):
+    """``value`` shown literally inside an HTML-like label (markup escaped, newlines as
+    line breaks)."""
+    return html.escape(_text(value)).replace("\n", "<br/>")
+
+
+def _plain(value):
+    """``value`` shown literally as a plain DOT label: ``&`` ``<`` ``>`` become entities (so
+    the label can never read as ``<...>`` HTML), backslashes are doubled (no ``\\N`` ``\\l``
+    escapes) and newlines become dot's ``\\n``; graphviz quotes the rest (``"``)."""
+    text = html.escape(_text(value), quote=False)
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
 def _fmt(value, precision):
     if isinstance(value, Tensor):
         value = value.data
@@ -234,18 +280,18 @@ def _tensor_label(t, name, annotation, show_values, show_grads, max_value_size, 
     rows = []
     head = name or ("" if t.grad_fn is not None else _leaf_kind(t))
     if head:
-        rows.append(f"<b>{html.escape(head)}</b>")
+        rows.append(f"<b>{_html(head)}</b>")
     if t.ndim and (not show_values or not _small(t, max_value_size)):
         rows.append(f"shape {t.shape}")
     if show_values and _small(t, max_value_size):
-        rows.append(f"value {html.escape(_fmt(t, precision))}")
+        rows.append(f"value {_html(_fmt(t, precision))}")
     grad = _grad_of(t) if show_grads else None
     if grad is not None and _small(t, max_value_size):
-        rows.append(f"grad {html.escape(_fmt(grad, precision))}")
+        rows.append(f"grad {_html(_fmt(grad, precision))}")
     elif grad is not None:
         rows.append(f"grad ‖{float(np.linalg.norm(grad.data)):.{precision}g}‖")
     if annotation:
-        rows.append(f'<font color="#1155cc">{html.escape(annotation)}</font>')
+        rows.append(f'<font color="#1155cc">{_html(annotation)}</font>')
     return "<" + "<br/>".join(rows or [" "]) + ">"
 
 
@@ -276,7 +322,7 @@ def _annotations(roots, nodes, tensors, mode, wrt, names, precision):
         if wrt is None:
             return {}
         new = replay(roots, tangents={wrt: np.ones_like(wrt.data)}, requires_grad=False)
-        var = names.get(tensor_key(wrt)) or wrt.name or "w"
+        var = names.get(tensor_key(wrt)) or _name_of(wrt) or "w"
         out = {}
         for key, t in tensors.items():
             tangent = new(t).tangent

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["get_default_dtype", "set_default_dtype"]
+__all__ = ["get_default_dtype", "set_default_dtype", "result_type"]
 
 _default_dtype = np.dtype(np.float64)
 
@@ -81,3 +81,49 @@ def to_array(data, dtype=None, where="tensor"):
     if dtype is not None and array.dtype != np.dtype(dtype):
         array = array.astype(dtype)
     return array
+
+
+# ---------------------------------------------------------------------------- promotion
+# PyTorch's rule for the dtype of a binary op. Operands rank in three tiers: tensors with
+# dimensions, then 0-d tensors (and numpy scalars, 0-d arrays), then Python numbers; and in
+# three categories: bool < integer < float. The result is the promotion of the highest tier
+# that holds the highest category present: a 0-d tensor or a Python number of the same or a
+# lower category never upcasts a tensor with dimensions (x32 * tensor(2.0) stays float32).
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_DIMENSIONED, _ZERO_DIM, _PYTHON = range(3)
+
+
+def result_type(*operands):
+    """The dtype a binary op on ``operands`` (Tensors, arrays, numpy or Python numbers)
+    computes in, by PyTorch's promotion rule (see above)."""
+    tiers = [None, None, None]
+    for x in operands:
+        tier, dtype = _tier_and_dtype(x)
+        tiers[tier] = dtype if tiers[tier] is None else _promote(tiers[tier], dtype)
+    result = None
+    for dtype in tiers:  # highest tier first: a lower tier wins only with a higher category
+        if dtype is not None and (result is None or _CATEGORY[dtype.kind] > _CATEGORY[result.kind]):
+            result = dtype
+    if result is None:
+        raise TypeError("result_type: no operands")
+    return result
+
+
+def _tier_and_dtype(x):
+    if isinstance(x, bool):
+        return _PYTHON, np.dtype(bool)
+    if isinstance(x, int):
+        return _PYTHON, np.dtype(np.int64)
+    if isinstance(x, float):
+        return _PYTHON, _default_dtype
+    array = np.asarray(getattr(x, "_data", x))  # a Tensor's array, or the value itself
+    if array.dtype.kind not in _CATEGORY:
+        raise TypeError(f"result_type: an operand of dtype {array.dtype} is not numeric")
+    return (_DIMENSIONED if array.ndim else _ZERO_DIM), array.dtype
+
+
+def _promote(a, b):
+    """Promotion within a tier: the higher category's dtype, else numpy's (the wider)."""
+    if _CATEGORY[a.kind] != _CATEGORY[b.kind]:
+        return a if _CATEGORY[a.kind] > _CATEGORY[b.kind] else b
+    return np.promote_types(a, b)

@@ -23,7 +23,13 @@ Conventions of the three rules:
   recorded (``create_graph``) or carries tangents.
 * ``jvp(ctx, *tangents)`` receives one tangent Tensor per positional argument (None for an
   argument without a tangent, i.e. a zero tangent) and returns the output tangent(s).
-  ``apply`` broadcasts them to the output shapes.
+  ``apply`` broadcasts them to the output shapes. With nested forward mode ``apply`` calls
+  it once per level its inputs carry, outer levels first, with that level and inner ones
+  switched off: the ops of the rule then push the outer levels' tangents, which makes the
+  result the derivative of the tangent along them (see ``forward_ad``).
+* An op marked ``broadcasting = True`` (the binary elementwise ops) gets its two last
+  arguments in one dtype, by PyTorch's promotion rule (``dtypes.result_type``): where
+  numpy would compute in another, ``apply`` casts them first, with recorded ``Cast`` ops.
 
 ``ctx.save_for_backward(...)`` takes inputs, outputs or constant arrays computed in
 forward; ``ctx.saved_tensors`` gives them back as Tensors connected to the graph, so that
@@ -39,12 +45,15 @@ collector's full passes over a deep live graph were a third of a 10^6-node chain
 """
 
 import itertools
+import threading
 from operator import is_
 
 import numpy as np
 
+from .dtypes import get_default_dtype, result_type
 from .grad_mode import current, shared
-from .tensor import Tensor, _make, _share_buffer, _version_of, _wrap
+from .tensor import Tensor, _make, _refresh_tangents, _set_tangents, _share_buffer, \
+    _version_of, _wrap
 
 __all__ = ["Function", "Primitive", "OpError", "OpTypeError", "call", "array_of"]
 
@@ -87,9 +96,38 @@ class _SavedTensor:
 
 
 _new = object.__new__
+ndarray = np.ndarray
 # ``ctx._saved`` when forward saved exactly its inputs (a · b saves a, b): read them from the
 # node's inputs instead of keeping a tuple of them
 _INPUTS = object()
+
+
+# ---------------------------------------------------------------------------- forward mode
+BASE_LEVEL = 0  # forward mode's level outside any jvp
+
+
+class _Levels:
+    """Forward mode's levels in one thread (see ``forward_ad``): those open, outermost
+    first, and, while a jvp rule runs, the first level switched off (levels from it on do
+    not propagate; None: all do)."""
+
+    __slots__ = ("open", "off_from")
+
+    def __init__(self):
+        self.open = [BASE_LEVEL]
+        self.off_from = None
+
+
+_thread = threading.local()
+
+
+def forward_levels():
+    """The calling thread's forward-mode levels."""
+    try:
+        return _thread.levels
+    except AttributeError:
+        _thread.levels = _Levels()
+        return _thread.levels
 
 
 def _modified_error(ctx, saved):
@@ -133,12 +171,13 @@ class Function:
         "_needs", "_replayed", "__dict__",
     )
     view = False  # True for ops whose output may be a numpy view of input 0
+    broadcasting = False  # True for binary elementwise ops (dtype promotion, error messages)
     array_rules = False  # True when backward also runs on numpy arrays (see Primitive)
     fresh_grads = False  # backward returns new arrays only (see Primitive)
     donated_backward = None  # backward that may write into its gradient (see Primitive)
     # per-node extras, rarely set: class defaults, so that most nodes never need a __dict__
     # (and every slot fewer is one visit less per node in each of the collector's passes)
-    _out_tangents = None  # forward mode: the tangent of each output
+    _out_tangents = None  # forward mode: the tangents ({level: tangent}) of each output
     _retained = None  # output_nr -> weakref to the Tensor that retains its gradient
     _hooks = None  # output_nr -> {key: hook} registered on that output
     _non_differentiable = ()  # ids of outputs marked by mark_non_differentiable
@@ -217,7 +256,8 @@ class Function:
             if self._names is not None:
                 out._name = self._names.get(output_nr)
         tangents = self._out_tangents
-        out._tangent = None if tangents is None else tangents[output_nr]
+        if tangents is not None:
+            _set_tangents(out, tangents[output_nr])
         return out
 
     # ----------------------------------------------------------------- ctx helpers
@@ -359,6 +399,8 @@ class Function:
                         continue
                 if a._version is not None:
                     plain = False
+                    if a._version.up_to_date is not None:  # its buffer changed in place
+                        _refresh_tangents(a)
                 if a._tangent is not None:
                     tangent = True
                 entries.append(a)
@@ -399,8 +441,20 @@ class Function:
                 raw = (out,)
                 out = np.asarray(out) if isinstance(out, np.generic) else _as_output(cls, out)
                 outs = (out,)
-            if out.dtype.kind not in "biuf":
-                raise _unsupported_dtype(cls, args, out.dtype)
+            dtype = out.dtype
+            if dtype.kind not in "biuf":
+                raise _unsupported_dtype(cls, args, dtype)
+            if cls.broadcasting:  # numpy's dtype is PyTorch's if it is every array's (mostly)
+                a, b = arrays if n == 2 else arrays[1:]  # where(cond, a, b): a and b
+                if type(a) is ndarray:  # (a with dimensions rules b when numpy kept its dtype)
+                    differs = a.dtype is not dtype or not a.ndim and type(b) is ndarray \
+                        and b.dtype is not dtype
+                else:
+                    differs = type(b) is not ndarray or b.dtype is not dtype
+                if differs:
+                    promoted = _promoted_args(cls, args, dtype)
+                    if promoted is not None:
+                        return cls.apply(*promoted, **config)
         rare = st.anomaly or st.tracer is not None  # anomaly checks or ag.compile's tracer
         if rare and st.anomaly:
             _check_forward_values(cls, args, outs)
@@ -576,40 +630,77 @@ def _saved_constant(value):
 
 
 def _push_tangents(cls, ctx, args, results, non_diff):
-    """Forward mode: compute the output tangents from the input tangents (one pass)."""
+    """Forward mode: the output tangents at every level the inputs carry. One jvp call per
+    level, outer levels first, each with that level and inner ones switched off, so that
+    its ops push the outer levels only (and a saved output, rebuilt by the rule of an
+    inner level, carries the outer levels' tangents already computed)."""
+    levels = forward_levels()
+    carried = _carried_levels(args, levels.off_from)
+    if not carried:
+        return
     shared.tangents_made = True  # from now on backward checks its graphs for tangents
     if cls.jvp is Function.jvp:
         raise RuntimeError(
             f"forward-mode AD reached {cls.__name__}, which has no jvp rule; "
             f"define {cls.__name__}.jvp(ctx, *tangents) to use it with dual tensors"
         )
-    tangents = [a._tangent if isinstance(a, Tensor) else None for a in args]
+    stored = [None] * len(results)  # per output: {level: tangent}
     st = current()
-    previous = st.forward_enabled
-    st.forward_enabled = False
+    previous = st.forward_enabled, levels.off_from
     try:
-        out_tangents = cls.jvp(ctx, *tangents)
+        for level in carried:
+            tangents, nested = _tangents_at(args, level)
+            levels.off_from = level
+            # the rule's ops need forward mode only if an outer level is around
+            st.forward_enabled = nested or level != carried[0]
+            out_tangents = cls.jvp(ctx, *tangents)
+            if type(out_tangents) is not tuple:
+                out_tangents = (out_tangents,)
+            if len(out_tangents) != len(results):
+                raise RuntimeError(
+                    f"{cls.__name__}.jvp returned {len(out_tangents)} tangents, "
+                    f"expected one per output ({len(results)})"
+                )
+            for i, (t, tangent) in enumerate(zip(results, out_tangents)):
+                if tangent is not None and t.dtype.kind in "fc" and id(t._data) not in non_diff:
+                    # levels come outer first: the last one set is the innermost
+                    t._tangent = tangent = _tangent_like(cls, tangent, t)
+                    t._tangents = stored[i] = {level: tangent} if stored[i] is None else \
+                        {**stored[i], level: tangent}
+            ctx._out_tangents = tuple(stored)
     finally:
-        st.forward_enabled = previous
-    if type(out_tangents) is not tuple:
-        out_tangents = (out_tangents,)
-    if len(out_tangents) != len(results):
-        raise RuntimeError(
-            f"{cls.__name__}.jvp returned {len(out_tangents)} tangents, "
-            f"expected one per output ({len(results)})"
-        )
-    stored = []
-    for t, tangent in zip(results, out_tangents):
-        if tangent is not None and t.dtype.kind in "fc" and id(t._data) not in non_diff:
-            tangent = _tangent_like(cls, tangent, t)
-            t._tangent = tangent
-        else:
-            tangent = None
-        stored.append(tangent)
-    ctx._out_tangents = tuple(stored)
+        st.forward_enabled, levels.off_from = previous
+
+
+def _carried_levels(args, off_from):
+    """The levels, sorted, that the Tensors in ``args`` carry, below ``off_from``."""
+    found = []
+    for a in args:
+        if isinstance(a, Tensor) and a._tangents is not None:
+            for level in a._tangents:
+                if level not in found and (off_from is None or level < off_from):
+                    found.append(level)
+    if len(found) > 1:
+        found.sort()
+    return found
+
+
+def _tangents_at(args, level):
+    """Each argument's tangent at ``level`` (None: none), and whether one of them carries
+    tangents of its own (of outer levels)."""
+    tangents, nested = [], False
+    for a in args:
+        tangent = a._tangents.get(level) if isinstance(a, Tensor) and a._tangents else None
+        if tangent is not None and tangent._tangent is not None:
+            nested = True
+        tangents.append(tangent)
+    return tangents, nested
 
 
 def _tangent_like(cls, tangent, out):
+    if type(tangent) is Tensor and tangent._data.shape == out._data.shape \
+            and tangent._data.dtype == out._data.dtype:  # the common case
+        return tangent
     from .ops import broadcast_to, cast
 
     if not isinstance(tangent, Tensor):
@@ -625,6 +716,34 @@ def _tangent_like(cls, tangent, out):
     if tangent.dtype != out.dtype:
         tangent = cast(tangent, out.dtype)
     return tangent
+
+
+def _promoted_args(cls, args, computed):
+    """The arguments of a broadcasting op with its two operands cast to the dtype of
+    PyTorch's rule, or None when numpy ``computed`` in that dtype already. Tensors are cast
+    by a recorded ``Cast`` (so gradients come back in each one's dtype and second
+    derivatives see it), constants directly."""
+    from .ops import cast  # (the ops import this module)
+
+    *rest, a, b = args
+    dtype = result_type(a, b)
+    if getattr(cls, "true_division", False) and dtype.kind != "f":
+        dtype = get_default_dtype()  # int / int is a float, as in PyTorch
+    if dtype == computed:
+        return None
+    new_a, new_b = _in_dtype(cls, a, dtype, cast), _in_dtype(cls, b, dtype, cast)
+    if new_a is a and new_b is b:  # numpy computes otherwise even so (bool ** bool): keep it
+        return None
+    return (*rest, new_a, new_b)
+
+
+def _in_dtype(cls, x, dtype, cast):
+    if isinstance(x, Tensor):
+        return cast(x, dtype)  # x itself when it has that dtype
+    if type(x) in (bool, int, float):
+        return x  # numpy gives an array operand's dtype to a Python number of its category
+    array = _constant_array(cls, x) if isinstance(x, (list, tuple)) else np.asarray(x)
+    return x if array.dtype == dtype else array.astype(dtype)
 
 
 def _op_name(cls):
@@ -663,7 +782,7 @@ def _describe_failure(cls, args, exc):
     """Turn a numpy error deep inside forward into one that names the op and shapes."""
     name = _op_name(cls)
     shapes = [_shape_of(a) for a in args]
-    if getattr(cls, "broadcasting", False) and isinstance(exc, ValueError):
+    if cls.broadcasting and isinstance(exc, ValueError):
         try:
             np.broadcast_shapes(*shapes)
         except ValueError:

@@ -1,12 +1,14 @@
 """The ``Tensor``: a numpy array plus what reverse and forward mode need.
 
 A Tensor holds ``data`` (an ndarray, 0-d for scalars), ``grad``, ``grad_fn`` (the node that
-made it, None for leaves), ``requires_grad``, a ``name`` for viz and an optional forward-mode
-``tangent``. Every method is a one-line delegation to ``autograd_core.ops``.
+made it, None for leaves), ``requires_grad``, a ``name`` for viz and forward-mode tangents,
+one per level of nested forward mode (see ``forward_ad``). Every method is a one-line
+delegation to ``autograd_core.ops``.
 """
 
 import copy
 import warnings
+import weakref
 
 import numpy as np
 
@@ -16,12 +18,19 @@ __all__ = ["Tensor"]
 
 
 class _Version:
-    """How many times a buffer was modified in place; shared by a tensor and its views."""
+    """How many times a buffer was modified in place; shared by a tensor and its views.
 
-    __slots__ = ("value",)
+    ``up_to_date`` is None until forward mode changes tangents in place on this buffer; from
+    then on it holds (id -> weakref) the tensors whose tangents know of the latest such
+    change: the tensor written, its base, and views taken or brought up to date since. A
+    view not among them gets its tangent again from its base when next used
+    (``_refresh_tangents``)."""
+
+    __slots__ = ("value", "up_to_date")
 
     def __init__(self):
         self.value = 0
+        self.up_to_date = None
 
 
 class RemovableHandle:
@@ -48,9 +57,12 @@ class PostAccumulateHook:
 class Tensor:
     """An n-dimensional array that records the operations applied to it."""
 
+    # _tangents: forward mode's {level: tangent} (None: no tangent at any level; a dict is
+    # never changed once set, as tensors and nodes share it); _tangent: the innermost of
+    # them, or None, the one check the common case needs
     __slots__ = (
-        "_data", "_grad", "grad_fn", "_requires_grad", "_name", "_tangent", "_output_nr",
-        "_version", "_base", "_hooks", "__weakref__",
+        "_data", "_grad", "grad_fn", "_requires_grad", "_name", "_tangent", "_tangents",
+        "_output_nr", "_version", "_base", "_hooks", "__weakref__",
     )
     # numpy ufuncs refuse Tensors (np.exp(t) would silently drop the graph), so
     # `ndarray * Tensor` falls back to Tensor.__rmul__ and records the op
@@ -156,7 +168,11 @@ class Tensor:
 
     @property
     def tangent(self):
-        """Forward-mode tangent (a Tensor) or None; see ``ag.dual``."""
+        """Forward-mode tangent (a Tensor) or None; see ``ag.dual``. With nested forward
+        mode, the tangent of the innermost level it carries (``ag.unpack_dual`` gives the
+        tangent of a chosen level)."""
+        if self._version is not None and self._version.up_to_date is not None:
+            _refresh_tangents(self)
         return self._tangent
 
     def __len__(self):
@@ -229,8 +245,9 @@ class Tensor:
         return self._data.tolist()
 
     def detach(self):
-        """A new leaf sharing the data (and its version counter), cut from the graph."""
-        return _share_buffer(_wrap(self._data), self)
+        """A new leaf sharing the data (and its version counter), cut from the graph (and
+        from forward mode: it carries no tangent)."""
+        return _alias(self)
 
     # ----------------------------------------------------------------- copy and pickle
     # A leaf is its values and flags; a result of an op is also the graph behind it, which
@@ -240,8 +257,8 @@ class Tensor:
         new = _rebuild_leaf(type(self), self._data.copy(), self._requires_grad, self._name,
                             None if self._grad is None else self._grad._data.copy())
         memo[id(self)] = new
-        if self._tangent is not None:
-            new._tangent = copy.deepcopy(self._tangent, memo)
+        if self._tangents is not None:
+            _set_tangents(new, copy.deepcopy(self._tangents, memo))
         return new
 
     def __reduce_ex__(self, protocol):
@@ -337,13 +354,15 @@ class Tensor:
 
     def __setitem__(self, index, value):
         _check_inplace(self, "__setitem__")
-        value = value._data if isinstance(value, Tensor) else value
+        index = ops.shape._normalize_index(index)
         try:
-            self._data[ops.shape._normalize_index(index)] = value
+            self._data[index] = value._data if isinstance(value, Tensor) else value
         except (ValueError, IndexError, TypeError) as exc:
             raise type(exc)(f"__setitem__: cannot assign into a tensor of shape {self.shape}: "
                             f"{exc}") from None
         _bump(self)
+        if _has_tangents(self, value):
+            forward_ad.assigned(self, index, value)
 
     # x += y updates x in place when that is allowed; on a tensor that is part of a recorded
     # graph it rebinds x to the out-of-place result instead (so `total += loss` works),
@@ -563,6 +582,7 @@ def _init(t, array, grad_fn=None, requires_grad=False, output_nr=0):
     t._requires_grad = requires_grad
     t._name = None
     t._tangent = None
+    t._tangents = None
     t._output_nr = output_nr
     t._version = None  # a _Version shared with views of the same buffer, made on first need
     t._base = None  # the tensor whose buffer this one views (set by view ops)
@@ -609,9 +629,41 @@ def _share_buffer(view, source):
     """``view`` reads ``source``'s buffer: share its version counter and remember the base.
     (A view's counter need not be on its node: having one, it is never consumed as its
     node, so every consumer holds the view Tensor itself.)"""
-    view._version = _version_of(source)
+    version = view._version = _version_of(source)
     view._base = source if source._base is None else source._base
+    if version.up_to_date is not None:  # taken after the latest in-place tangent change
+        version.up_to_date[id(view)] = weakref.ref(view)
     return view
+
+
+def _set_tangents(t, tangents):
+    """Give t exactly the forward-mode tangents ``tangents`` ({level: tangent}, or None)."""
+    if tangents:
+        t._tangents = tangents
+        t._tangent = tangents[max(tangents)]
+    else:
+        t._tangents = t._tangent = None
+    return t
+
+
+def _alias(t):
+    """A new Tensor on t's buffer and version counter that is not a view of it: its
+    tangents are its own (detach, ag.dual)."""
+    alias = _wrap(t._data)
+    alias._version = _version_of(t)
+    return alias
+
+
+def _refresh_tangents(t):
+    """Bring t's tangents up to date after forward mode changed its buffer's in place: a
+    view gets its base's tangents at its elements; anything else keeps its own."""
+    up_to_date = t._version.up_to_date
+    ref = up_to_date.get(id(t))
+    if ref is not None and ref() is t:
+        return
+    if t._base is not None:
+        forward_ad.refresh_view(t)
+    up_to_date[id(t)] = weakref.ref(t)
 
 
 def _bump(t):
@@ -648,6 +700,8 @@ def _check_inplace(t, op):
 def _inplace(t, op, ufunc, other):
     _check_inplace(t, op)
     value = other._data if isinstance(other, Tensor) else other
+    tangents = _has_tangents(t, other)
+    before = forward_ad.snapshot(t, other) if tangents and ufunc is not None else None
     try:
         if ufunc is None:
             t._data[...] = value
@@ -659,10 +713,27 @@ def _inplace(t, op, ufunc, other):
             f"with {np.shape(value)} values: {exc}"
         ) from None
     _bump(t)
+    if tangents:
+        if ufunc is None:  # zero_, fill_: an assignment to every element
+            forward_ad.assigned(t, Ellipsis, other)
+        else:
+            forward_ad.updated(t, ufunc, *before)
     return t
 
 
+def _has_tangents(t, other):
+    """Does an in-place change of t by ``other`` concern forward mode? (t, other or t's base
+    carries tangents, or the buffer's tangents were changed in place before)"""
+    base = t._base
+    return (t._tangent is not None or isinstance(other, Tensor) and other._tangent is not None
+            or base is not None and base._tangent is not None
+            or t._version is not None and t._version.up_to_date is not None)
+
+
 def _compare(ufunc, a, b):
+    if not (isinstance(b, Tensor) and a._data.dtype is b._data.dtype
+            or type(b) in (int, float) and a._data.dtype.kind == "f"):
+        a, b = ops.elementwise.promoted_arrays(a, b)  # compare in the dtype an op would use
     a = a._data if isinstance(a, Tensor) else a
     b = b._data if isinstance(b, Tensor) else b
     try:
@@ -683,3 +754,4 @@ def _compare(ufunc, a, b):
 
 
 from . import ops  # noqa: E402  (ops import Tensor: bound after the class exists)
+from . import forward_ad  # noqa: E402  (it imports ops)

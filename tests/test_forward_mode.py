@@ -132,3 +132,24 @@ def test_reverse_over_forward_differentiates_a_tangent():
     _, tangent = ag.jvp(lambda t: t**3, x, ag.tensor(1.0))  # 3x^2, still on the graph of x
     tangent.backward()
     assert x.grad.item() == pytest.approx(6 * 1.5)
+
+
+def test_unpack_dual_outside_any_jvp_reads_the_base_level():
+    x = ag.dual(ag.tensor(2.0), ag.tensor(1.0))
+    y = x * x
+    assert ag.unpack_dual(y).tangent.item() == 4.0
+    assert y.tangent.item() == 4.0
+
+
+def test_an_outer_dual_seen_inside_jvp_keeps_its_own_tangent():
+    """A base-level dual used inside a jvp: the jvp's tangent is only its own input's."""
+    w = ag.dual(ag.tensor(3.0), ag.tensor(1.0))
+    _, t = ag.jvp(lambda x: x * w, ag.tensor(2.0), ag.tensor(1.0))
+    assert t.item() == 3.0  # d(x·w)/dx
+    assert t.tangent.item() == 1.0  # its derivative along w's tangent
+
+
+def test_jvp_output_that_does_not_depend_on_the_input_has_a_zero_tangent():
+    c = ag.tensor([1.0, 2.0])
+    _, t = ag.jvp(lambda x: c * 2.0, ag.tensor(1.0), ag.tensor(1.0))
+    np.testing.assert_array_equal(t.data, [0.0, 0.0])

@@ -135,3 +135,15 @@ def test_post_accumulate_hook_sees_the_updated_grad():
     handle.remove()
     (x * x).sum().backward()
     assert seen == [[2.0, 4.0], [4.0, 8.0]]
+
+
+def test_detach_is_an_alias_not_a_view():
+    """A detached tensor shares the buffer and its version counter (an in-place change
+    through it is still caught by backward), but it is not a view in autograd's sense: as
+    in PyTorch, `x.detach().zero_()` is allowed on a leaf that requires grad."""
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    x.detach().zero_()
+    np.testing.assert_array_equal(x.data, [0.0, 0.0])
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()

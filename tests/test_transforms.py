@@ -118,3 +118,29 @@ def _grad(f, at):
 
 def test_second_derivative_of_cube_is_12_at_2():
     assert ag.hessian(lambda t: t**3, ag.tensor(2.0)).item() == pytest.approx(12.0)
+
+
+def test_reverse_mode_transforms_work_under_no_grad():
+    """They need a graph: under no_grad (as inside a forward-mode jacobian) they record one
+    anyway instead of returning zeros."""
+    x = ag.tensor([1.0, 2.0])
+    with ag.no_grad():
+        _, g = ag.vjp(lambda t: (t**3).sum(), x)
+        J = ag.jacobian(lambda t: t**3, x, mode="rev")
+        H = ag.hessian(lambda t: (t**3).sum(), x)
+    np.testing.assert_allclose(g.data, [3.0, 12.0])
+    np.testing.assert_allclose(J.data, np.diag([3.0, 12.0]))
+    np.testing.assert_allclose(H.data, np.diag([6.0, 12.0]))
+
+
+def test_hessian_of_a_function_that_ignores_its_input_is_zero():
+    H = ag.hessian(lambda t: ag.tensor(3.0), ag.tensor([1.0, 2.0]))
+    np.testing.assert_array_equal(H.data, np.zeros((2, 2)))
+
+
+def test_transforms_return_plain_tensors():
+    J = ag.jacobian(lambda t: t * t, ag.tensor([1.0, 2.0]), mode="fwd")
+    H = ag.hessian(lambda t: (t * t).sum(), ag.tensor([1.0, 2.0]))
+    for result in (J, H):
+        assert isinstance(result, ag.Tensor) and not result.requires_grad
+        assert result.tangent is None

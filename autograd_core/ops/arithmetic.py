@@ -72,6 +72,7 @@ class Div(Primitive):
     """a / b;  d/da = 1/b, d/db = -a/b²"""
 
     broadcasting, symbol = True, "÷"
+    true_division = True  # integer operands give a float (the default dtype)
 
     @staticmethod
     def forward(ctx, a, b):

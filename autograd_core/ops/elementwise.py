@@ -5,7 +5,7 @@ broadcasts tangents."""
 
 import numpy as np
 
-from ..dtypes import as_dtype
+from ..dtypes import as_dtype, result_type
 from ..function import Function, Primitive, call
 from ..grad_mode import no_grad
 from ..tensor import Tensor
@@ -185,3 +185,15 @@ def _tensor(a, where):
         return Tensor(a)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"{where}: {exc}") from None
+
+
+def promoted_arrays(a, b):
+    """The values of ``a`` and ``b`` (Tensors, arrays or numbers) as arrays of the dtype a
+    binary op on them computes in (PyTorch's rule); comparisons use it. Anything that is
+    not a number is left as it is."""
+    a, b = (x._data if isinstance(x, Tensor) else x for x in (a, b))
+    try:
+        dtype = result_type(a, b)
+    except TypeError:
+        return a, b
+    return np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)

@@ -391,6 +391,12 @@ def _trace(fn, args, kwargs):
         _refuse_after(f"the function drew random numbers from {drawn} while it was traced: "
                       "the program would replay the same numbers on every call. Draw them "
                       "outside and pass them in as Tensors", result)
+    duals = [t for t in tracer.captured if t._tangent is not None]
+    if duals:
+        _refuse_after(f"the function reads a dual tensor (shape {duals[0].shape}) from "
+                      "outside: a replay reads its value only, not its forward-mode tangent. "
+                      "Pass it as an argument (with dual arguments the function runs "
+                      "uncompiled)", result)
     guards = collector.finish(tracer.captured)
     changed = guards.check(args, kwargs)
     if changed is not None:

@@ -231,14 +231,16 @@ class _Collector:
             self.rngs.append((var.path, value))
 
     def _guard_value(self, var, value):
-        if isinstance(value, Tensor):
-            meta = self.ref((value._data.shape, value._data.dtype, value._requires_grad), "m")
+        if isinstance(value, Tensor):  # (its tangent too: a replay would not see one)
+            meta = self.ref((value._data.shape, value._data.dtype, value._requires_grad,
+                             value._tangent is None), "m")
             obj = self.ref(value, "o")
             same = "" if var.name == obj else f"{{v}} is {obj} and "
-            self.guard(var, f"{same}({{v}}._data.shape, "
-                            f"{{v}}._data.dtype, {{v}}._requires_grad) == {meta}",
+            self.guard(var, f"{same}({{v}}._data.shape, {{v}}._data.dtype, "
+                            f"{{v}}._requires_grad, {{v}}._tangent is None) == {meta}",
                        f"is no longer the same Tensor of shape {value.shape}, dtype "
-                       f"{value.dtype}, requires_grad={value.requires_grad}")
+                       f"{value.dtype}, requires_grad={value.requires_grad}, "
+                       f"{'without' if value._tangent is None else 'with'} a tangent")
         elif isinstance(value, _SCALARS):
             self.guard(var, self._scalar_test(value), f"changed (it was {value!r})")
         elif isinstance(value, types.MethodType):

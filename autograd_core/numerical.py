@@ -9,7 +9,7 @@ referee that every analytic derivative is checked against.
 import numpy as np
 
 from .engine import grad
-from .forward_ad import dual, jvp
+from .forward_ad import _with_tangents, jvp
 from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor, _wrap
 
@@ -188,7 +188,7 @@ def _differentiable(x):
         return x
     leaf = _wrap(x._data)
     leaf.requires_grad = True
-    return leaf if x._tangent is None else dual(leaf, x._tangent)
+    return leaf if x._tangents is None else _with_tangents(leaf, x._tangents)  # every level
 
 
 def gradgradcheck(f, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,

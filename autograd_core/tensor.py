@@ -107,6 +107,9 @@ class Tensor:
 
     @name.setter
     def name(self, value):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"a Tensor's name must be a str or None, got "
+                            f"{type(value).__name__} {value!r}")
         self._name = value
         node = self.grad_fn
         if node is not None:  # the node keeps it: the graph may outlive this Tensor object
@@ -353,7 +356,7 @@ class Tensor:
         return _inplace(self, "fill_", None, value)
 
     def __setitem__(self, index, value):
-        _check_inplace(self, "__setitem__")
+        _check_inplace(self, "__setitem__", value)
         index = ops.shape._normalize_index(index)
         try:
             self._data[index] = value._data if isinstance(value, Tensor) else value
@@ -364,20 +367,21 @@ class Tensor:
         if _has_tangents(self, value):
             forward_ad.assigned(self, index, value)
 
-    # x += y updates x in place when that is allowed; on a tensor that is part of a recorded
-    # graph it rebinds x to the out-of-place result instead (so `total += loss` works),
-    # leaving the recorded value, and every earlier reference to it, unchanged.
+    # x += y updates x in place when that is allowed; while the graph is recorded, on a
+    # tensor that is part of it, or with a y that requires grad, it rebinds x to the
+    # out-of-place result instead (so `total += loss` works and y's gradient is kept),
+    # leaving the old value, and every earlier reference to it, unchanged.
     def __iadd__(self, other):
-        return self + other if _rebinds(self) else self.add_(other)
+        return self + other if _rebinds(self, other) else self.add_(other)
 
     def __isub__(self, other):
-        return self - other if _rebinds(self) else self.sub_(other)
+        return self - other if _rebinds(self, other) else self.sub_(other)
 
     def __imul__(self, other):
-        return self * other if _rebinds(self) else self.mul_(other)
+        return self * other if _rebinds(self, other) else self.mul_(other)
 
     def __itruediv__(self, other):
-        return self / other if _rebinds(self) else self.div_(other)
+        return self / other if _rebinds(self, other) else self.div_(other)
 
     def astype(self, dtype):
         return ops.cast(self, dtype)
@@ -670,14 +674,23 @@ def _bump(t):
     _version_of(t).value += 1
 
 
-def _rebinds(t):
-    return grad_mode.current().grad_enabled and t.requires_grad and t.grad_fn is not None
+def _rebinds(t, other):
+    return grad_mode.current().grad_enabled and (
+        t._requires_grad and t.grad_fn is not None
+        or isinstance(other, Tensor) and other._requires_grad and not t._requires_grad)
 
 
-def _check_inplace(t, op):
+def _check_inplace(t, op, other=None):
     grad_mode.refuse(f"in-place changes ({op} on a tensor of shape {t.shape})")
     if not grad_mode.current().grad_enabled:
         return
+    if isinstance(other, Tensor) and other._requires_grad and not t._requires_grad:
+        raise RuntimeError(
+            f"{op}: the value requires grad but the tensor of shape {t.shape} updated in "
+            "place does not: the update would not be recorded and the value's gradient "
+            "would be lost. Use the out-of-place form (c = c + y), or do it under "
+            "ag.no_grad() if no gradient is wanted"
+        )
     base = t._base
     if base is not None and base.requires_grad and base.grad_fn is None:
         raise RuntimeError(
@@ -698,7 +711,7 @@ def _check_inplace(t, op):
 
 
 def _inplace(t, op, ufunc, other):
-    _check_inplace(t, op)
+    _check_inplace(t, op, other)
     value = other._data if isinstance(other, Tensor) else other
     tangents = _has_tangents(t, other)
     before = forward_ad.snapshot(t, other) if tangents and ufunc is not None else None

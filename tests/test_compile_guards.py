@@ -477,3 +477,24 @@ def test_a_rebound_global_function_traces_again():
 
 
 _activation = ag.tanh
+
+
+def test_a_dual_tensor_read_from_outside_is_refused_not_replayed_without_its_tangent():
+    w = ag.dual(ag.tensor([1.0, 2.0, 3.0]), ag.tensor([1.0, 0.0, 0.0]))
+
+    def f(x):
+        return x * w
+
+    with pytest.raises(ag.CompileError, match="dual tensor") as caught:
+        ag.compile(f)(X)
+    assert caught.value.ran and caught.value.result.tangent.tolist() == [0.5, 0.0, 0.0]
+    plain = ag.tensor([1.0, 2.0, 3.0])
+
+    def g(x):
+        return x * plain
+
+    compiled = ag.compile(g)
+    _same_as_eager(compiled, g, X)
+    plain[...] = 0.0  # (an in-place change: still the same Tensor, read afresh)
+    _same_as_eager(compiled, g, X)
+    assert compiled.traces == 1

@@ -147,3 +147,18 @@ def test_detach_is_an_alias_not_a_view():
     np.testing.assert_array_equal(x.data, [0.0, 0.0])
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_an_in_place_update_by_a_value_that_requires_grad_never_loses_its_gradient():
+    y = ag.tensor([1.0, 2.0], requires_grad=True)
+    c = ag.zeros(2)
+    c += y * 3  # rebinds c to the recorded sum, as PyTorch records the in-place add
+    c.sum().backward()
+    assert y.grad.tolist() == [3.0, 3.0]
+    for update in (lambda t: t.add_(y), lambda t: t.mul_(y), lambda t: t.__setitem__(0, y[1])):
+        with pytest.raises(RuntimeError, match="value's gradient would be lost"):
+            update(ag.zeros(2))
+    with ag.no_grad():
+        c = ag.zeros(2)
+        c.add_(y)  # no graph is recorded here: a plain update
+    assert c.tolist() == [1.0, 2.0]

@@ -192,9 +192,8 @@ def _names(nodes, tensors, naming):
 
 
 def _name_of(t):
-    """``t.name`` as text: None when unset or empty, else ``str`` of whatever was assigned
-    (an int, an array, ...)."""
-    return None if t.name is None else str(t.name) or None
+    """``t.name``, None when unset or empty (a Tensor's name is a str or None)."""
+    return t.name or None
 
 
 def _leaf_kind(t):

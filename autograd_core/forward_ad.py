@@ -21,8 +21,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from .function import BASE_LEVEL, forward_levels
-from .grad_mode import current, shared
+from .function import forward_levels
+from .grad_mode import BASE_LEVEL, current, shared
 from .ops import Alias, add, cast, div, getitem, mul, reshape, sub, where
 from .ops.elementwise import _tensor
 from .tensor import Tensor, _refresh_tangents, _set_tangents, _wrap

@@ -45,7 +45,6 @@ collector's full passes over a deep live graph were a third of a 10^6-node chain
 """
 
 import itertools
-import threading
 from operator import is_
 
 import numpy as np
@@ -103,31 +102,9 @@ _INPUTS = object()
 
 
 # ---------------------------------------------------------------------------- forward mode
-BASE_LEVEL = 0  # forward mode's level outside any jvp
-
-
-class _Levels:
-    """Forward mode's levels in one thread (see ``forward_ad``): those open, outermost
-    first, and, while a jvp rule runs, the first level switched off (levels from it on do
-    not propagate; None: all do)."""
-
-    __slots__ = ("open", "off_from")
-
-    def __init__(self):
-        self.open = [BASE_LEVEL]
-        self.off_from = None
-
-
-_thread = threading.local()
-
-
 def forward_levels():
-    """The calling thread's forward-mode levels."""
-    try:
-        return _thread.levels
-    except AttributeError:
-        _thread.levels = _Levels()
-        return _thread.levels
+    """The calling thread's forward-mode levels (``grad_mode.Levels``)."""
+    return current().levels
 
 
 def _modified_error(ctx, saved):

@@ -18,9 +18,24 @@ __all__ = ["CompileError", "no_grad", "enable_grad", "set_grad_enabled", "is_gra
            "detect_anomaly"]
 
 
+BASE_LEVEL = 0  # forward mode's level outside any jvp
+
+
+class Levels:
+    """Forward mode's levels in one thread (see ``forward_ad``): those open, outermost
+    first, and, while a jvp rule runs, the first level switched off (levels from it on do
+    not propagate; None: all do)."""
+
+    __slots__ = ("open", "off_from")
+
+    def __init__(self):
+        self.open = [BASE_LEVEL]
+        self.off_from = None
+
+
 class _State:
     __slots__ = ("grad_enabled", "forward_enabled", "anomaly", "array_backward", "tracer",
-                 "module")
+                 "module", "levels")
 
     def __init__(self):
         self.grad_enabled = True  # record graphs for reverse mode
@@ -29,6 +44,7 @@ class _State:
         self.array_backward = False  # the engine runs Primitive rules on arrays (first order)
         self.tracer = None  # ag.compile's tracer while a function is being captured
         self.module = None  # the innermost nn.Module running forward (nodes record it for viz)
+        self.levels = Levels()  # forward mode's nested levels
 
 
 if getattr(sys.flags, "thread_inherit_context", 0):  # new threads copy the context (and

@@ -404,15 +404,25 @@ class _Collector:
 @functools.lru_cache(maxsize=4096)
 def _reads(code):
     """``(kind, name, attributes)`` for each load of a global, closure or local variable
-    in ``code`` (and the code nested in it), with the attribute names read right after."""
-    reads, chain = [], None
+    in ``code`` (and the code nested in it), with the attribute names read right after.
+    A local assigned straight from such a chain (``c = self.cfg``) continues it: a later
+    ``c.scale`` reads ``self.cfg.scale``."""
+    reads, chain, aliases = [], None, {}
     for ins in dis.get_instructions(code):
         kind = _LOADS.get(ins.opname)
         if kind is not None and isinstance(ins.argval, str):
-            chain = (kind, ins.argval, [])
+            alias = aliases.get(ins.argval) if kind == "local" else None
+            chain = (kind, ins.argval, []) if alias is None else (alias[0], alias[1],
+                                                                  list(alias[2]))
             reads.append(chain)
         elif ins.opname in _ATTRIBUTES and chain is not None:
             chain[2].append(ins.argval)
+        elif ins.opname == "STORE_FAST":
+            if chain is not None:
+                aliases[ins.argval] = chain
+            else:
+                aliases.pop(ins.argval, None)
+            chain = None
         elif ins.opname not in ("CACHE", "EXTENDED_ARG"):
             chain = None
     for const in code.co_consts:

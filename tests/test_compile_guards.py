@@ -498,3 +498,18 @@ def test_a_dual_tensor_read_from_outside_is_refused_not_replayed_without_its_tan
     plain[...] = 0.0  # (an in-place change: still the same Tensor, read afresh)
     _same_as_eager(compiled, g, X)
     assert compiled.traces == 1
+
+
+def test_an_attribute_read_through_a_local_alias_is_guarded():
+    settings = _Settings()
+
+    def f(x):
+        s = settings  # the chain continues through the local name
+        k = s.k
+        return x * k
+
+    g = ag.compile(f)
+    _same_as_eager(g, f, X)
+    settings.k = -3.0
+    _same_as_eager(g, f, X)
+    assert g.traces == 2

@@ -110,6 +110,8 @@ def result_type(*operands):
 
 
 def _tier_and_dtype(x):
+    if isinstance(x, np.generic):  # (np.float64 is a float subclass: a 0-d value, not weak)
+        return _ZERO_DIM, x.dtype
     if isinstance(x, bool):
         return _PYTHON, np.dtype(bool)
     if isinstance(x, int):

@@ -236,3 +236,10 @@ def test_result_type_matches_pytorch_when_installed():
             assert names[expected] == torch.result_type(as_torch(a), as_torch(c)), case
     finally:
         torch.set_default_dtype(previous)
+
+
+def test_a_numpy_scalar_ranks_with_0d_tensors_even_a_float64():
+    x32 = ag.tensor(np.float32([1.5, 2.5]))
+    assert (x32 * np.float64(2.0)).dtype == np.float32
+    assert ag.dtypes.result_type(np.float64(2.0), np.float32(1.0)) == np.float64
+    assert ag.dtypes.result_type(np.float64(2.0)) == np.float64

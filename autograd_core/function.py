@@ -50,6 +50,7 @@ from operator import is_
 import numpy as np
 
 from .dtypes import get_default_dtype, result_type
+from .errors import OpError, OpTypeError
 from .grad_mode import current, shared
 from .tensor import Tensor, _make, _refresh_tangents, _set_tangents, _share_buffer, \
     _version_of, _wrap
@@ -58,14 +59,6 @@ __all__ = ["Function", "Primitive", "OpError", "OpTypeError", "call", "array_of"
 
 _FREED = object()
 _sequence = itertools.count()  # marks a ctx whose saved tensors were released by backward
-
-
-class OpError(ValueError):
-    """A clear error raised by an op about its inputs (shapes, values)."""
-
-
-class OpTypeError(TypeError):
-    """A clear error raised by an op about the type of an argument."""
 
 
 class _OutputRef:

@@ -14,6 +14,8 @@ import contextvars
 import sys
 import threading
 
+from .errors import CompileError
+
 __all__ = ["CompileError", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "detect_anomaly"]
 
@@ -165,17 +167,6 @@ def detect_anomaly():
 
 
 # ---------------------------------------------------------------------------- ag.compile
-class CompileError(RuntimeError):
-    """The function does something a captured graph cannot replay.
-
-    Most are raised while tracing, before the function has finished. Those found after it
-    ran to its end (a side effect on a value it reads, a random draw) have ``ran`` True and
-    the call's return value in ``result``: the call happened, uncompiled."""
-
-    ran = False
-    result = None
-
-
 def refuse(what):
     """Raise ``CompileError`` for ``what`` while a function is being traced (library hook)."""
     if current().tracer is not None:

@@ -19,7 +19,8 @@ from .ops import (
     stack, sum, tanh, transpose, var, where,
 )
 from .tensor import Tensor
-from .compile import CompileError, compile  # noqa: E402  (after the core it captures)
+from .errors import CompileError
+from .jit.compile import compile
 from .transforms import hessian, jacobian, vjp
 
 __version__ = "0.1.0"

@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import dtypes
-from .grad_mode import refuse
+from .jit.capture import refuse
 from .tensor import Tensor, _leaf
 
 __all__ = ["tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "randn", "rand",

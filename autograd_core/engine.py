@@ -16,7 +16,8 @@ runs the same rules on Tensors.
 import numpy as np
 
 from .function import _FREED, Function, check_backward_values
-from .grad_mode import current, refuse, shared
+from .grad_mode import current, shared
+from .jit import capture
 from .tensor import PostAccumulateHook, Tensor, _wrap
 
 __all__ = ["backward", "grad", "toposort"]
@@ -148,11 +149,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
     roots = _as_tuple(roots)
     st = current()
     if st.tracer is not None:  # inside ag.compile: loss.backward() is captured
-        if targets is not None or create_graph:
-            refuse("ag.grad or a backward pass with create_graph inside the function "
-                   "(loss.backward() is captured; for gradients as values, compile the loss "
-                   "and call ag.grad on the result)")
-        st.tracer.backward(roots, seeds, retain_graph)
+        capture.record_backward(roots, seeds, retain_graph, create_graph, targets)
         return
     if seeds is None:
         seeds = (None,) * len(roots)

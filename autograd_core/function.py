@@ -52,6 +52,7 @@ import numpy as np
 from .dtypes import get_default_dtype, result_type
 from .errors import OpError, OpTypeError
 from .grad_mode import current, shared
+from .jit import capture
 from .tensor import Tensor, _make, _refresh_tangents, _set_tangents, _share_buffer, \
     _version_of, _wrap
 
@@ -434,11 +435,11 @@ class Function:
                 if cls.view:
                     _link_view(result, args[0])
                 if rare and st.tracer is not None:
-                    st.tracer.op(cls, ctx, args, arrays, config, (result,))
+                    capture.record_op(cls, ctx, args, arrays, config, (result,))
                 return result
             results = tuple(_make(o) for o in outs)
             if rare and st.tracer is not None:
-                st.tracer.op(cls, ctx, args, arrays, config, results)
+                capture.record_op(cls, ctx, args, arrays, config, results)
             return results
 
         single = len(outs) == 1
@@ -513,7 +514,7 @@ def _finish_rare(cls, ctx, args, arrays, config, results, record, tangent, non_d
     if not record:  # nothing will walk this node; keep no references
         ctx._n_in, ctx._in0, ctx._in1 = 0, None, None
     if st.tracer is not None:
-        st.tracer.op(cls, ctx, args, arrays, config, tuple(results))
+        capture.record_op(cls, ctx, args, arrays, config, tuple(results))
 
 
 def input_slots(entries):

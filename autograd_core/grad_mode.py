@@ -1,6 +1,5 @@
 """Switches of the engine: gradient recording, forward-mode propagation, anomaly checks,
-array-mode backward, and ag.compile's tracer (with the checks that refuse what a captured
-graph cannot replay: they are called from tensor, creation, nn and the engine).
+array-mode backward, and ag.compile's tracer (which ``jit.capture`` reports to).
 
 The switches are per thread, as PyTorch's are: a thread inside ``ag.no_grad()`` (an
 evaluation or monitoring thread) does not switch recording off in another, and a function
@@ -14,9 +13,8 @@ import contextvars
 import sys
 import threading
 
-from .errors import CompileError
 
-__all__ = ["CompileError", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "detect_anomaly"]
 
 
@@ -164,61 +162,3 @@ def detect_anomaly():
         yield
     finally:
         st.anomaly = previous
-
-
-# ---------------------------------------------------------------------------- ag.compile
-def refuse(what):
-    """Raise ``CompileError`` for ``what`` while a function is being traced (library hook)."""
-    if current().tracer is not None:
-        raise CompileError(
-            f"ag.compile cannot capture {what}: a captured graph replays the same operations "
-            "on every call. Call the function uncompiled, or move this out of it"
-        )
-
-
-def traced(tensor):
-    """Is ``tensor`` a value of the function ag.compile is tracing (known only at run time)?"""
-    tracer = current().tracer
-    return tracer is not None and id(tensor._data) in tracer.slots
-
-
-def validate(check, *args):
-    """Run ``check(*args)``, a test of data values that raises a clear error, now; and, while
-    ag.compile traces, record it so that every replay runs it on that call's values."""
-    check(*args)
-    tracer = current().tracer
-    if tracer is not None:
-        tracer.check(check, args)
-
-
-def side_effect(fn, *args):
-    """Run ``fn(*args)``, a side effect on the model's state (``zero_grad``, an optimiser or
-    scheduler step), and return its result; while ag.compile traces, also record it, so
-    that every replay runs it again, with the same ``args``, at this point of the program
-    (library hook). It runs untraced: what it computes is not part of the captured graph."""
-    st = current()
-    tracer = st.tracer
-    if tracer is None:
-        return fn(*args)
-    st.tracer = None
-    try:
-        result = fn(*args)
-    finally:
-        st.tracer = tracer
-    tracer.effect(fn, args)
-    return result
-
-
-def refuse_read(tensor, what):
-    """Raise ``CompileError`` when a tensor's values are read as Python or numpy data while
-    ag.compile traces: whatever is computed from them would be a constant of the program,
-    the value of the first call, though an argument, a result or a parameter changes from
-    call to call."""
-    if current().tracer is not None:
-        raise CompileError(
-            f"ag.compile: {what} of a tensor (shape {tensor.shape}) inside a compiled "
-            "function turns its value into a constant of the first call, so the program "
-            "would be wrong on later calls (data-dependent control flow such as `if loss > "
-            "0:`, `.item()`, `np.asarray(t)`, `t.data`). Use Tensor ops (ag.where, "
-            "ag.maximum), read the value outside the function, or call it uncompiled"
-        )

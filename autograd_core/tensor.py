@@ -13,6 +13,7 @@ import weakref
 import numpy as np
 
 from . import dtypes, grad_mode
+from .jit import capture
 
 __all__ = ["Tensor"]
 
@@ -84,13 +85,13 @@ class Tensor:
         """The numpy array of values (not a copy). Inside a function being traced by
         ``ag.compile`` reading it raises ``CompileError``: numpy computed from it would be
         frozen into the program."""
-        if grad_mode.current().tracer is not None:
-            grad_mode.refuse_read(self, ".data")
+        if capture.tracing():
+            capture.refuse_read(self, ".data")
         return self._data
 
     @data.setter
     def data(self, array):
-        grad_mode.refuse(f"an assignment to .data (of a tensor of shape {self.shape})")
+        capture.refuse(f"an assignment to .data (of a tensor of shape {self.shape})")
         self._data = dtypes.to_array(array._data if isinstance(array, Tensor) else array,
                                      where="Tensor.data")
 
@@ -130,8 +131,8 @@ class Tensor:
     def grad(self):
         """The accumulated gradient (a Tensor) of a leaf, or of a non-leaf after
         ``retain_grad()``; None before any backward."""
-        if grad_mode.current().tracer is not None:
-            grad_mode.refuse(f"reading .grad (of a tensor of shape {self.shape}): an update "
+        if capture.tracing():
+            capture.refuse(f"reading .grad (of a tensor of shape {self.shape}): an update "
                              "made with it would run only while tracing; step an nn.optim "
                              "optimiser inside, or use the gradient outside the function")
         if self._grad is None and self.grad_fn is not None and not self._retains_grad():
@@ -152,11 +153,11 @@ class Tensor:
                 raise RuntimeError(
                     f"assigned grad has shape {value.shape}, but the tensor has shape {self.shape}"
                 )
-        if grad_mode.current().tracer is not None:  # inside ag.compile: replay the reset
+        if capture.tracing():  # inside ag.compile: replay the reset
             if value is not None:
-                grad_mode.refuse(f"an assignment to .grad (of a tensor of shape {self.shape}); "
+                capture.refuse(f"an assignment to .grad (of a tensor of shape {self.shape}); "
                                  "only resetting it to None is replayed")
-            grad_mode.side_effect(_clear_grad, self)
+            capture.side_effect(_clear_grad, self)
             return
         self._grad = value
 
@@ -204,7 +205,7 @@ class Tensor:
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
 
     def __bool__(self):
-        grad_mode.refuse_read(self, "bool()")
+        capture.refuse_read(self, "bool()")
         if self._data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
@@ -222,13 +223,13 @@ class Tensor:
         return id(self)
 
     def __array__(self, dtype=None, copy=None):
-        grad_mode.refuse_read(self, "np.asarray() / np.array()")
+        capture.refuse_read(self, "np.asarray() / np.array()")
         return self.numpy() if dtype is None else self._data.astype(dtype)
 
     # ----------------------------------------------------------------- conversions
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        grad_mode.refuse_read(self, ".item()")
+        capture.refuse_read(self, ".item()")
         if self._data.size != 1:
             raise ValueError(
                 f"item(): only one-element tensors can be converted to a Python number, "
@@ -238,13 +239,13 @@ class Tensor:
 
     def numpy(self):
         """A read-only view of the data (copy it to modify it)."""
-        grad_mode.refuse_read(self, ".numpy()")
+        capture.refuse_read(self, ".numpy()")
         view = self._data.view()
         view.flags.writeable = False
         return view
 
     def tolist(self):
-        grad_mode.refuse_read(self, ".tolist()")
+        capture.refuse_read(self, ".tolist()")
         return self._data.tolist()
 
     def detach(self):
@@ -290,8 +291,8 @@ class Tensor:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
-        if grad_mode.traced(self):
-            grad_mode.refuse("retain_grad() on a tensor of the function (its .grad would be "
+        if capture.traced(self):
+            capture.refuse("retain_grad() on a tensor of the function (its .grad would be "
                              "filled only while tracing)")
         if self.grad_fn is not None:
             self.grad_fn._retain(self)
@@ -306,8 +307,8 @@ class Tensor:
         replaces the gradient. Returns a handle whose ``remove()`` detaches the hook."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if grad_mode.traced(self):
-            grad_mode.refuse("a gradient hook on a tensor of the function (it would run only "
+        if capture.traced(self):
+            capture.refuse("a gradient hook on a tensor of the function (it would run only "
                              "while tracing)")
         if self.grad_fn is None:
             if self._hooks is None:
@@ -681,7 +682,7 @@ def _rebinds(t, other):
 
 
 def _check_inplace(t, op, other=None):
-    grad_mode.refuse(f"in-place changes ({op} on a tensor of shape {t.shape})")
+    capture.refuse(f"in-place changes ({op} on a tensor of shape {t.shape})")
     if not grad_mode.current().grad_enabled:
         return
     if isinstance(other, Tensor) and other._requires_grad and not t._requires_grad:
@@ -760,9 +761,7 @@ def _compare(ufunc, a, b):
         raise TypeError(
             f"{ufunc.__name__}: cannot compare a tensor with {type(b).__name__}"
         ) from None
-    tracer = grad_mode.current().tracer
-    if tracer is not None:  # masks are data: ag.compile recomputes them
-        tracer.numpy(ufunc, (a, b), result)
+    capture.record_numpy(ufunc, (a, b), result)  # masks are data: ag.compile recomputes them
     return _wrap(result)
 
 

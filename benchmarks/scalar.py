@@ -10,7 +10,7 @@ Rows: ``micrograd`` (``pip install micrograd``; its ``nn.MLP`` and ``engine.Valu
 ``ours (scalar)`` (the same Neuron/Layer/MLP classes written on ``ag.tensor`` scalars: same
 graph, same op order), ``ours (compiled)`` (that loss under ``ag.compile``: the scalar graph is
 traced once and replayed in waves, one vector call per level and op; see
-``autograd_core/batched.py``; results bit-identical to the eager scalar row), and ``ours (vectorised)`` for context (the same step as three
+``autograd_core/jit/waves.py``; results bit-identical to the eager scalar row), and ``ours (vectorised)`` for context (the same step as three
 matmuls on (50, 2) data: a different graph, what one would write with tensors). Each row
 runs with the cyclic garbage collector on (the default) and off (``gc.disable()`` while
 timing, collected between samples): micrograd's closures make every node a reference

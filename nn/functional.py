@@ -17,7 +17,7 @@ from autograd_core import Tensor
 from autograd_core.function import Primitive, call
 from autograd_core.ops import Exp, Sigmoid
 from autograd_core.creation import generator as _generator
-from autograd_core.grad_mode import refuse, validate
+from autograd_core.jit.capture import refuse, validate
 
 
 __all__ = [

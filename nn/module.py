@@ -11,7 +11,8 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from autograd_core import Tensor
-from autograd_core.grad_mode import current, refuse, side_effect
+from autograd_core.grad_mode import current
+from autograd_core.jit.capture import refuse, side_effect
 from autograd_core.tensor import RemovableHandle
 
 from .parameter import Parameter

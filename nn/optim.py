@@ -19,7 +19,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
-from autograd_core.grad_mode import refuse, side_effect
+from autograd_core.jit.capture import refuse, side_effect
 
 _NO_GRAD = ag.no_grad()  # one context for every update (it keeps a stack: re-entrant)
 

@@ -18,9 +18,9 @@ in the engine's order, one vectorised addition per position in that order.
 
 import numpy as np
 
-from .function import input_slots
-from .ops import Abs, Add, Clip, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Relu
-from .ops import Sigmoid, Sin, Sqrt, Sub, Tanh
+from ..function import input_slots
+from ..ops import Abs, Add, Clip, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Relu
+from ..ops import Sigmoid, Sin, Sqrt, Sub, Tanh
 
 __all__ = ["WavePlan", "plan_waves"]
 

@@ -13,9 +13,9 @@ import re
 
 import numpy as np
 
-from .engine import _fit_array
-from .function import _as_output, input_slots
-from .tensor import _wrap
+from ..engine import _fit_array
+from ..function import _as_output, input_slots
+from ..tensor import _wrap
 
 __all__ = ["generate"]
 

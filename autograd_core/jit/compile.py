@@ -14,7 +14,7 @@ or dispatch in between; the outputs hang from one graph node whose backward repl
 primitive's ``backward`` rule on arrays in the recorded order. The rules are the eager ones,
 called on the same arrays in the same order, so values and gradients are bit-identical to
 eager mode. A graph made only of scalars runs in waves of vector calls instead
-(``batched.py``).
+(``waves.py``).
 
 A program is replayed only while what its trace depended on holds: the signature (grad
 mode, default dtype, each Tensor argument's shape, dtype and requires_grad, the other
@@ -26,7 +26,7 @@ arguments are traced through copies, so that an argument the function also reads
 outside stays two values.
 
 A whole training step can be captured: the library reports its side effects to the tracer
-(``grad_mode.side_effect``: ``zero_grad``, optimiser and scheduler steps), and the program
+(``capture.side_effect``: ``zero_grad``, optimiser and scheduler steps), and the program
 calls them again at their place; ``loss.backward()`` inside becomes a backward walk of the
 recorded rules at its place, which stores the leaves' gradients as the engine would.
 
@@ -43,14 +43,15 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .batched import plan_waves
+from .waves import plan_waves
 from .codegen import generate
-from .engine import _deliver, backward, grad, toposort
-from .function import _FREED, Function, _sequence, input_slots
-from .dtypes import get_default_dtype
-from .grad_mode import CompileError, current, enable_grad
+from ..engine import _deliver, backward, grad, toposort
+from ..function import _FREED, Function, _sequence, input_slots
+from ..dtypes import get_default_dtype
+from ..errors import CompileError
+from ..grad_mode import current, enable_grad
 from .guards import RandomStates, collect
-from .tensor import Tensor, _make, _wrap
+from ..tensor import Tensor, _make, _wrap
 
 __all__ = ["compile", "CompileError", "Compiled"]
 
@@ -286,7 +287,7 @@ class _Tracer:
         self.steps.append((None, fn, sources, {}, {}, (), ()))
 
     def effect(self, fn, args):
-        """A side effect on the model's state (``grad_mode.side_effect``): replayed with the
+        """A side effect on the model's state (``capture.side_effect``): replayed with the
         same arguments (objects such as an optimiser or a parameter), except a Tensor
         argument of the function, which each replay replaces with that call's own."""
         self.side_effects = True

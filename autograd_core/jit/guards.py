@@ -40,8 +40,8 @@ import types
 
 import numpy as np
 
-from .grad_mode import CompileError
-from .tensor import Tensor
+from ..errors import CompileError
+from ..tensor import Tensor
 
 __all__ = ["Guards", "collect", "RandomStates"]
 

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean graphviz
+.PHONY: setup demo test test-fast lint bench clean graphviz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +29,20 @@ graphviz:
 setup: $(STAMP) graphviz
 
 demo: setup
-	$(PY) -m autograd_core demo
+	$(PY) -m autograd_app demo
 
 # One BLAS thread: on a small shared machine, threaded OpenBLAS makes small linear algebra
 # (the ELM's pseudo-inverse, notebook cells) many times slower, not faster.
-test: setup
+test: setup lint
 	OPENBLAS_NUM_THREADS=1 $(PY) -m pytest
+
+# The inner loop: everything but the notebooks (which take a minute or two to execute).
+test-fast: setup
+	OPENBLAS_NUM_THREADS=1 $(PY) -m pytest --deselect tests/test_notebooks.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: setup
 	$(PY) benchmarks/run.py

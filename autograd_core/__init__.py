@@ -10,7 +10,7 @@ from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros,
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .forward_ad import dual, jvp, unpack_dual
-from .function import Function, OpError, Primitive
+from .function import Function, Primitive
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .numerical import gradcheck, gradgradcheck, numerical_grad
 from .ops import (
@@ -19,7 +19,7 @@ from .ops import (
     stack, sum, tanh, transpose, var, where,
 )
 from .tensor import Tensor
-from .errors import CompileError
+from .errors import CompileError, OpError
 from .jit.compile import compile
 from .transforms import hessian, jacobian, vjp
 

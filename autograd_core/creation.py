@@ -1,10 +1,19 @@
 """Functions that make tensors."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeAlias
+
 import numpy as np
 
 from . import dtypes
 from .jit.capture import refuse
-from .tensor import Tensor, _leaf
+from .tensor import Tensor, _wrap
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
+
+Seed: TypeAlias = "np.random.Generator | int | None"  # what an ``rng=`` argument accepts
 
 __all__ = ["tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "randn", "rand",
            "arange"]
@@ -13,7 +22,8 @@ __all__ = ["tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "randn"
 _MAX_ELEMENTS = 2**31  # a guard against an accidental arange(0, 1e300)
 
 
-def tensor(data, requires_grad=False, dtype=None, name=None):
+def tensor(data: ArrayLike | Tensor, requires_grad: bool = False, dtype: DTypeLike | None = None,
+           name: str | None = None) -> Tensor:
     """A Tensor from a number, a nested list, a numpy array or a Tensor.
 
     Python numbers and lists take the default dtype (``ag.get_default_dtype()``); numpy
@@ -31,21 +41,30 @@ def _shape(shape, where):
     return tuple(int(n) for n in shape)
 
 
+def _leaf(array: np.ndarray, requires_grad: bool) -> Tensor:
+    """A leaf around a freshly made array (no copy)."""
+    t = _wrap(array)
+    return t.requires_grad_(True) if requires_grad else t
+
+
 def _dtype(dtype, where="tensor"):
     return dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype, where)
 
 
-def zeros(*shape, dtype=None, requires_grad=False):
+def zeros(*shape: int | tuple[int, ...], dtype: DTypeLike | None = None,
+          requires_grad: bool = False) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
     return _leaf(np.zeros(_shape(shape, "zeros"), _dtype(dtype, "zeros")), requires_grad)
 
 
-def ones(*shape, dtype=None, requires_grad=False):
+def ones(*shape: int | tuple[int, ...], dtype: DTypeLike | None = None,
+         requires_grad: bool = False) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
     return _leaf(np.ones(_shape(shape, "ones"), _dtype(dtype, "ones")), requires_grad)
 
 
-def full(shape, value, dtype=None, requires_grad=False):
+def full(shape: int | tuple[int, ...], value: float | Tensor, dtype: DTypeLike | None = None,
+         requires_grad: bool = False) -> Tensor:
     """A tensor of ``shape`` filled with the number ``value``."""
     shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
     if not isinstance(shape, (tuple, list)):
@@ -64,24 +83,27 @@ def _like(t, where):
     try:
         return dtypes.to_array(t, where=where)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{where}: expected a Tensor or array-like, got {type(t).__name__}") from exc
+        raise TypeError(f"{where}: expected a Tensor or array-like, "
+                        f"got {type(t).__name__}") from exc
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
+def zeros_like(t: Tensor | ArrayLike, dtype: DTypeLike | None = None,
+               requires_grad: bool = False) -> Tensor:
     """Zeros with the shape (and dtype, unless given) of ``t``."""
     data = _like(t, "zeros_like")
     return _leaf(np.zeros(data.shape, _dtype(dtype, "zeros_like") if dtype else data.dtype),
                  requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
+def ones_like(t: Tensor | ArrayLike, dtype: DTypeLike | None = None,
+              requires_grad: bool = False) -> Tensor:
     """Ones with the shape (and dtype, unless given) of ``t``."""
     data = _like(t, "ones_like")
     return _leaf(np.ones(data.shape, _dtype(dtype, "ones_like") if dtype else data.dtype),
                  requires_grad)
 
 
-def generator(rng=None, where="rng"):
+def generator(rng: Seed = None, where: str = "rng") -> np.random.Generator:
     """A numpy Generator from None (fresh entropy), an int seed or a Generator: the one
     place where every ``rng=`` argument of the library is interpreted."""
     refuse(f"random numbers ({where})")
@@ -98,20 +120,24 @@ def generator(rng=None, where="rng"):
     return rng
 
 
-def randn(*shape, rng=None, dtype=None, requires_grad=False):
+def randn(*shape: int | tuple[int, ...], rng: Seed = None, dtype: DTypeLike | None = None,
+          requires_grad: bool = False) -> Tensor:
     """Standard normal samples; pass ``rng`` (a numpy Generator or a seed) to reproduce."""
     data = generator(rng, "randn").standard_normal(_shape(shape, "randn"))
     data = data.astype(_dtype(dtype, "randn"), copy=False)
     return _leaf(data, requires_grad)
 
 
-def rand(*shape, rng=None, dtype=None, requires_grad=False):
+def rand(*shape: int | tuple[int, ...], rng: Seed = None, dtype: DTypeLike | None = None,
+         requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1); pass ``rng`` to reproduce."""
-    data = generator(rng, "rand").random(_shape(shape, "rand")).astype(_dtype(dtype, "rand"), copy=False)
+    data = generator(rng, "rand").random(_shape(shape, "rand"))
+    data = data.astype(_dtype(dtype, "rand"), copy=False)
     return _leaf(data, requires_grad)
 
 
-def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
+def arange(start: float, stop: float | None = None, step: float = 1,
+           dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     """Evenly spaced values in [start, stop): integers stay int64 unless ``dtype`` is given,
     floats take the default dtype."""
     if stop is None:
@@ -120,7 +146,8 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise TypeError(f"arange: {name} must be a number, got {value!r}")
     if not all(np.isfinite(v) for v in (start, stop, step)):
-        raise ValueError(f"arange: start, stop and step must be finite, got {start}, {stop}, {step}")
+        raise ValueError("arange: start, stop and step must be finite, "
+                         f"got {start}, {stop}, {step}")
     if step == 0:
         raise ValueError("arange: step must not be zero")
     count = max(0.0, np.ceil((stop - start) / step))

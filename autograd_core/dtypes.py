@@ -1,20 +1,33 @@
-"""Default floating dtype and the conversion of user data to numpy arrays."""
+"""Default floating dtype, the conversion of user data to numpy arrays, and PyTorch's type
+promotion for binary ops (``result_type``, and ``promoted_args`` for ``Function.apply``)."""
+
+from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .errors import non_numeric_operand, ragged_operand
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike, DTypeLike
+
+    from .tensor import Tensor
 
 __all__ = ["get_default_dtype", "set_default_dtype", "result_type"]
 
 _default_dtype = np.dtype(np.float64)
 
 
-def get_default_dtype():
+def get_default_dtype() -> np.dtype:
     """The dtype that Python numbers and lists take (float64 unless changed)."""
     return _default_dtype
 
 
-def set_default_dtype(dtype):
+def set_default_dtype(dtype: DTypeLike) -> None:
     """Set the dtype of tensors made from Python numbers and lists (float32 or float64)."""
     global _default_dtype
     dtype = as_dtype(dtype, "set_default_dtype")
@@ -23,12 +36,12 @@ def set_default_dtype(dtype):
     _default_dtype = dtype
 
 
-def is_differentiable_dtype(dtype):
+def is_differentiable_dtype(dtype: np.dtype) -> bool:
     """Only floating-point tensors can require gradients."""
     return dtype.kind == "f"
 
 
-def as_dtype(dtype, where):
+def as_dtype(dtype: DTypeLike, where: str) -> np.dtype:
     """``np.dtype(dtype)`` restricted to the supported kinds (bool, int, float)."""
     try:
         dtype = np.dtype(dtype)
@@ -41,7 +54,7 @@ def as_dtype(dtype, where):
     return dtype
 
 
-def to_array(data, dtype=None, where="tensor"):
+def to_array(data: ArrayLike, dtype: DTypeLike | None = None, where: str = "tensor") -> np.ndarray:
     """Convert user data to an ndarray, with clear errors for what cannot be a tensor.
 
     Python numbers and (nested) lists take the default dtype; numpy arrays keep theirs.
@@ -93,7 +106,7 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 _DIMENSIONED, _ZERO_DIM, _PYTHON = range(3)
 
 
-def result_type(*operands):
+def result_type(*operands: Tensor | ArrayLike) -> np.dtype:
     """The dtype a binary op on ``operands`` (Tensors, arrays, numpy or Python numbers)
     computes in, by PyTorch's promotion rule (see above)."""
     tiers = [None, None, None]
@@ -129,3 +142,55 @@ def _promote(a, b):
     if _CATEGORY[a.kind] != _CATEGORY[b.kind]:
         return a if _CATEGORY[a.kind] > _CATEGORY[b.kind] else b
     return np.promote_types(a, b)
+
+
+def constant_array(cls: type, value: list | tuple) -> np.ndarray:
+    """A list or tuple argument of op ``cls`` as an array (the conversion numpy would make),
+    with errors that name the op."""
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        raise ragged_operand(cls) from None
+    if array.dtype.kind not in "biuf":
+        raise non_numeric_operand(cls, array.dtype)
+    return array
+
+
+def promoted_args(cls: type, args: tuple, arrays: list, computed: np.dtype) -> tuple | None:
+    """The arguments of a broadcasting op (its two last ones are the operands) with the
+    operands cast to the dtype of PyTorch's rule, or None when numpy ``computed`` in that
+    dtype already. Tensors are cast by a recorded ``Cast`` (so gradients come back in each
+    one's dtype and second derivatives see it), constants directly."""
+    a, b = arrays[-2], arrays[-1]
+    # numpy's dtype is PyTorch's when every array operand has it, or an array with
+    # dimensions has it (then it rules a 0-d array or a Python number of its category)
+    if type(a) is np.ndarray:
+        if a.dtype is computed and (a.ndim or type(b) is not np.ndarray or b.dtype is computed):
+            return None
+    elif type(b) is np.ndarray and b.dtype is computed:
+        return None
+    from .ops import cast  # (the ops import function, which imports this module)
+
+    *rest, a, b = args
+    dtype = result_type(a, b)
+    if getattr(cls, "true_division", False) and dtype.kind != "f":
+        dtype = get_default_dtype()  # int / int is a float, as in PyTorch
+    if dtype == computed:
+        return None
+    new_a, new_b = _in_dtype(cls, a, dtype, cast), _in_dtype(cls, b, dtype, cast)
+    if new_a is a and new_b is b:  # numpy computes otherwise even so (bool ** bool): keep it
+        return None
+    return (*rest, new_a, new_b)
+
+
+def _in_dtype(cls: type, x: object, dtype: np.dtype, cast: Callable) -> object:
+    """Operand x in ``dtype``: a Tensor by a recorded cast, an array or a list converted,
+    a Python number as it is (numpy gives it the other operand's dtype of its category)."""
+    from .tensor import Tensor  # (tensor.py imports this module)
+
+    if isinstance(x, Tensor):
+        return cast(x, dtype)  # x itself when it has that dtype
+    if type(x) in (bool, int, float):
+        return x
+    array = constant_array(cls, x) if isinstance(x, (list, tuple)) else np.asarray(x)
+    return x if array.dtype == dtype else array.astype(dtype)

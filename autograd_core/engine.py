@@ -2,9 +2,12 @@
 
 The engine knows no specific op. It walks nodes in reverse topological order (each node
 runs after all of its consumers, so diamonds and reused tensors get the sum over their
-paths), sums every gradient down to its input's shape (central unbroadcasting), casts it to
-the input's dtype, accumulates, and frees saved tensors unless ``retain_graph``.
-Everything is iterative: a chain of a million nodes needs no recursion.
+paths). A pass is seed → per-node step → deliver: the roots' gradients go to their nodes'
+pending lists; each node's step runs its rule on its pending gradients, sums each result
+down to its input's shape (central unbroadcasting), casts it to the input's dtype and adds
+it to the pending list of the node that made the input; the leaves' gradients go to a
+``Delivery`` (delivery.py), which stores them at the end. Saved tensors are freed unless
+``retain_graph``. Everything is iterative: a chain of a million nodes needs no recursion.
 
 An ordinary first-order pass (no ``create_graph``, no forward-mode tangents in the graph)
 runs on plain numpy arrays: gradients travel as ndarrays (or as numpy float scalars, the
@@ -13,23 +16,27 @@ gradients of 0-d values), ``Primitive`` rules receive arrays, and only what the 
 runs the same rules on Tensors.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
-from .function import _FREED, Function, check_backward_values
+from .anomaly import checked_backward
+from .delivery import Delivery
 from .grad_mode import current, shared
 from .jit import capture
-from .tensor import PostAccumulateHook, Tensor, _wrap
+from .node import _FREED, Node
+from .tensor import Tensor, _wrap
+from .unbroadcast import FLOAT_SCALARS, _fit_array, _fit_tensor
 
 __all__ = ["backward", "grad", "toposort"]
 
-ndarray = np.ndarray
-# numpy's float scalars: what arithmetic on 0-d arrays returns. An array-mode pass lets them
-# through as gradients of 0-d inputs (same numbers, and the next rule's arithmetic on a
-# scalar is several times cheaper than on a 0-d array); leaves get them as 0-d arrays.
-FLOAT_SCALARS = frozenset([np.float16, np.float32, np.float64, np.longdouble])
+_EMIT = object()  # toposort's marker: the node under it has all its parents emitted
 
 
-def toposort(roots):
+def toposort(roots: Sequence[Node | None]) -> list[Node]:
     """Nodes reachable from ``roots`` (grad_fn objects), each after all of its inputs' nodes.
 
     Iterative depth-first search with an explicit stack; shared by the engine and viz. A
@@ -48,23 +55,16 @@ def toposort(roots):
         visited.add(node)
         stack.append(node)
         stack.append(_EMIT)
-        n = node._n_in  # node._entries(), inline
-        for inp in (node._in1, node._in0) if n == 2 else (node._in0,) if n == 1 else \
-                reversed(node._in0) if n else ():
-            if isinstance(inp, Function):
-                if inp not in visited:
-                    stack.append(inp)
-            elif isinstance(inp, Tensor):
-                parent = inp.grad_fn
-                if parent is not None and parent not in visited:
-                    stack.append(parent)
+        for entry in reversed(node._entries()):
+            parent = entry if isinstance(entry, Node) else \
+                entry.grad_fn if isinstance(entry, Tensor) else None
+            if parent is not None and parent not in visited:
+                stack.append(parent)
     return order
 
 
-_EMIT = object()  # toposort's marker: the node under it has all its parents emitted
-
-
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Sequence[Any] | None = None,
+             retain_graph: bool | None = None, create_graph: bool = False) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves.
 
     ``retain_graph`` defaults to ``create_graph`` (a recorded backward pass usually gets
@@ -75,16 +75,16 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     _run(tensors, grad_tensors, retain_graph, create_graph, targets=None)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple[Tensor | None, ...]:
     """Gradients of ``outputs`` w.r.t. ``inputs``, returned as a tuple (``.grad`` untouched).
 
     Like ``torch.autograd.grad``: ``grad_outputs`` are the cotangents (may be omitted for
     one-element outputs), ``retain_graph`` defaults to ``create_graph``, and an input that
     the outputs do not depend on is an error unless ``allow_unused=True`` (it gets None).
     """
-    outputs = _as_tuple(outputs)
-    inputs = _as_tuple(inputs)
+    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor):
             raise TypeError(f"grad: inputs[{i}] is a {type(t).__name__}, expected a Tensor")
@@ -94,7 +94,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph = create_graph
     if grad_outputs is not None:
         grad_outputs = _as_tuple(grad_outputs)
-    targets = {}
+    targets = {}  # a leaf, or (node, output_nr) -> the positions it has in inputs
     for i, t in enumerate(inputs):
         key = t if t.grad_fn is None else (t.grad_fn, t._output_nr)
         targets.setdefault(key, []).append(i)
@@ -109,7 +109,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(results)
 
 
-def _as_tuple(x):
+def _as_tuple(x: Any) -> tuple:
     if isinstance(x, Tensor):
         return (x,)
     if isinstance(x, (list, tuple)):
@@ -117,7 +117,55 @@ def _as_tuple(x):
     raise TypeError(f"expected a Tensor or a sequence of Tensors, got {type(x).__name__}")
 
 
-def _seed(root, index, grad_tensor):
+def _run(roots: Any, seeds: Any, retain_graph: bool, create_graph: bool,
+         targets: dict | None, results: list | None = None) -> None:
+    """One backward pass: seed, walk the graph, deliver the leaves' gradients."""
+    roots = _as_tuple(roots)
+    st = current()
+    if st.tracer is not None:  # inside ag.compile: loss.backward() is captured
+        capture.record_backward(roots, seeds, retain_graph, create_graph, targets)
+        return
+    if seeds is None:
+        seeds = (None,) * len(roots)
+    elif len(seeds) != len(roots):
+        raise RuntimeError(f"backward: got {len(seeds)} gradients for {len(roots)} output tensors")
+    order = toposort([r.grad_fn for r in roots])
+    arrays = not create_graph and (not shared.tangents_made
+                                   or all(node._out_tangents is None for node in order))
+    previous = st.grad_enabled, st.array_backward
+    st.grad_enabled, st.array_backward = create_graph, arrays
+    try:
+        delivery = Delivery(targets, results, create_graph, arrays)
+        pending = _seed_all(roots, seeds, delivery)
+        anomaly = st.anomaly
+        for node in reversed(order):
+            grads = pending.pop(node, None)
+            if grads is not None:
+                _step(node, grads, pending, delivery, anomaly)
+                if not retain_graph:
+                    node._saved = _FREED  # free what it saved
+        delivery.finish()
+    finally:
+        st.grad_enabled, st.array_backward = previous
+
+
+def _seed_all(roots: tuple, seeds: Sequence[Any], delivery: Delivery) -> dict:
+    """The pending gradients (node -> one per output) the pass starts from: each root's
+    seed, at its node (or delivered, for a root that is a leaf)."""
+    pending = {}
+    for i, (root, seed) in enumerate(zip(roots, seeds)):
+        g = _seed(root, i, seed)
+        delivery.seeded(g._data)
+        g = g._data if delivery.arrays else g
+        if root.grad_fn is None:
+            delivery.add(root, g)
+        else:
+            _add_pending(pending, root.grad_fn, root._output_nr, g)
+    return pending
+
+
+def _seed(root: Any, index: int, grad_tensor: Any) -> Tensor:
+    """The gradient a pass starts from at one root: ones for a one-element root."""
     if not isinstance(root, Tensor):
         raise TypeError(f"backward: tensors[{index}] is a {type(root).__name__}, not a Tensor")
     if not root.requires_grad:
@@ -140,303 +188,58 @@ def _seed(root, index, grad_tensor):
             f"backward: the grad passed for tensors[{index}] has shape {grad_tensor.shape}, "
             f"but the output has shape {root.shape}; they must match"
         )
-    if grad_tensor.dtype != root.dtype:
-        grad_tensor = grad_tensor.astype(root.dtype)
-    return grad_tensor
+    return grad_tensor if grad_tensor.dtype == root.dtype else grad_tensor.astype(root.dtype)
 
 
-def _run(roots, seeds, retain_graph, create_graph, targets, results=None):
-    roots = _as_tuple(roots)
-    st = current()
-    if st.tracer is not None:  # inside ag.compile: loss.backward() is captured
-        capture.record_backward(roots, seeds, retain_graph, create_graph, targets)
-        return
-    if seeds is None:
-        seeds = (None,) * len(roots)
-    elif len(seeds) != len(roots):
-        raise RuntimeError(
-            f"backward: got {len(seeds)} gradients for {len(roots)} output tensors"
-        )
-    order = toposort([r.grad_fn for r in roots])
-    arrays = not create_graph and (not shared.tangents_made
-                                   or all(node._out_tangents is None for node in order))
-    previous = st.grad_enabled, st.array_backward
-    st.grad_enabled, st.array_backward = create_graph, arrays
-    try:
-        pending = {}  # node -> list of gradients, one per output
-        delivery = _Delivery(targets, results, create_graph, arrays)
-        for i, (root, seed) in enumerate(zip(roots, seeds)):
-            g = _seed(root, i, seed)
-            delivery.handed_out.add(id(_owner(g._data)))
-            if root.grad_fn is None:
-                delivery.add(root, g._data if arrays else g)
-            else:
-                _add_pending(pending, root.grad_fn, root._output_nr, g._data if arrays else g)
-        # the nodes whose output gradients ag.grad returns (leaves are caught on delivery)
-        watched = set() if targets is None else {k[0] for k in targets if type(k) is tuple}
-        anomaly = st.anomaly
-        # nodes with a donated_backward whose pending gradient is an array nothing else
-        # holds: a fresh_grads rule's result, or a sum of contributions (a new array)
-        owned = set()
-        for node in reversed(order):
-            grads = pending.pop(node, None)
-            if grads is None:
-                continue
-            observed = node._hooks is not None or node._retained is not None or node in watched
-            if observed:
-                grads = _observe(node, grads, arrays, targets, results)
-            if arrays and not node.array_rules:  # a custom rule written for Tensors
-                grads = [None if g is None else _wrap(g) for g in grads]
-            if anomaly:
-                input_grads = _checked_backward(node, grads)
-            elif owned and node in owned and not observed:  # may write into its gradient
-                input_grads = node.donated_backward(node, *grads)
-            else:
-                input_grads = node.backward(node, *grads)
-            fresh = arrays and node.fresh_grads
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
-            n = node._n_in  # node._entries(), inline
-            inputs = (node._in0, node._in1) if n == 2 else (node._in0,) if n == 1 else \
-                node._in0 if n else ()
-            if len(input_grads) != len(inputs):
-                if len(input_grads) < len(inputs) or any(
-                    g is not None for g in input_grads[len(inputs):]
-                ):
-                    raise RuntimeError(
-                        f"function {type(node).__name__}.backward returned an incorrect "
-                        f"number of gradients (expected {len(inputs)}, got {len(input_grads)})"
-                    )
-            for index, (inp, g) in enumerate(zip(inputs, input_grads)):
-                if g is None:
-                    continue
-                if isinstance(inp, Function):  # a node standing for its single output
-                    parent, output_nr, data = inp, 0, inp._out
-                elif isinstance(inp, Tensor) and inp._requires_grad:
-                    parent, output_nr, data = inp.grad_fn, inp._output_nr, inp._data
-                else:
-                    continue
-                if not arrays:
-                    g = _fit(node, index, data, g)
-                elif (type(g) is not ndarray and type(g) not in FLOAT_SCALARS) \
-                        or g.shape != data.shape or g.dtype != data.dtype:
-                    g = _fit_array(node, index, data, g)
-                if parent is None:
-                    delivery.add(inp, g)
-                    continue
-                grads = pending.get(parent)  # _add_pending(pending, parent, ...), inline
-                if grads is None:
-                    grads = pending[parent] = [None] * parent._n_outputs
-                if grads[output_nr] is None:
-                    grads[output_nr] = g
-                    if fresh and parent.donated_backward is not None:
-                        owned.add(parent)
-                else:
-                    grads[output_nr] = grads[output_nr] + g
-                    if arrays and parent.donated_backward is not None:
-                        owned.add(parent)
-            if not retain_graph:
-                node._saved = _FREED  # free what it saved
-        delivery.finish()
-    finally:
-        st.grad_enabled, st.array_backward = previous
-
-
-def _observe(node, grads, arrays, targets, results):
-    """What the user sees of a node's output gradients: hooks (which may replace them),
-    retained ``.grad`` of non-leaves and the gradients ``ag.grad`` returns: all Tensors."""
-    if arrays:
+def _step(node: Node, grads: list, pending: dict, delivery: Delivery, anomaly: bool) -> None:
+    """One node of the walk: run its rule on its output gradients, then fit each input's
+    gradient to that input and pass it on (to its node's pending list, or delivered)."""
+    arrays = delivery.arrays
+    if node._hooks is not None or node._retained is not None or node in delivery.watched:
+        grads = delivery.observe(node, grads)
+    if arrays and not node.array_rules:  # a custom rule written for Tensors
         grads = [None if g is None else _wrap(g) for g in grads]
-    if node._hooks is not None:
-        _run_node_hooks(node, grads)
-    if node._retained is not None:
-        _fill_retained(node, grads)
-    if targets is not None:
-        _capture(node, grads, targets, results)
-    if arrays:
-        grads = [None if g is None else g._data for g in grads]
-    return grads
+    input_grads = checked_backward(node, grads) if anomaly else node.backward(node, *grads)
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    entries = node._entries()
+    if len(input_grads) != len(entries):
+        _check_count(node, input_grads, len(entries))
+    for index, (entry, g) in enumerate(zip(entries, input_grads)):
+        if g is None:
+            continue
+        if isinstance(entry, Node):  # a node standing for its single output
+            parent, output_nr, data = entry, 0, entry._out
+        elif isinstance(entry, Tensor) and entry._requires_grad:
+            parent, output_nr, data = entry.grad_fn, entry._output_nr, entry._data
+        else:
+            continue
+        if not arrays:
+            g = _fit_tensor(node, index, data, g)
+        elif (type(g) is not np.ndarray and type(g) not in FLOAT_SCALARS) \
+                or g.shape != data.shape or g.dtype != data.dtype:
+            g = _fit_array(node, index, data, g)
+        if parent is None:
+            delivery.add(entry, g)
+            continue
+        grads = pending.get(parent)  # what _add_pending does
+        if grads is None:
+            grads = pending[parent] = [None] * parent._n_outputs
+        grads[output_nr] = g if grads[output_nr] is None else grads[output_nr] + g
 
 
-def _checked_backward(node, grads):
-    """detect_anomaly: run the rule with its inner ops unchecked, then check its result, so
-    that a NaN is reported as coming from this node's backward, with its forward origin."""
-    st = current()
-    st.anomaly = False
-    try:
-        input_grads = node.backward(node, *grads)
-    finally:
-        st.anomaly = True
-    check_backward_values(node, input_grads if type(input_grads) is tuple else (input_grads,))
-    return input_grads
+def _check_count(node: Node, input_grads: tuple, n_inputs: int) -> None:
+    """A rule returns one gradient per input (extra trailing Nones are allowed)."""
+    if len(input_grads) < n_inputs or any(g is not None for g in input_grads[n_inputs:]):
+        raise RuntimeError(
+            f"function {type(node).__name__}.backward returned an incorrect "
+            f"number of gradients (expected {n_inputs}, got {len(input_grads)})"
+        )
 
 
-def _add_pending(pending, node, output_nr, g):
+def _add_pending(pending: dict, node: Node, output_nr: int, g: Any) -> None:
+    """Add ``g`` to the gradient waiting for output ``output_nr`` of ``node``."""
     grads = pending.get(node)
     if grads is None:
         grads = pending[node] = [None] * node._n_outputs
     grads[output_nr] = g if grads[output_nr] is None else grads[output_nr] + g
-
-
-def _apply_hooks(hooks, g, shape, where):
-    for hook in list(hooks.values()):
-        if type(hook) is PostAccumulateHook:
-            continue
-        replaced = hook(g)
-        if replaced is not None:
-            if not isinstance(replaced, Tensor):
-                replaced = _wrap(np.asarray(replaced, dtype=g.dtype))
-            if replaced.shape != shape:
-                raise RuntimeError(
-                    f"a hook on {where} returned a gradient of shape {replaced.shape}; "
-                    f"expected {shape}"
-                )
-            g = replaced
-    return g
-
-
-def _run_node_hooks(node, grads):
-    for output_nr, hooks in node._hooks.items():
-        if grads[output_nr] is not None and hooks:
-            grads[output_nr] = _apply_hooks(hooks, grads[output_nr], grads[output_nr].shape,
-                                            f"output {output_nr} of {type(node).__name__}")
-
-
-class _Delivery:
-    """Where the leaves' gradients of one pass go: into ``.grad`` (backward) or into the
-    results (ag.grad). Each leaf's contributions are summed first (in the order they come,
-    as the engine sums a node's) and stored once, at the end of the pass, as PyTorch adds
-    a leaf's summed input buffer to ``.grad``; a leaf with hooks gets them on that total."""
-
-    def __init__(self, targets, results, create_graph, arrays):
-        self.targets, self.results, self.create_graph = targets, results, create_graph
-        self.arrays = arrays  # contributions are arrays (else Tensors)
-        self.handed_out = set()  # ids of memory already stored as some .grad this pass
-        self.totals = {}  # leaf -> the sum of its contributions so far
-
-    def add(self, leaf, g):
-        total = self.totals.get(leaf)
-        self.totals[leaf] = g if total is None else total + g
-
-    def finish(self):
-        hooked = []
-        for leaf, g in self.totals.items():
-            if self.arrays:
-                g = _wrap(g)
-            if leaf._hooks:  # after the others: a post-accumulate hook sees them stored
-                hooked.append((leaf, g))
-            else:
-                self._store(leaf, g)
-        for leaf, g in hooked:
-            self._store(leaf, _apply_hooks(leaf._hooks, g, leaf.shape,
-                                           f"a leaf of shape {leaf.shape}"))
-            if self.targets is None:  # .grad was updated: run the post-accumulate hooks
-                for hook in list(leaf._hooks.values()):
-                    if type(hook) is PostAccumulateHook:
-                        hook.fn(leaf)
-
-    def _store(self, leaf, g):
-        if self.targets is not None:
-            for i in self.targets.get(leaf, ()):
-                self.results[i] = g if self.results[i] is None else self.results[i] + g
-        elif self.create_graph:
-            leaf._grad = g if leaf._grad is None else leaf._grad + g
-        elif leaf._grad is None:
-            data = g._data
-            owner = data if data.base is None else _owner(data)
-            if id(owner) in self.handed_out or not data.flags.writeable:
-                data = owner = data.copy()  # two .grad tensors (or a seed) never share memory
-            self.handed_out.add(id(owner))
-            # an array-mode pass hands over a wrapper of its own: keep it
-            leaf._grad = g if self.arrays and data is g._data else _wrap(data)
-        else:
-            leaf._grad = _wrap(leaf._grad._data + g._data)
-
-
-def _deliver(leaves, grads, seeds):
-    """Store one replayed backward pass's gradients (arrays, None where none) into the
-    ``.grad`` of ``leaves``, as a pass of the engine stores them (ag.compile's replay)."""
-    delivery = _Delivery(None, None, False, True)
-    for seed in seeds:
-        delivery.handed_out.add(id(seed))
-    for leaf, g in zip(leaves, grads):
-        if g is not None:
-            delivery.add(leaf, g)
-    delivery.finish()
-
-
-def _owner(array):
-    """The array that owns the memory ``array`` reads (itself unless it is a view)."""
-    while isinstance(array.base, np.ndarray):
-        array = array.base
-    return array
-
-
-def _fill_retained(node, grads):
-    for output_nr, ref in node._retained.items():
-        tensor = ref()
-        g = grads[output_nr]
-        if tensor is not None and g is not None:
-            tensor._grad = g if tensor._grad is None else tensor._grad + g
-
-
-def _capture(node, grads, targets, results):
-    for output_nr, g in enumerate(grads):
-        for i in targets.get((node, output_nr), ()):
-            if g is not None:
-                results[i] = g
-
-
-def _fit_array(node, index, data, g):
-    """Make a rule's gradient an ndarray of the input's shape and dtype (array mode)."""
-    if type(g) is not np.ndarray:
-        g = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=data.dtype)
-    if g.shape != data.shape:
-        _check_reducible(node, index, data.shape, g.shape)
-        g = sum_to_shape(g, data.shape)
-    if g.dtype != data.dtype:
-        g = g.astype(data.dtype)
-    return g
-
-
-def _fit(node, index, data, g):
-    """Make a rule's gradient a Tensor of the input's shape and dtype (sum over broadcast);
-    ``data`` is the input's array."""
-    shape, dtype = data.shape, data.dtype
-    if type(g) is Tensor and g._data.shape == shape and g._data.dtype == dtype:
-        return g
-    if not isinstance(g, Tensor):
-        g = _wrap(np.asarray(g, dtype=dtype))
-    if g.shape != shape:
-        _check_reducible(node, index, shape, g.shape)
-        g = sum_to_shape(g, shape)
-    if g.dtype != dtype:
-        g = g.astype(dtype)
-    return g
-
-
-def _check_reducible(node, index, shape, got):
-    """A rule's gradient must have the input's shape or one that broadcasting reduces to it."""
-    try:
-        compatible = np.broadcast_shapes(shape, got) == got
-    except ValueError:
-        compatible = False
-    if not compatible:
-        raise RuntimeError(
-            f"function {type(node).__name__}.backward returned an invalid gradient at "
-            f"index {index}: got shape {got} but expected shape {shape} "
-            "(or one that broadcasting reduces to it)"
-        )
-
-
-def sum_to_shape(g, shape):
-    """Sum ``g`` over the axes that broadcasting added or stretched to reach its shape."""
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
-    )
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    if g.shape != shape:
-        g = g.reshape(shape)
-    return g

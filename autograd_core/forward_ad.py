@@ -14,18 +14,22 @@ outer levels only. So jvp-of-jvp gives second derivatives, and an outer tangent 
 leaks into an inner one (no perturbation confusion).
 """
 
+from __future__ import annotations
+
 import contextlib
 import itertools
 import weakref
 from collections import namedtuple
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from .function import forward_levels
 from .grad_mode import BASE_LEVEL, current, shared
+from .inplace import _refresh_tangents
 from .ops import Alias, add, cast, div, getitem, mul, reshape, sub, where
 from .ops.elementwise import _tensor
-from .tensor import Tensor, _refresh_tangents, _set_tangents, _wrap
+from .tangents import forward_levels
+from .tensor import Tensor, _set_tangents, _wrap
 
 __all__ = ["dual", "unpack_dual", "jvp", "dual_level"]
 
@@ -34,7 +38,7 @@ _numbers = itertools.count(BASE_LEVEL + 1)  # level numbers, never reused
 
 
 @contextlib.contextmanager
-def dual_level():
+def dual_level() -> Iterator[int]:
     """``with dual_level() as level:`` opens a new, innermost level of forward mode; a
     ``dual`` made inside carries its tangent at that level (``jvp`` opens one per call)."""
     level, open_levels = next(_numbers), forward_levels().open
@@ -49,7 +53,7 @@ def _innermost():
     return forward_levels().open[-1]
 
 
-def dual(primal, tangent, level=None):
+def dual(primal: Tensor, tangent: Tensor, level: int | None = None) -> Tensor:
     """A tensor with the value of ``primal`` carrying ``tangent`` (d primal / d direction)
     at ``level`` (default: the innermost open level; the base level outside any ``jvp``).
 
@@ -86,7 +90,7 @@ def dual(primal, tangent, level=None):
     return _with_tangents(primal, tangents)
 
 
-def unpack_dual(t, level=None):
+def unpack_dual(t: Tensor, level: int | None = None) -> DualPair:
     """``(primal, tangent)`` of a tensor at ``level`` (default: the innermost open level;
     the base level outside any ``jvp``). The tangent is None when t carries none at that
     level; the primal keeps t's tangents at the other levels."""
@@ -119,7 +123,10 @@ def _with_tangents(t, tangents):
     return _set_tangents(out, tangents)
 
 
-def jvp(f, primals, tangents):
+def jvp(
+    f: Callable[..., Tensor | tuple[Tensor, ...]], primals: Tensor | Sequence[Tensor],
+    tangents: Tensor | None | Sequence[Tensor | None],
+) -> tuple[Tensor | tuple[Tensor, ...], Tensor | tuple[Tensor, ...]]:
     """Evaluate ``f(*primals)`` and its directional derivative along ``tangents`` in one pass.
 
     ``primals`` and ``tangents`` are Tensors or tuples of them (a None tangent means zero).

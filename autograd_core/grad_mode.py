@@ -8,17 +8,22 @@ thread's switches live in one small slotted object; ``current()`` finds it (one
 ``ContextVar`` lookup), and ``Function.apply`` calls it once per op.
 """
 
+from __future__ import annotations
+
 import contextlib
 import contextvars
 import sys
 import threading
-
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypeVar
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "detect_anomaly"]
 
 
 BASE_LEVEL = 0  # forward mode's level outside any jvp
+
+Fn = TypeVar("Fn", bound=Callable[..., Any])  # a function decorated by a grad mode
 
 
 class Levels:
@@ -28,7 +33,7 @@ class Levels:
 
     __slots__ = ("open", "off_from")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.open = [BASE_LEVEL]
         self.off_from = None
 
@@ -50,7 +55,7 @@ class _State:
 if getattr(sys.flags, "thread_inherit_context", 0):  # new threads copy the context (and
     _local = threading.local()  # would share one _State through it): a thread-local instead
 
-    def current():
+    def current() -> _State:
         """The calling thread's switches."""
         try:
             return _local.state
@@ -58,10 +63,10 @@ if getattr(sys.flags, "thread_inherit_context", 0):  # new threads copy the cont
             _local.state = _State()
             return _local.state
 else:
-    _states = contextvars.ContextVar("autograd_core_state")
+    _states: contextvars.ContextVar[_State] = contextvars.ContextVar("autograd_core_state")
     _get = _states.get
 
-    def current():
+    def current() -> _State:
         """The calling thread's switches (a new thread starts with the defaults)."""
         st = _get(None)
         if st is None:
@@ -83,17 +88,17 @@ shared = _Shared()  # process-wide: a graph made in one thread may be walked in 
 class _GradMode(contextlib.ContextDecorator):
     """Context manager and decorator that sets gradient recording on or off."""
 
-    def __init__(self, enabled):
+    def __init__(self, enabled: bool) -> None:
         self.enabled = bool(enabled)
-        self._previous = []
+        self._previous: list[bool] = []
 
-    def __enter__(self):
+    def __enter__(self) -> _GradMode:
         st = current()
         self._previous.append(st.grad_enabled)
         st.grad_enabled = self.enabled
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         current().grad_enabled = self._previous.pop()
         return False
 
@@ -107,7 +112,7 @@ class set_grad_enabled(_GradMode):
     sets the mode for each call of the function only.
     """
 
-    def __init__(self, mode):
+    def __init__(self, mode: bool) -> None:
         if not isinstance(mode, bool):
             raise TypeError(f"set_grad_enabled: mode must be a bool, got {type(mode).__name__}")
         super().__init__(mode)
@@ -115,14 +120,14 @@ class set_grad_enabled(_GradMode):
         self._before = st.grad_enabled  # the mode this call switched away from
         st.grad_enabled = mode
 
-    def __enter__(self):
+    def __enter__(self) -> set_grad_enabled:
         before, self._before = self._before, None
         super().__enter__()
         if before is not None:  # the call switched already: exit restores what came before
             self._previous[-1] = before
         return self
 
-    def __call__(self, fn):
+    def __call__(self, fn: Fn) -> Fn:
         if self._before is not None:  # a decorator: undo the switch the call made
             current().grad_enabled, self._before = self._before, None
         return super().__call__(fn)
@@ -131,7 +136,7 @@ class set_grad_enabled(_GradMode):
         return _GradMode(self.enabled)
 
 
-def no_grad():
+def no_grad() -> _GradMode:
     """``with ag.no_grad():`` builds no graph: outputs have ``requires_grad=False``.
 
     Forward mode is not affected: dual tensors still carry tangents.
@@ -140,18 +145,18 @@ def no_grad():
     return _GradMode(False)
 
 
-def enable_grad():
+def enable_grad() -> _GradMode:
     """Turn recording back on inside a ``no_grad`` block (context manager or decorator)."""
     return _GradMode(True)
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """True when operations on tensors that require grad are being recorded."""
     return current().grad_enabled
 
 
 @contextlib.contextmanager
-def detect_anomaly():
+def detect_anomaly() -> Iterator[None]:
     """``with ag.detect_anomaly():`` raises ``FloatingPointError`` at the first op whose
     forward value or backward gradient contains NaN or inf, naming the op and the line of
     user code that created it. Slow: for debugging only."""

@@ -6,6 +6,10 @@ the notes give for using automatic differentiation instead, and the reason it re
 referee that every analytic derivative is checked against.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from .engine import grad
@@ -35,7 +39,8 @@ def _evaluate(f, values):
     return tuple(np.array(o._data if isinstance(o, Tensor) else o, dtype=np.float64) for o in outs)
 
 
-def numerical_grad(f, inputs, eps=1e-6, method="central"):
+def numerical_grad(f: Callable[..., Tensor], inputs: Tensor | Sequence[Tensor], eps: float = 1e-6,
+                   method: str = "central") -> np.ndarray | tuple[np.ndarray, ...]:
     """Finite-difference gradient of a scalar ``f`` w.r.t. each input.
 
     ``method="central"``: (f(x+eps) - f(x-eps)) / 2eps, error O(eps²);
@@ -134,8 +139,10 @@ def _forward_jacobian(f, tensors, wrt):
     return jac
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-              check_forward=False, check_backward=True):
+def gradcheck(f: Callable[..., Tensor | tuple[Tensor, ...]], inputs: Tensor | Sequence[Tensor],
+              eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+              raise_exception: bool = True, check_forward: bool = False,
+              check_backward: bool = True) -> bool:
     """Compare reverse mode (and forward mode with ``check_forward=True``) with central
     differences, element by element of the full Jacobian of ``f``.
 
@@ -191,8 +198,11 @@ def _differentiable(x):
     return leaf if x._tangents is None else _with_tangents(leaf, x._tangents)  # every level
 
 
-def gradgradcheck(f, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  raise_exception=True, check_forward=False, rng=0):
+def gradgradcheck(f: Callable[..., Tensor | tuple[Tensor, ...]], inputs: Tensor | Sequence[Tensor],
+                  grad_outputs: Tensor | Sequence[Tensor] | None = None, eps: float = 1e-6,
+                  atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True,
+                  check_forward: bool = False,
+                  rng: np.random.Generator | int | None = 0) -> bool:
     """Check second derivatives: gradcheck of ``x -> vᵀ J_f(x)`` (a backward pass recorded
     with ``create_graph=True``) for random cotangents ``v``.
 

@@ -5,6 +5,10 @@ They nest: the inputs keep the tangents they carry and the results are assembled
 transform) is differentiated too: ``jacobian(lambda x: jacobian(f, x, mode="fwd"), x0,
 mode="fwd")`` is the Hessian of a scalar f."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from .engine import grad
@@ -42,7 +46,10 @@ def _outputs(result, where):
     return multi, outs
 
 
-def vjp(f, primals, cotangents=None, create_graph=False):
+def vjp(
+    f: Callable[..., Tensor | tuple[Tensor, ...]], primals: Tensor | Sequence[Tensor],
+    cotangents: Tensor | Sequence[Tensor] | None = None, create_graph: bool = False,
+) -> tuple[Tensor | tuple[Tensor, ...], Tensor | tuple[Tensor, ...]]:
     """``(f(*primals), cotangents · J)``: the outputs and the vector-Jacobian product.
 
     ``cotangents`` may be omitted when ``f`` returns one-element tensors. Gradients come
@@ -66,7 +73,8 @@ def vjp(f, primals, cotangents=None, create_graph=False):
     return (values if multi else values[0]), (grads[0] if single else grads)
 
 
-def jacobian(f, x, mode="rev"):
+def jacobian(f: Callable[..., Tensor | tuple[Tensor, ...]], x: Tensor | Sequence[Tensor],
+             mode: str = "rev") -> Tensor | tuple[Tensor | tuple[Tensor, ...], ...]:
     """The Jacobian of ``f`` at ``x``: a Tensor of shape ``out.shape + x.shape``.
 
     ``mode="rev"`` runs one backward pass per output element; ``mode="fwd"`` one jvp per
@@ -115,7 +123,8 @@ def jacobian(f, x, mode="rev"):
     return _nest(blocks, multi, single)
 
 
-def hessian(f, x):
+def hessian(f: Callable[..., Tensor],
+            x: Tensor | Sequence[Tensor]) -> Tensor | tuple[tuple[Tensor, ...], ...]:
     """Second derivatives of a scalar ``f`` at ``x``, shape ``x.shape + x.shape``.
 
     Computed forward-over-reverse: for each input element, a dual input carrying that basis

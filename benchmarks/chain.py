@@ -15,10 +15,7 @@ size's garbage cannot slow the next. ``base MB`` is the RSS after imports, befor
 ``graph MB`` = peak - base. ``x.grad`` is compared between libraries (same math).
 """
 
-import json
-import sys
-
-from .common import current_rss_mb, max_rss_mb, peer, run_worker, table
+from .common import current_rss_mb, max_rss_mb, peer, run_worker, table, worker_main
 
 LENGTHS = [10**3, 10**4, 10**5, 10**6]
 FANOUTS = [10**3, 10**4, 10**5]
@@ -197,9 +194,4 @@ def report(rows):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        print(json.dumps(worker(*sys.argv[2:5])))
-    else:
-        from benchmarks.run import main
-
-        sys.exit(main(["chain"]))
+    worker_main(worker)

@@ -7,6 +7,8 @@ noise hits all of them alike, and the median of the samples is reported (robust 
 slow sample).
 """
 
+from __future__ import annotations
+
 import gc
 import importlib
 import json
@@ -17,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -62,23 +65,14 @@ def measure_stats(candidates, repeats=7, warmup=1, number=1, pools=None, switch_
     for name in candidates:  # candidates of one pool stay together, in order of first mention
         groups.setdefault(pools.get(name), []).append(name)
     for round_ in range(repeats):
-        # a fresh order each round (within each pool), so that no candidate always runs
-        # right after the same other one (caches, allocator and BLAS state carry over)
-        order = []
-        for members in groups.values():
-            order += rng.sample(members, len(members))
-        for name in order:
+        for name in _round_order(groups, rng):
             fns = instances[name]
             fn = fns[round_ % len(fns)]
             pool = pools.get(name)
             if pool != last_pool and last_pool is not None and switch_pause:
                 time.sleep(switch_pause)
             last_pool = pool
-            if before_sample is not None:
-                hook = before_sample.get(name) if isinstance(before_sample, dict) \
-                    else before_sample
-                if hook is not None:
-                    hook()
+            _before(before_sample, name)
             k = numbers[name]
             start = time.perf_counter()
             for _ in range(k):
@@ -87,6 +81,23 @@ def measure_stats(candidates, repeats=7, warmup=1, number=1, pools=None, switch_
     return {name: {"median": statistics.median(times), "min": min(times), "max": max(times),
                    "samples": len(times)}
             for name, times in samples.items()}
+
+
+def _round_order(groups: dict, rng: random.Random) -> list:
+    """The candidates' order for one round: a fresh shuffle within each pool's group, so that
+    no candidate always runs right after the same other one (caches, allocator and BLAS
+    state carry over)."""
+    order = []
+    for members in groups.values():
+        order += rng.sample(members, len(members))
+    return order
+
+
+def _before(before_sample: Callable | dict | None, name: str) -> None:
+    """Run ``measure_stats``'s ``before_sample`` hook for the candidate ``name``, if any."""
+    hook = before_sample.get(name) if isinstance(before_sample, dict) else before_sample
+    if hook is not None:
+        hook()
 
 
 def guard_cost(compiled, args, repeats=7, number=2000):
@@ -165,7 +176,7 @@ def table(headers, rows, indent="  "):
         print(line(r))
 
 
-def run_worker(module, args, timeout=600):
+def run_worker(module: str, args: Sequence[object], timeout: float = 600) -> dict:
     """Run ``python -m benchmarks.<module> --worker ARGS...`` in a fresh interpreter, so that
     its max RSS is its own; the worker prints one JSON object as its last stdout line.
     Returns that object, or ``{"error": ...}``."""
@@ -179,6 +190,16 @@ def run_worker(module, args, timeout=600):
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
         return {"error": f"exit {proc.returncode}: {tail}"}
     return json.loads(lines[-1])
+
+
+def worker_main(worker: Callable[..., dict]) -> None:
+    """The ``__main__`` of a suite that measures in fresh interpreters: ``run_worker``'s
+    ``python -m benchmarks.<suite> --worker ARGS...`` prints ``worker(*ARGS)`` as one JSON
+    line. The suites themselves run from ``benchmarks/run.py``."""
+    if sys.argv[1:2] != ["--worker"]:
+        suite = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+        sys.exit(f"run the {suite} suite with: python benchmarks/run.py {suite}")
+    print(json.dumps(worker(*sys.argv[2:])))
 
 
 def max_rss_mb():

@@ -20,10 +20,12 @@ fragmentation show up in its RSS. tracemalloc slows Python allocations a lot: th
 are not timed.
 """
 
-import json
-import sys
+import gc
+import tracemalloc
 
-from .common import current_rss_mb, run_worker, table
+import numpy as np
+
+from .common import current_rss_mb, run_worker, table, worker_main
 
 STEPS = 1000
 EVERY = 100
@@ -34,19 +36,26 @@ MARGIN_PEAK = 0.05
 MARGIN_RSS_MB = 4
 
 
-def worker(steps=STEPS, every=EVERY):
-    import gc
-    import tracemalloc
+def worker(steps: int | str = STEPS, every: int | str = EVERY) -> dict:
+    """The measurements of ``run``, taken in the fresh interpreter that ``run_worker`` starts:
+    a memory sample every ``every`` of ``steps`` training steps, and the cyclic garbage that
+    one step leaves."""
+    steps, every = int(steps), int(every)
+    step = _training_step()
+    step()  # imports, lazy caches: not part of the baseline
+    samples = _sample_memory(step, steps, every)
+    return {"samples": samples, "cyclic_garbage_per_step": _cyclic_garbage(step, every)}
 
-    import numpy as np
 
+def _training_step():
+    """A function that runs one SGD step of the MLP on a fixed random batch, returns the loss."""
     import autograd_core as ag
     import nn
 
-    steps, every = int(steps), int(every)
     rng = np.random.default_rng(0)
-    model = nn.Sequential(nn.Linear(SIZES[0], SIZES[1], rng=1), nn.ReLU(),
-                          nn.Linear(SIZES[1], SIZES[2], rng=2))
+    model = nn.Sequential(
+        nn.Linear(SIZES[0], SIZES[1], rng=1), nn.ReLU(), nn.Linear(SIZES[1], SIZES[2], rng=2)
+    )
     opt = nn.optim.SGD(model.parameters(), lr=0.05)
     loss_fn = nn.CrossEntropyLoss()
     x = ag.tensor(rng.standard_normal((BATCH, SIZES[0])))
@@ -59,7 +68,12 @@ def worker(steps=STEPS, every=EVERY):
         opt.step()
         return loss
 
-    step()  # imports, lazy caches: not part of the baseline
+    return step
+
+
+def _sample_memory(step, steps, every):
+    """Run ``steps`` steps under tracemalloc; after every ``every``-th, a sample of the step,
+    the traced size, the window's peak, the RSS and the loss."""
     # the samples go into an array made before tracing starts, so that recording them
     # allocates nothing that tracemalloc would count as growth
     record = np.zeros((steps // every, 5))
@@ -81,18 +95,29 @@ def worker(steps=STEPS, every=EVERY):
         else:
             del loss
     tracemalloc.stop()
-    samples = [dict(zip(("step", "traced_kb", "peak_kb", "rss_mb", "loss"), map(float, r)))
-               for r in record[:row]]
+    return _samples(record[:row])
+
+
+def _samples(record):
+    """The rows of ``record`` as dicts of floats (the step as an int)."""
+    samples = [
+        dict(zip(("step", "traced_kb", "peak_kb", "rss_mb", "loss"), map(float, r))) for r in record
+    ]
     for sample in samples:
         sample["step"] = int(sample["step"])
+    return samples
 
+
+def _cyclic_garbage(step, every):
+    """Unreachable objects per step that reference counting left for the collector, over
+    ``every`` steps run with the collector off."""
     gc.collect()
     gc.disable()
     for _ in range(every):
         step()
     garbage = gc.collect()
     gc.enable()
-    return {"samples": samples, "cyclic_garbage_per_step": garbage / every}
+    return garbage / every
 
 
 def run():
@@ -106,12 +131,21 @@ def run():
         "peak_growth": last["peak_kb"] / first["peak_kb"] - 1,
         "rss_growth_mb": last["rss_mb"] - first["rss_mb"],
     }
-    checks["flat"] = (checks["traced_growth_kb"] <= MARGIN_TRACED_KB
-                      and checks["peak_growth"] <= MARGIN_PEAK
-                      and checks["rss_growth_mb"] <= MARGIN_RSS_MB)
-    return [{"mlp": "-".join(map(str, SIZES)), "batch": BATCH, "steps": STEPS,
-             "samples": s, "cyclic_garbage_per_step": result["cyclic_garbage_per_step"],
-             **checks}]
+    checks["flat"] = (
+        checks["traced_growth_kb"] <= MARGIN_TRACED_KB
+        and checks["peak_growth"] <= MARGIN_PEAK
+        and checks["rss_growth_mb"] <= MARGIN_RSS_MB
+    )
+    return [
+        {
+            "mlp": "-".join(map(str, SIZES)),
+            "batch": BATCH,
+            "steps": STEPS,
+            "samples": s,
+            "cyclic_garbage_per_step": result["cyclic_garbage_per_step"],
+            **checks,
+        }
+    ]
 
 
 def report(rows):
@@ -119,23 +153,34 @@ def report(rows):
     if "error" in r:
         print(f"Memory: worker failed: {r['error']}")
         return
-    print(f"Memory over {r['steps']} steps of a {r['mlp']} MLP (batch {r['batch']}): sampled "
-          f"every {EVERY} steps")
-    table(["step", "traced (KiB)", "window peak (KiB)", "RSS (MiB)", "loss"],
-          [[x["step"], f"{x['traced_kb']:.1f}", f"{x['peak_kb']:.1f}", f"{x['rss_mb']:.1f}",
-            f"{x['loss']:.4f}"] for x in r["samples"]])
-    print(f"  last vs first window: traced {r['traced_growth_kb']:+.1f} KiB "
-          f"(margin {MARGIN_TRACED_KB}), window peak {r['peak_growth']:+.1%} "
-          f"(margin {MARGIN_PEAK:.0%}), RSS {r['rss_growth_mb']:+.1f} MiB "
-          f"(margin {MARGIN_RSS_MB}) -> {'flat: ok' if r['flat'] else 'GROWS: MISS'}")
-    print(f"  cyclic garbage: {r['cyclic_garbage_per_step']:.1f} unreachable objects per step "
-          "(left for the collector; 0 = reference counting frees each graph)")
+    print(
+        f"Memory over {r['steps']} steps of a {r['mlp']} MLP (batch {r['batch']}): sampled "
+        f"every {EVERY} steps"
+    )
+    table(
+        ["step", "traced (KiB)", "window peak (KiB)", "RSS (MiB)", "loss"],
+        [
+            [
+                x["step"],
+                f"{x['traced_kb']:.1f}",
+                f"{x['peak_kb']:.1f}",
+                f"{x['rss_mb']:.1f}",
+                f"{x['loss']:.4f}",
+            ]
+            for x in r["samples"]
+        ],
+    )
+    print(
+        f"  last vs first window: traced {r['traced_growth_kb']:+.1f} KiB "
+        f"(margin {MARGIN_TRACED_KB}), window peak {r['peak_growth']:+.1%} "
+        f"(margin {MARGIN_PEAK:.0%}), RSS {r['rss_growth_mb']:+.1f} MiB "
+        f"(margin {MARGIN_RSS_MB}) -> {'flat: ok' if r['flat'] else 'GROWS: MISS'}"
+    )
+    print(
+        f"  cyclic garbage: {r['cyclic_garbage_per_step']:.1f} unreachable objects per step "
+        "(left for the collector; 0 = reference counting frees each graph)"
+    )
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        print(json.dumps(worker(*sys.argv[2:4])))
-    else:
-        from benchmarks.run import main
-
-        sys.exit(main(["memory"]))
+    worker_main(worker)

@@ -10,6 +10,8 @@ compare only figures measured side by side in one run. Running a subset updates 
 suites' entries in results.json (each entry records when it was measured).
 """
 
+from __future__ import annotations
+
 import json
 import os
 import pathlib
@@ -19,7 +21,7 @@ import time
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _take_threads(argv):
+def _take_threads(argv: list[str]) -> list[str]:
     """Remove ``--threads N`` from argv and export N to the BLAS/OpenMP thread variables
     (which numpy's OpenBLAS and torch read once, when first imported; the suites' worker
     processes inherit them). On a busy shared machine single-threaded BLAS is far less
@@ -60,7 +62,9 @@ SUITES = {
 OUT = pathlib.Path(__file__).with_name("results.json")
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
+    """Run the suites named in ``argv`` (default: every suite), print their tables and
+    record their rows in results.json; returns the exit status."""
     names = _take_threads(list(argv if argv is not None else sys.argv[1:]))
     if names in (["--list"], ["-l"]):
         for name, module in SUITES.items():
@@ -71,19 +75,8 @@ def main(argv=None):
     if unknown:
         print(f"unknown benchmark(s) {unknown}; choose from {list(SUITES)}")
         return 2
-    peers = peer_versions()
-    missing = [p for p, v in peers.items() if v is None]
-    print("peers: " + ", ".join(f"{p} {v}" for p, v in peers.items() if v)
-          + (f"; not installed (their columns are skipped): {', '.join(missing)}"
-             if missing else ""))
-    print("note: timings are medians of interleaved repeats; on a shared machine compare "
-          "only rows of one run\n")
-    try:
-        results = json.loads(OUT.read_text())
-        if not isinstance(results, dict):
-            results = {}
-    except (OSError, ValueError):
-        results = {}
+    _print_peers()
+    results = _read_results()
     results["machine"] = machine()
     runs = results.setdefault("runs", {})
     total = time.perf_counter()
@@ -99,6 +92,26 @@ def main(argv=None):
     OUT.write_text(json.dumps(results, indent=2, default=_json_default) + "\n")
     print(f"wrote {OUT} ({time.perf_counter() - total:.0f} s in all)")
     return 0
+
+
+def _print_peers() -> None:
+    """Which peer libraries are installed (their columns are skipped where not)."""
+    peers = peer_versions()
+    missing = [p for p, v in peers.items() if v is None]
+    print("peers: " + ", ".join(f"{p} {v}" for p, v in peers.items() if v)
+          + (f"; not installed (their columns are skipped): {', '.join(missing)}"
+             if missing else ""))
+    print("note: timings are medians of interleaved repeats; on a shared machine compare "
+          "only rows of one run\n")
+
+
+def _read_results() -> dict:
+    """The recorded results.json (an empty record if it is missing or unreadable)."""
+    try:
+        results = json.loads(OUT.read_text())
+    except (OSError, ValueError):
+        return {}
+    return results if isinstance(results, dict) else {}
 
 
 def _json_default(value):

@@ -10,14 +10,16 @@ Rows: ``micrograd`` (``pip install micrograd``; its ``nn.MLP`` and ``engine.Valu
 ``ours (scalar)`` (the same Neuron/Layer/MLP classes written on ``ag.tensor`` scalars: same
 graph, same op order), ``ours (compiled)`` (that loss under ``ag.compile``: the scalar graph is
 traced once and replayed in waves, one vector call per level and op; see
-``autograd_core/jit/waves.py``; results bit-identical to the eager scalar row), and ``ours (vectorised)`` for context (the same step as three
-matmuls on (50, 2) data: a different graph, what one would write with tensors). Each row
-runs with the cyclic garbage collector on (the default) and off (``gc.disable()`` while
-timing, collected between samples): micrograd's closures make every node a reference
-cycle, so its time depends on the collector (see ``run`` for how samples are isolated).
+``autograd_core/jit/waves.py``; results bit-identical to the eager scalar row), and
+``ours (vectorised)`` for context (the same step as three matmuls on (50, 2) data: a
+different graph, what one would write with tensors). Each row runs with the cyclic garbage
+collector on (the default) and off (``gc.disable()`` while timing, collected between
+samples): micrograd's closures make every node a reference cycle, so its time depends on
+the collector (see ``_time_steps`` for how samples are isolated).
 
-Runs in its own interpreter (see ``run``). Same data, same initial weights (micrograd's ``random.seed(1337)`` draws); the total loss and
-all parameters after one step are checked equal (float64, rtol 1e-12) before timing.
+Runs in its own interpreter (see ``run``). Same data, same initial weights (micrograd's
+``random.seed(1337)`` draws); the total loss and all parameters after one step are checked
+equal (float64, rtol 1e-12) before timing.
 Deviations from the demo notebook: 50 points (the notebook uses 100), inputs and labels as
 Python floats (the notebook's numpy scalars make micrograd slower: we compare against the
 faster micrograd), and a fixed learning rate 0.9 (the notebook's decays from 1.0).
@@ -26,18 +28,17 @@ faster micrograd), and a fixed learning rate 0.9 (the notebook's decays from 1.0
 import gc
 import math
 import random
-import sys
 import time
 
 import numpy as np
 
-from .common import fmt_ratio, gc_state, measure_stats, peer, run_worker, table
+from .common import fmt_ratio, gc_state, measure_stats, peer, run_worker, table, worker_main
 
 N_POINTS = 50
 ALPHA = 1e-4
 LR = 0.9
 SIZES = [2, 16, 16, 1]
-TARGET_GC_ON = 1.0   # ours / micrograd, gc on: must be faster
+TARGET_GC_ON = 1.0  # ours / micrograd, gc on: must be faster
 TARGET_GC_OFF = 1.5  # ours / micrograd, gc off: within 1.5x
 
 
@@ -48,8 +49,12 @@ def make_moons(n=N_POINTS, noise=0.1, seed=0):
     n_in = n - n_out
     t_out = np.linspace(0, math.pi, n_out)
     t_in = np.linspace(0, math.pi, n_in)
-    X = np.vstack([np.column_stack([np.cos(t_out), np.sin(t_out)]),
-                   np.column_stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5])])
+    X = np.vstack(
+        [
+            np.column_stack([np.cos(t_out), np.sin(t_out)]),
+            np.column_stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5]),
+        ]
+    )
     X += rng.normal(scale=noise, size=X.shape)
     y = np.hstack([np.zeros(n_out), np.ones(n_in)]) * 2 - 1
     return X.tolist(), y.tolist()
@@ -83,7 +88,7 @@ def make_micrograd(weights, X, Y):
         scores = list(map(model, inputs))
         losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(Y, scores)]
         data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum((p * p for p in model.parameters()))
+        reg_loss = ALPHA * sum(p * p for p in model.parameters())
         total_loss = data_loss + reg_loss
         accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(Y, scores)]
         return total_loss, sum(accuracy) / len(accuracy)
@@ -154,12 +159,13 @@ def _scalar_loss(model, inputs, Y):
     scores = list(map(model, inputs))
     losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(Y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
-    reg_loss = ALPHA * sum((p * p for p in model.parameters()))
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
     return data_loss + reg_loss, scores
 
 
 def _sgd_steps(model, loss):
     """The demo's step (``loss()``, zero_grad, backward, SGD update) and a parameter dump."""
+
     def step():
         total_loss = loss()
         model.zero_grad()
@@ -244,19 +250,38 @@ def make_ours_vectorised(weights, X, Y):
 
 def implementations():
     return {
-        "micrograd": (make_micrograd, None if peer("micrograd.nn") else
-                      "micrograd not installed"),
+        "micrograd": (make_micrograd, None if peer("micrograd.nn") else "micrograd not installed"),
         "ours (scalar)": (make_ours_scalar, None),
         "ours (compiled)": (make_ours_compiled, None),
         "ours (vectorised)": (make_ours_vectorised, None),
     }
 
 
-def run_here(repeats=5, sample_s=0.5):
+def run_here(repeats: int = 5, sample_s: float = 0.5) -> list[dict]:
+    """Build every implementation, check that one step of each gives the reference's result,
+    then time the steps with the collector on and off; one row per implementation and
+    collector setting (or one saying why it was skipped)."""
     X, Y = make_moons()
     weights = initial_weights()
     impls = implementations()
-    steps, skipped, results, first_s = {}, {}, {}, {}
+    steps, first_s, results, skipped = _first_steps(impls, weights, X, Y)
+    checks = _check_results(results, steps, skipped)
+    times = _time_steps(steps, first_s, repeats, sample_s)
+    rows = []
+    for name in impls:
+        if name not in steps:
+            rows.append({"impl": name, "skipped": skipped[name]})
+            continue
+        for gc_on in (True, False):
+            rows.append(_row(name, gc_on, times, checks[name]))
+    return rows
+
+
+def _first_steps(impls, weights, X, Y):
+    """Build each available implementation and run its first step. Returns its step
+    function, how long that first step took, its (loss, parameters) after it, and
+    ``name -> why`` for the implementations left out."""
+    steps, first_s, results, skipped = {}, {}, {}, {}
     for name, (factory, why) in impls.items():
         if why:
             skipped[name] = why
@@ -270,56 +295,80 @@ def run_here(repeats=5, sample_s=0.5):
             steps[name] = step
         except Exception as exc:  # noqa: BLE001 - report, do not abort the suite
             skipped[name] = f"failed: {type(exc).__name__}: {exc}"
+    return steps, first_s, results, skipped
+
+
+def _check_results(results, steps, skipped):
+    """Compare each implementation's loss and parameters after one step with micrograd's (or
+    with ours (scalar) without micrograd). One that differs is removed from ``steps`` and
+    noted in ``skipped``. Returns the comparison per implementation."""
     ref_name = "micrograd" if "micrograd" in results else "ours (scalar)"
     ref_loss, ref_params = results[ref_name]
     checks = {}
     for name, (loss, params) in results.items():
-        ok = (math.isclose(loss, ref_loss, rel_tol=1e-12)
-              and np.allclose(params, ref_params, rtol=1e-12, atol=1e-15))
-        checks[name] = {"loss_step1": loss, "matches": ok,
-                        "max_param_diff": float(np.max(np.abs(params - ref_params)))}
+        ok = math.isclose(loss, ref_loss, rel_tol=1e-12) and np.allclose(
+            params, ref_params, rtol=1e-12, atol=1e-15
+        )
+        checks[name] = {
+            "loss_step1": loss,
+            "matches": ok,
+            "max_param_diff": float(np.max(np.abs(params - ref_params))),
+        }
         if not ok:
-            skipped[name] = (f"result differs from {ref_name}, not timed: loss {loss!r} vs "
-                             f"{ref_loss!r}, max parameter difference "
-                             f"{checks[name]['max_param_diff']:.3g}")
+            skipped[name] = (
+                f"result differs from {ref_name}, not timed: loss {loss!r} vs "
+                f"{ref_loss!r}, max parameter difference "
+                f"{checks[name]['max_param_diff']:.3g}"
+            )
             steps.pop(name)
+    return checks
 
+
+def _time_steps(steps, first_s, repeats, sample_s):
+    """``(name, gc_on) -> timing stats`` of every step, with the cyclic collector on and off.
+
+    A sample is K consecutive steps (K: about ``sample_s`` worth, at least 2), timed with the
+    collector on or off. Before it, untimed: ``gc.collect()`` clears the garbage of whatever
+    ran before (another library's cycles must not be collected on this one's clock), then one
+    step of the same implementation warms the caches and leaves its own garbage pending. So
+    with gc on the K steps pay for the collections their own garbage causes, as in a training
+    loop; with gc off they pay for none. With gc off a sample of a slow (scalar-graph) step is
+    a single step, so that micrograd's step reuses the memory its collected garbage freed
+    rather than growing the heap: the most favourable micrograd, i.e. the strictest
+    comparison for us.
+    """
     times = {}
     for gc_on in (True, False):
-        # A sample is K consecutive steps (K: about sample_s worth, at least 2), timed with
-        # the collector on or off. Before it, untimed: gc.collect() clears the garbage of
-        # whatever ran before (another library's cycles must not be collected on this one's
-        # clock), then one step of the same implementation warms the caches and leaves its
-        # own garbage pending. So with gc on the K steps pay for the collections their own
-        # garbage causes, as in a training loop; with gc off they pay for none. With gc off a
-        # sample of a slow (scalar-graph) step is a single step, so that micrograd's step
-        # reuses the memory its collected garbage freed rather than growing the heap: the
-        # most favourable micrograd, i.e. the strictest comparison for us.
         candidates = {name: _gc_wrapped(fn, gc_on) for name, fn in steps.items()}
         hooks = {name: _collect_then(fn) for name, fn in steps.items()}
-        numbers = {name: 1 if not gc_on and first_s[name] > 0.01
-                   else max(2, int(sample_s / first_s[name])) for name in steps}
-        stats = measure_stats(candidates, repeats=repeats, warmup=0, number=numbers,
-                              before_sample=hooks)
+        numbers = {
+            name: 1 if not gc_on and first_s[name] > 0.01 else max(2, int(sample_s / first_s[name]))
+            for name in steps
+        }
+        stats = measure_stats(
+            candidates, repeats=repeats, warmup=0, number=numbers, before_sample=hooks
+        )
         for name, s in stats.items():
             times[(name, gc_on)] = s
         gc.collect()
+    return times
 
-    rows = []
-    for name in impls:
-        if name not in steps:
-            rows.append({"impl": name, "skipped": skipped[name]})
-            continue
-        for gc_on in (True, False):
-            s = times[(name, gc_on)]
-            micro = times.get(("micrograd", gc_on))
-            rows.append({
-                "impl": name, "gc": "on" if gc_on else "off", "points": N_POINTS,
-                "median_s": s["median"], "min_s": s["min"], "max_s": s["max"],
-                "vs_micrograd": s["median"] / micro["median"] if micro else None,
-                **checks[name],
-            })
-    return rows
+
+def _row(name, gc_on, times, check):
+    """The table row of implementation ``name`` with the collector on or off: its times, the
+    ratio to micrograd's and the result ``check``."""
+    s = times[(name, gc_on)]
+    micro = times.get(("micrograd", gc_on))
+    return {
+        "impl": name,
+        "gc": "on" if gc_on else "off",
+        "points": N_POINTS,
+        "median_s": s["median"],
+        "min_s": s["min"],
+        "max_s": s["max"],
+        "vs_micrograd": s["median"] / micro["median"] if micro else None,
+        **check,
+    }
 
 
 def _collect_then(step):
@@ -352,8 +401,10 @@ def run(repeats=5, sample_s=0.5):
 
 
 def report(rows):
-    print(f"Scalar workload: micrograd's demo, MLP(2, [16, 16, 1]) on {N_POINTS} points, "
-          "one step (forward + backward + update)")
+    print(
+        f"Scalar workload: micrograd's demo, MLP(2, [16, 16, 1]) on {N_POINTS} points, "
+        "one step (forward + backward + update)"
+    )
     body, notes = [], []
     for r in rows:
         if "skipped" in r:
@@ -362,25 +413,32 @@ def report(rows):
         verdict = ""
         if r["impl"] in ("ours (scalar)", "ours (compiled)") and r["vs_micrograd"] is not None:
             target = TARGET_GC_ON if r["gc"] == "on" else TARGET_GC_OFF
-            verdict = (f"{'<' if r['gc'] == 'on' else '≤'}{target:.1f}x "
-                       + ("ok" if r["vs_micrograd"] <= target else "MISS"))
-        body.append([r["impl"], r["gc"], f"{r['median_s'] * 1e3:.1f}",
-                     f"{r['min_s'] * 1e3:.1f}..{r['max_s'] * 1e3:.1f}",
-                     fmt_ratio(r["vs_micrograd"]),
-                     "yes" if r["matches"] else "NO", verdict])
-    table(["implementation", "gc", "ms/step", "range (ms)", "vs micrograd", "same result",
-           "target"], body)
+            verdict = f"{'<' if r['gc'] == 'on' else '≤'}{target:.1f}x " + (
+                "ok" if r["vs_micrograd"] <= target else "MISS"
+            )
+        body.append(
+            [
+                r["impl"],
+                r["gc"],
+                f"{r['median_s'] * 1e3:.1f}",
+                f"{r['min_s'] * 1e3:.1f}..{r['max_s'] * 1e3:.1f}",
+                fmt_ratio(r["vs_micrograd"]),
+                "yes" if r["matches"] else "NO",
+                verdict,
+            ]
+        )
+    table(
+        ["implementation", "gc", "ms/step", "range (ms)", "vs micrograd", "same result", "target"],
+        body,
+    )
     for n in notes:
         print(f"  skipped: {n}")
 
 
+def worker(repeats, sample_s):
+    """The measurements of ``run``, taken in the fresh interpreter that ``run_worker`` starts."""
+    return {"rows": run_here(int(repeats), float(sample_s))}
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        import json
-
-        repeats, sample_s = int(sys.argv[2]), float(sys.argv[3])
-        print(json.dumps({"rows": run_here(repeats, sample_s)}))
-    else:
-        from benchmarks.run import main
-
-        sys.exit(main(["scalar"]))
+    worker_main(worker)

@@ -13,8 +13,6 @@ of the same function: traced once, then replayed), ``pytorch``, ``hips autograd`
 The gradient of every implementation is checked against the floor's before timing.
 """
 
-import sys
-
 import numpy as np
 
 from .common import calls_for, fmt_ratio, guard_cost, measure_stats, peer, table
@@ -57,10 +55,10 @@ def make_floor(x):
         g = np.ones_like(x)
         for y, a, t in reversed(tape):
             g = g * (1 - t * t)  # tanh'
-            g = g * np.cos(a)    # sin'
-            gx += g * y          # (y * x)' w.r.t. x  (the add passes g through)
-            g = g * x            # ... and w.r.t. y
-        gx += g                  # the chain's start y = x
+            g = g * np.cos(a)  # sin'
+            gx += g * y  # (y * x)' w.r.t. x  (the add passes g through)
+            g = g * x  # ... and w.r.t. y
+        gx += g  # the chain's start y = x
         return gx
 
     return fwd, fwd_bwd
@@ -138,19 +136,50 @@ def make_mygrad(x):
 
 
 def implementations():
-    impls = {FLOOR: (make_floor, None), "ours": (make_ours, None),
-             "ours (compiled)": (make_ours_compiled, None)}
-    for name, module, factory in [("pytorch", "torch", make_torch),
-                                  ("hips autograd", "autograd.numpy", make_hips),
-                                  ("mygrad", "mygrad", make_mygrad)]:
+    impls = {
+        FLOOR: (make_floor, None),
+        "ours": (make_ours, None),
+        "ours (compiled)": (make_ours_compiled, None),
+    }
+    for name, module, factory in [
+        ("pytorch", "torch", make_torch),
+        ("hips autograd", "autograd.numpy", make_hips),
+        ("mygrad", "mygrad", make_mygrad),
+    ]:
         impls[name] = (factory, None if peer(module) else f"{module} not installed")
     return impls
 
 
-def run(repeats=15, sample_s=0.02):
+def run(repeats: int = 15, sample_s: float = 0.02) -> list[dict]:
+    """Time every implementation's chain (forward alone, and forward + backward) side by
+    side; one row per implementation, then one on the compiled function's guards."""
     x = x0()
     impls = implementations()
+    fwd, both, skipped = _build_and_check(impls, x)
+    numbers = {name: calls_for(fn, sample_s) for name, fn in both.items()}
+    t_both = measure_stats(both, repeats=repeats, warmup=2, number=numbers)
+    t_fwd = measure_stats(fwd, repeats=repeats, warmup=2, number=numbers)
+    rows = [_row(name, t_both, t_fwd, skipped) for name in impls]
+    compiled = both.get("ours (compiled)")
+    if compiled is not None:
+        n, check_s = guard_cost(compiled.compiled, compiled.args)
+        rows.append(
+            {
+                "impl": "_guards",
+                "guards": n,
+                "check_us": check_s * 1e6,
+                "of_call": check_s / t_both["ours (compiled)"]["median"],
+            }
+        )
+    return rows
+
+
+def _build_and_check(impls, x):
+    """Build every available implementation and run its forward + backward once; the
+    gradient must match the floor's (the first implementation). Returns the forward-only
+    functions, the forward + backward ones, and ``name -> why`` for those left out."""
     fwd, both, skipped = {}, {}, {}
+    reference = None  # the floor's gradient
     for name, (factory, why) in impls.items():
         if why:
             skipped[name] = why
@@ -170,45 +199,39 @@ def run(repeats=15, sample_s=0.02):
             fwd.pop(name, None)
         if name == FLOOR:
             reference = grad
-    numbers = {name: calls_for(fn, sample_s) for name, fn in both.items()}
-    t_both = measure_stats(both, repeats=repeats, warmup=2, number=numbers)
-    t_fwd = measure_stats(fwd, repeats=repeats, warmup=2, number=numbers)
-    torch_s = t_both.get("pytorch", {}).get("median")
+    return fwd, both, skipped
+
+
+def _row(name, t_both, t_fwd, skipped):
+    """The table row of implementation ``name``: microseconds per op (forward, backward and
+    both) and the ratios to the floor and to pytorch, or why it was skipped."""
     floor_s = t_both[FLOOR]["median"]
-    rows = []
-    for name in impls:
-        row = {"impl": name, "ops": N_OPS, "shape": list(SHAPE)}
-        if name in t_both:
-            s = t_both[name]["median"]
-            f = t_fwd.get(name, {}).get("median")
-            row.update(
-                fwd_bwd_us_per_op=s / N_OPS * 1e6,
-                fwd_us_per_op=None if f is None else f / N_OPS * 1e6,
-                bwd_us_per_op=None if f is None else (s - f) / N_OPS * 1e6,
-                min_us_per_op=t_both[name]["min"] / N_OPS * 1e6,
-                max_us_per_op=t_both[name]["max"] / N_OPS * 1e6,
-                vs_floor=s / floor_s,
-                vs_pytorch=s / torch_s if torch_s else None,
-            )
-        else:
-            row["skipped"] = skipped[name]
-        rows.append(row)
-    compiled = both.get("ours (compiled)")
-    if compiled is not None:
-        n, check_s = guard_cost(compiled.compiled, compiled.args)
-        rows.append({"impl": "_guards", "guards": n, "check_us": check_s * 1e6,
-                     "of_call": check_s / t_both["ours (compiled)"]["median"]})
-    return rows
+    torch_s = t_both.get("pytorch", {}).get("median")
+    row = {"impl": name, "ops": N_OPS, "shape": list(SHAPE)}
+    if name not in t_both:
+        row["skipped"] = skipped[name]
+        return row
+    s = t_both[name]["median"]
+    f = t_fwd.get(name, {}).get("median")
+    row.update(
+        fwd_bwd_us_per_op=s / N_OPS * 1e6,
+        fwd_us_per_op=None if f is None else f / N_OPS * 1e6,
+        bwd_us_per_op=None if f is None else (s - f) / N_OPS * 1e6,
+        min_us_per_op=t_both[name]["min"] / N_OPS * 1e6,
+        max_us_per_op=t_both[name]["max"] / N_OPS * 1e6,
+        vs_floor=s / floor_s,
+        vs_pytorch=s / torch_s if torch_s else None,
+    )
+    return row
 
 
-def report(rows):
-    print(f"Small-op overhead: chain of {N_OPS} elementwise ops on shape-{SHAPE} tensors "
-          "(y*x, +0.5, sin, tanh), then sum + backward")
+def report(rows: list[dict]) -> None:
+    """Print the table of ``run``'s rows, then the guards' cost and the skipped rows."""
+    print(
+        f"Small-op overhead: chain of {N_OPS} elementwise ops on shape-{SHAPE} tensors "
+        "(y*x, +0.5, sin, tanh), then sum + backward"
+    )
     body, notes = [], []
-
-    def us(v):
-        return "-" if v is None else f"{v:.2f}"
-
     guards = None
     for r in rows:
         if r["impl"] == "_guards":
@@ -217,24 +240,46 @@ def report(rows):
         if "skipped" in r:
             notes.append(f"{r['impl']}: {r['skipped']}")
             continue
-        verdict = ""
-        if r["impl"].startswith("ours") and r["vs_pytorch"] is not None:
-            verdict = (f"≤{TARGET_VS_TORCH:.2f}x torch "
-                       + ("ok" if r["vs_pytorch"] <= TARGET_VS_TORCH else "MISS"))
-        body.append([r["impl"], us(r["fwd_us_per_op"]), us(r["bwd_us_per_op"]),
-                     us(r["fwd_bwd_us_per_op"]),
-                     f"{r['min_us_per_op']:.2f}..{r['max_us_per_op']:.2f}",
-                     fmt_ratio(r["vs_floor"]), fmt_ratio(r["vs_pytorch"]), verdict])
-    table(["implementation", "fwd µs/op", "bwd µs/op", "fwd+bwd µs/op", "range",
-           "vs floor", "vs torch", "target"], body)
+        body.append(_table_row(r))
+    table(
+        [
+            "implementation",
+            "fwd µs/op",
+            "bwd µs/op",
+            "fwd+bwd µs/op",
+            "range",
+            "vs floor",
+            "vs torch",
+            "target",
+        ],
+        body,
+    )
     if guards:
-        print(f"  compiled: {guards['guards']} guards checked before each replay in "
-              f"{guards['check_us']:.2f} µs ({guards['of_call']:.2%} of the compiled call)")
+        print(
+            f"  compiled: {guards['guards']} guards checked before each replay in "
+            f"{guards['check_us']:.2f} µs ({guards['of_call']:.2%} of the compiled call)"
+        )
     for n in notes:
         print(f"  skipped: {n}")
 
 
-if __name__ == "__main__":
-    from benchmarks.run import main
+def _table_row(r):
+    """The cells of row ``r``: times per op, ratios, and for our rows the target verdict."""
 
-    sys.exit(main(["small_ops"]))
+    def us(v):
+        return "-" if v is None else f"{v:.2f}"
+
+    verdict = ""
+    if r["impl"].startswith("ours") and r["vs_pytorch"] is not None:
+        met = r["vs_pytorch"] <= TARGET_VS_TORCH
+        verdict = f"≤{TARGET_VS_TORCH:.2f}x torch " + ("ok" if met else "MISS")
+    return [
+        r["impl"],
+        us(r["fwd_us_per_op"]),
+        us(r["bwd_us_per_op"]),
+        us(r["fwd_bwd_us_per_op"]),
+        f"{r['min_us_per_op']:.2f}..{r['max_us_per_op']:.2f}",
+        fmt_ratio(r["vs_floor"]),
+        fmt_ratio(r["vs_pytorch"]),
+        verdict,
+    ]

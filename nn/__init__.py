@@ -21,3 +21,13 @@ from .models import AutoEncoder, ELM, Perceptron
 from . import data, optim
 from .serialization import load, save
 from .training import Callback, EarlyStopping, fit
+
+__all__ = [
+    "Parameter", "functional", "init",
+    "DyT", "ELU", "GELU", "HardLogistic", "HardTanh", "LeakyReLU", "Logistic", "LogSoftmax",
+    "PReLU", "ReLU", "SiLU", "Sigmoid", "Softmax", "Softplus", "Swish", "Tanh",
+    "BatchNorm1d", "Dropout", "Flatten", "Linear", "Maxout",
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "NLLLoss",
+    "Module", "ModuleList", "Sequential", "AutoEncoder", "ELM", "Perceptron",
+    "data", "optim", "load", "save", "Callback", "EarlyStopping", "fit",
+]

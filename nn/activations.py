@@ -4,12 +4,21 @@ Parametric ones hold Parameters: PReLU's slopes γ, Swish's β (when ``learnable
 DyT's α, γ, β.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from . import functional as F
 from .init import _float_dtype
 from .module import Module
 from .parameter import Parameter
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
+
+    from autograd_core import Tensor
 
 __all__ = [
     "Sigmoid", "Logistic", "Tanh", "HardLogistic", "HardTanh", "ReLU", "LeakyReLU", "PReLU",
@@ -20,7 +29,7 @@ __all__ = [
 class Sigmoid(Module):
     """σ(x) = 1 / (1 + e^-x), the Logistic function;  σ' = σ(1 - σ)."""
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.sigmoid(x)
 
 
@@ -30,42 +39,42 @@ Logistic = Sigmoid
 class Tanh(Module):
     """tanh(x) = 2σ(2x) - 1;  tanh' = 1 - tanh²."""
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.tanh(x)
 
 
 class HardLogistic(Module):
     """max(min(0.25x + 0.5, 1), 0);  derivative 0.25 on [-2, 2], else 0."""
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.hard_logistic(x)
 
 
 class HardTanh(Module):
     """max(min(x, 1), -1);  derivative 1 on [-1, 1], else 0."""
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.hard_tanh(x)
 
 
 class ReLU(Module):
     """max(0, x);  derivative [x > 0]."""
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.relu(x)
 
 
 class LeakyReLU(Module):
     """x if x > 0 else γx;  derivative 1 or γ."""
 
-    def __init__(self, gamma=0.01):
+    def __init__(self, gamma: float = 0.01) -> None:
         super().__init__()
         self.gamma = F._number(gamma, "gamma", type(self).__name__)
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.leaky_relu(x, self.gamma)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"gamma={self.gamma}"
 
 
@@ -82,7 +91,9 @@ class PReLU(Module):
         Dtype of ``weight`` (the slopes γ, shape (num_parameters,)).
     """
 
-    def __init__(self, num_parameters=1, init=0.25, dtype=None):
+    def __init__(
+        self, num_parameters: int = 1, init: float = 0.25, dtype: DTypeLike | None = None
+    ) -> None:
         super().__init__()
         if not isinstance(num_parameters, (int, np.integer)) or num_parameters < 1:
             raise ValueError(
@@ -91,31 +102,31 @@ class PReLU(Module):
         self.num_parameters = int(num_parameters)
         self.weight = Parameter(np.full(self.num_parameters, init, _float_dtype(dtype)))
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.prelu(x, self.weight)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
 
 
 class ELU(Module):
     """x if x > 0 else γ(eˣ - 1);  derivative 1 or γeˣ."""
 
-    def __init__(self, gamma=1.0):
+    def __init__(self, gamma: float = 1.0) -> None:
         super().__init__()
         self.gamma = F._number(gamma, "gamma", type(self).__name__)
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.elu(x, self.gamma)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"gamma={self.gamma}"
 
 
 class Softplus(Module):
     """log(1 + eˣ), computed stably;  derivative σ(x)."""
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.softplus(x)
 
 
@@ -132,7 +143,9 @@ class Swish(Module):
         Dtype of β when it is learnable.
     """
 
-    def __init__(self, beta=1.0, learnable=False, dtype=None):
+    def __init__(
+        self, beta: float = 1.0, learnable: bool = False, dtype: DTypeLike | None = None
+    ) -> None:
         super().__init__()
         self.learnable = bool(learnable)
         if self.learnable:
@@ -140,10 +153,10 @@ class Swish(Module):
         else:
             self.beta = F._number(beta, "beta", "Swish")
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.swish(x, self.beta)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         beta = self.beta.data[0] if self.learnable else self.beta
         return f"beta={beta}, learnable={self.learnable}"
 
@@ -151,7 +164,7 @@ class Swish(Module):
 class SiLU(Module):
     """x · σ(x) (Swish with β = 1)."""
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.silu(x)
 
 
@@ -159,7 +172,7 @@ class GELU(Module):
     """x · Φ(x): exact with erf (``approximate="none"``), or its ``"tanh"`` or ``"sigmoid"``
     (x · σ(1.702x)) approximation."""
 
-    def __init__(self, approximate="none"):
+    def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         if approximate not in ("none", "tanh", "sigmoid"):
             raise ValueError(
@@ -167,10 +180,10 @@ class GELU(Module):
             )
         self.approximate = approximate
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.gelu(x, self.approximate)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
 
 
@@ -194,7 +207,9 @@ class DyT(Module):
         γ (starts at 1) and β (starts at 0).
     """
 
-    def __init__(self, num_features, alpha_init=0.5, dtype=None):
+    def __init__(
+        self, num_features: int, alpha_init: float = 0.5, dtype: DTypeLike | None = None
+    ) -> None:
         super().__init__()
         if not isinstance(num_features, (int, np.integer)) or num_features < 1:
             raise ValueError(f"DyT: num_features must be a positive integer, got {num_features!r}")
@@ -205,7 +220,7 @@ class DyT(Module):
         self.weight = Parameter(np.ones(self.num_features, dtype))
         self.bias = Parameter(np.zeros(self.num_features, dtype))
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         x = F._tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.num_features:
             raise ValueError(
@@ -214,33 +229,33 @@ class DyT(Module):
             )
         return F.dyt(x, self.alpha, self.weight, self.bias)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"num_features={self.num_features}, alpha_init={self.alpha_init}"
 
 
 class Softmax(Module):
     """exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis``."""
 
-    def __init__(self, axis=-1):
+    def __init__(self, axis: int = -1) -> None:
         super().__init__()
         self.axis = axis
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.softmax(x, self.axis)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"axis={self.axis}"
 
 
 class LogSoftmax(Module):
     """x - logsumexp(x) along ``axis``."""
 
-    def __init__(self, axis=-1):
+    def __init__(self, axis: int = -1) -> None:
         super().__init__()
         self.axis = axis
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.log_softmax(x, self.axis)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"axis={self.axis}"

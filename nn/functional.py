@@ -8,16 +8,23 @@ has no erf) and ``Softplus`` (log(1 + eˣ) overflows or loses all precision when
 Formulas follow the course notes; where PyTorch differs the docstring says so.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
-from autograd_core.function import Primitive, call
-from autograd_core.ops import Exp, Sigmoid
 from autograd_core.creation import generator as _generator
+from autograd_core.function import Primitive, call
 from autograd_core.jit.capture import refuse, validate
+from autograd_core.ops import Exp, Sigmoid
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 
 __all__ = [
@@ -35,11 +42,11 @@ _SQRT_TWO_OVER_PI = math.sqrt(2.0 / math.pi)
 _math_erf = np.frompyfunc(math.erf, 1, 1)
 
 
-def _tensor(x):
+def _tensor(x: Tensor | ArrayLike) -> Tensor:
     return x if isinstance(x, Tensor) else ag.tensor(x)
 
 
-def _number(value, name, where):
+def _number(value: object, name: str, where: str) -> float:
     """``float(value)`` for a hyper-parameter, with an error naming the layer and argument."""
     if isinstance(value, Tensor) and value.size == 1:
         value = value.item()
@@ -113,7 +120,6 @@ class Linear(Primitive):
     """
 
     symbol = "linear"
-    fresh_grads = True  # three new arrays: g W, gᵀ x, Σ g
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):
@@ -155,7 +161,6 @@ class SoftmaxCrossEntropy(Primitive):
     """
 
     symbol = "softmax-CE"
-    fresh_grads = True  # (g/N) · residual: a new array
 
     @staticmethod
     def forward(ctx, x, labels=None, reduction="none"):
@@ -214,13 +219,13 @@ class SoftmaxCrossEntropy(Primitive):
         return total if ctx.reduction == "sum" else total / len(ctx.labels)
 
 
-def erf(x):
+def erf(x: Tensor | ArrayLike) -> Tensor:
     """The Gauss error function, elementwise."""
     return Erf.apply(_tensor(x))
 
 
 # ---------------------------------------------------------------------------- activations
-def sigmoid(x):
+def sigmoid(x: Tensor | ArrayLike) -> Tensor:
     """Logistic σ(x) = 1 / (1 + e^-x);  σ' = σ(1 - σ). Squashes ℝ into (0, 1)."""
     return ag.sigmoid(_tensor(x))
 
@@ -228,35 +233,35 @@ def sigmoid(x):
 logistic = sigmoid
 
 
-def tanh(x):
+def tanh(x: Tensor | ArrayLike) -> Tensor:
     """tanh(x) = (eˣ - e^-x) / (eˣ + e^-x) = 2σ(2x) - 1;  tanh' = 1 - tanh²."""
     return ag.tanh(_tensor(x))
 
 
-def hard_logistic(x):
+def hard_logistic(x: Tensor | ArrayLike) -> Tensor:
     """max(min(0.25x + 0.5, 1), 0): σ's first-order Taylor expansion at 0, clipped;
     derivative 0.25 on [-2, 2], 0 outside. (PyTorch's hardsigmoid uses x/6 + 0.5 instead.)"""
     return ag.clip(0.25 * _tensor(x) + 0.5, 0.0, 1.0)
 
 
-def hard_tanh(x):
+def hard_tanh(x: Tensor | ArrayLike) -> Tensor:
     """max(min(x, 1), -1): tanh's Taylor expansion at 0, clipped;  derivative 1 on [-1, 1],
     bounds included as in ``clip`` (PyTorch's hardtanh gives 0 at ±1), 0 outside."""
     return ag.clip(_tensor(x), -1.0, 1.0)
 
 
-def relu(x):
+def relu(x: Tensor | ArrayLike) -> Tensor:
     """max(0, x);  derivative [x > 0] (0 at x = 0, as PyTorch)."""
     return ag.relu(_tensor(x))
 
 
-def leaky_relu(x, gamma=0.01):
+def leaky_relu(x: Tensor | ArrayLike, gamma: float = 0.01) -> Tensor:
     """x if x > 0 else γx  (= max(0, x) + γ min(0, x));  derivative 1 or γ (γ at x = 0)."""
     x = _tensor(x)
     return ag.where(x > 0, x, _number(gamma, "gamma", "leaky_relu") * x)
 
 
-def prelu(x, weight):
+def prelu(x: Tensor | ArrayLike, weight: Tensor) -> Tensor:
     """Leaky ReLU with a learned slope γ (``weight``): x if x > 0 else γx.
 
     d/dx = 1 or γ, d/dγ = 0 or x. ``weight`` has one slope, or one per channel (axis 1).
@@ -272,7 +277,7 @@ def prelu(x, weight):
     return ag.where(x > 0, x, weight * x)
 
 
-def elu(x, gamma=1.0):
+def elu(x: Tensor | ArrayLike, gamma: float = 1.0) -> Tensor:
     """x if x > 0 else γ(eˣ - 1)  (= max(0, x) + min(0, γ(eˣ - 1)));  derivative 1 or γeˣ.
 
     The exponential sees min(x, 0) only, so a large x cannot overflow the unused branch.
@@ -282,12 +287,12 @@ def elu(x, gamma=1.0):
     return ag.where(x > 0, x, gamma * (ag.exp(ag.clip(x, hi=0.0)) - 1.0))
 
 
-def softplus(x):
+def softplus(x: Tensor | ArrayLike) -> Tensor:
     """log(1 + eˣ), a smooth ReLU;  derivative σ(x). Stable for any x (see ``Softplus``)."""
     return Softplus.apply(_tensor(x))
 
 
-def swish(x, beta=1.0):
+def swish(x: Tensor | ArrayLike, beta: float | Tensor = 1.0) -> Tensor:
     """x · σ(βx), self-gated;  d/dx = σ(βx) + βx σ(βx)(1 - σ(βx)).
 
     β = 0 gives x/2, β → ∞ tends to ReLU. ``beta`` may be a number or a learnable Tensor.
@@ -297,12 +302,12 @@ def swish(x, beta=1.0):
     return x * ag.sigmoid(beta * x)
 
 
-def silu(x):
+def silu(x: Tensor | ArrayLike) -> Tensor:
     """x · σ(x), Swish with β = 1."""
     return swish(x, 1.0)
 
 
-def gelu(x, approximate="none"):
+def gelu(x: Tensor | ArrayLike, approximate: str = "none") -> Tensor:
     """x · Φ(x) with Φ the standard normal CDF.
 
     * ``"none"``:    x · ½(1 + erf(x/√2)), exact;  derivative Φ(x) + x·φ(x)
@@ -319,7 +324,7 @@ def gelu(x, approximate="none"):
     raise ValueError(f"gelu: approximate must be 'none', 'tanh' or 'sigmoid', got {approximate!r}")
 
 
-def maxout(z, k):
+def maxout(z: Tensor | ArrayLike, k: int) -> Tensor:
     """max over groups of k: the last axis of ``z`` holds k net inputs zₖ = wₖᵀx + bₖ per unit
     (unit j uses entries jk … jk + k - 1). The gradient goes to the largest piece (ties split)."""
     z = _tensor(z)
@@ -330,24 +335,24 @@ def maxout(z, k):
     return z.reshape(z.shape[:-1] + (z.shape[-1] // k, k)).max(axis=-1)
 
 
-def dyt(x, alpha, weight, bias):
+def dyt(x: Tensor | ArrayLike, alpha: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     """Dynamic tanh γ · tanh(αx) + β over the last axis (``weight`` = γ, ``bias`` = β):
     a normalisation-free replacement for LayerNorm (Zhu et al., CVPR 2025)."""
     return weight * ag.tanh(alpha * _tensor(x)) + bias
 
 
-def softmax(x, axis=-1):
+def softmax(x: Tensor | ArrayLike, axis: int = -1) -> Tensor:
     """exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis``, computed as exp(x - logsumexp(x))."""
     return ag.softmax(_tensor(x), axis)
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x: Tensor | ArrayLike, axis: int = -1) -> Tensor:
     """x - logsumexp(x) along ``axis``: finite for any finite logits (never log(softmax))."""
     return ag.log_softmax(_tensor(x), axis)
 
 
 # ---------------------------------------------------------------------------- layers
-def linear(x, weight, bias=None):
+def linear(x: Tensor | ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x Wᵀ + b with W of shape (out_features, in_features)."""
     x = _tensor(x)
     if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
@@ -358,14 +363,17 @@ def linear(x, weight, bias=None):
     return Linear.apply(x, weight, bias)
 
 
-def _probability(p, where):
+def _probability(p: float, where: str) -> float:
     p = _number(p, "p", where)
     if not 0.0 <= p < 1.0:
         raise ValueError(f"{where}: dropout probability must be in [0, 1), got {p}")
     return p
 
 
-def dropout(x, p=0.5, training=True, rng=None):
+def dropout(
+    x: Tensor | ArrayLike, p: float = 0.5, training: bool = True,
+    rng: np.random.Generator | int | None = None,
+) -> Tensor:
     """Inverted dropout: zero each element with probability p and scale the rest by 1/(1-p),
     so E[output] = x and evaluation needs no rescaling; the identity when not training.
     ``rng``: a numpy Generator or an int seed for the mask."""
@@ -378,8 +386,11 @@ def dropout(x, p=0.5, training=True, rng=None):
     return x * (keep / (1.0 - p)).astype(x.dtype)
 
 
-def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
+def batch_norm(
+    x: Tensor | ArrayLike, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+    weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+    momentum: float = 0.1, eps: float = 1e-5,
+) -> Tensor:
     """Batch normalisation over axis 1 of (N, C) or (N, C, L) inputs.
 
     x̂ = (x - μ) / √(σ² + ε), y = γx̂ + β. In training μ and σ² are the batch statistics
@@ -428,13 +439,13 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check_reduction(reduction):
+def _check_reduction(reduction: str) -> str:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     return reduction
 
 
-def _reduce(loss, reduction):
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":
@@ -442,7 +453,7 @@ def _reduce(loss, reduction):
     return loss
 
 
-def _float_target(target, input, where):
+def _float_target(target: Tensor | ArrayLike, input: Tensor, where: str) -> Tensor:
     """The target as a Tensor of the input's dtype and exact shape (no broadcasting), NaN-free."""
     if not isinstance(target, Tensor):
         array = np.asarray(target)
@@ -463,7 +474,7 @@ def _no_nan(values, where):
         raise ValueError(f"{where}: target contains NaN")
 
 
-def _class_indices(target, input, where):
+def _class_indices(target: Tensor | ArrayLike, input: Tensor, where: str) -> np.ndarray:
     """Integer class labels of shape (N,), each in [0, C), as a numpy array."""
     labels = target._data if isinstance(target, Tensor) else np.asarray(target)
     n, num_classes = input.shape
@@ -490,14 +501,16 @@ def _labels_in_range(labels, num_classes, where):
         )
 
 
-def _logits(input, where):
+def _logits(input: Tensor | ArrayLike, where: str) -> Tensor:
     input = _tensor(input)
     if input.ndim != 2:
         raise ValueError(f"{where}: expected an input of shape (N, C), got {input.shape}")
     return input
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(
+    input: Tensor | ArrayLike, target: Tensor | ArrayLike, reduction: str = "mean"
+) -> Tensor:
     """Mean squared error (xᵢ - yᵢ)², averaged over all elements for ``"mean"``.
 
     Same as PyTorch; the notes' ½ Σ (xᵢ - yᵢ)² is ``0.5 * mse_loss(x, y, reduction="sum")``.
@@ -508,7 +521,9 @@ def mse_loss(input, target, reduction="mean"):
     return _reduce(diff * diff, reduction)
 
 
-def nll_loss(input, target, reduction="mean"):
+def nll_loss(
+    input: Tensor | ArrayLike, target: Tensor | ArrayLike, reduction: str = "mean"
+) -> Tensor:
     """Negative log-likelihood -log pₙ[yₙ] from log-probabilities (N, C) and labels (N,)."""
     _check_reduction(reduction)
     input = _logits(input, "nll_loss")
@@ -516,7 +531,9 @@ def nll_loss(input, target, reduction="mean"):
     return _reduce(-input[np.arange(input.shape[0]), labels], reduction)
 
 
-def cross_entropy(input, target, reduction="mean"):
+def cross_entropy(
+    input: Tensor | ArrayLike, target: Tensor | ArrayLike, reduction: str = "mean"
+) -> Tensor:
     """Softmax cross-entropy from logits (N, C): -Σ_c yₙc log softmax(xₙ)_c.
 
     ``target`` is either integer labels (N,) (then the loss is logsumexp(xₙ) - xₙ[yₙ]) or
@@ -543,7 +560,9 @@ def _clamped_log(p):
     return ag.where(positive, ag.clip(ag.log(ag.where(positive, p, 1.0)), lo=-100.0), -100.0)
 
 
-def binary_cross_entropy(input, target, reduction="mean"):
+def binary_cross_entropy(
+    input: Tensor | ArrayLike, target: Tensor | ArrayLike, reduction: str = "mean"
+) -> Tensor:
     """-(y log p + (1 - y) log(1 - p)) for probabilities p ∈ [0, 1].
 
     Each log is clamped at -100 as in PyTorch, so p ∈ {0, 1} gives a finite loss (at most
@@ -578,7 +597,9 @@ def _unit_targets(y):
         )
 
 
-def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+def binary_cross_entropy_with_logits(
+    input: Tensor | ArrayLike, target: Tensor | ArrayLike, reduction: str = "mean"
+) -> Tensor:
     """Binary cross-entropy of σ(x): max(x, 0) - xy + log(1 + e^-|x|) = softplus(x) - xy.
 
     Stable for any logit; gradient σ(x) - y.
@@ -589,7 +610,7 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     return _reduce(softplus(x) - x * y, reduction)
 
 
-def frobenius_penalty(params, lam):
+def frobenius_penalty(params: Iterable[Tensor], lam: float) -> Tensor:
     """The notes' structural-risk term λ/2 · Σₗ ||W⁽ˡ⁾||²_F (sum of squared entries);
     gradient λW. Pass the weights to penalise (biases are usually left out)."""
     lam = _number(lam, "lam", "frobenius_penalty")

@@ -13,13 +13,14 @@ problem of the notes). Random values break the tie; their scale keeps the net in
 Every random initialiser takes ``rng``: a numpy Generator or an int seed.
 """
 
+from __future__ import annotations
+
 import math
 
 import numpy as np
 
-from autograd_core.creation import generator as _generator
-
 from autograd_core import Tensor, get_default_dtype
+from autograd_core.creation import generator as _generator
 
 __all__ = [
     "calculate_gain", "zeros_", "ones_", "constant_", "normal_", "uniform_", "uniform_fan_in_",
@@ -64,7 +65,7 @@ def _fan(tensor, mode, where):
     raise ValueError(f"{where}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
 
 
-def calculate_gain(nonlinearity, param=None):
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The gain that keeps activations at unit variance after ``nonlinearity``.
 
     linear / identity / sigmoid: 1, tanh: 5/3, relu: √2, leaky_relu with slope ``param``
@@ -87,36 +88,43 @@ def calculate_gain(nonlinearity, param=None):
     )
 
 
-def zeros_(tensor):
+def zeros_(tensor: Tensor) -> Tensor:
     """Fill with 0 (only right for biases: zero weights leave the units symmetric)."""
     return _fill(tensor, 0.0, "zeros_")
 
 
-def ones_(tensor):
+def ones_(tensor: Tensor) -> Tensor:
     """Fill with 1."""
     return _fill(tensor, 1.0, "ones_")
 
 
-def constant_(tensor, val):
+def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``."""
     return _fill(tensor, float(val), "constant_")
 
 
-def normal_(tensor, mean=0.0, std=1.0, rng=None):
+def normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0,
+    rng: np.random.Generator | int | None = None,
+) -> Tensor:
     """Fill with samples of N(mean, std²)."""
     if std < 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
     return _fill(tensor, _generator(rng).normal(mean, std, tensor.shape), "normal_")
 
 
-def uniform_(tensor, a=0.0, b=1.0, rng=None):
+def uniform_(
+    tensor: Tensor, a: float = 0.0, b: float = 1.0, rng: np.random.Generator | int | None = None
+) -> Tensor:
     """Fill with samples of U(a, b)."""
     if a > b:
         raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
     return _fill(tensor, _generator(rng).uniform(a, b, tensor.shape), "uniform_")
 
 
-def uniform_fan_in_(tensor, fan_in=None, rng=None):
+def uniform_fan_in_(
+    tensor: Tensor, fan_in: int | None = None, rng: np.random.Generator | int | None = None
+) -> Tensor:
     """Fill with U(-1/√n, 1/√n), n = ``fan_in`` (by default the tensor's own fan_in).
 
     The notes' rule for both W and b, so that Wᵀx + b stays near 0 (for x ~ N(0, 1) it has
@@ -139,7 +147,10 @@ def _xavier_std(tensor, gain, mode, where):
     raise ValueError(f"{where}: mode must be 'fan_avg' or 'fan_in', got {mode!r}")
 
 
-def xavier_uniform_(tensor, gain=1.0, mode="fan_avg", rng=None):
+def xavier_uniform_(
+    tensor: Tensor, gain: float = 1.0, mode: str = "fan_avg",
+    rng: np.random.Generator | int | None = None,
+) -> Tensor:
     """Xavier/Glorot uniform: U(-a, a) with a = √3 · std, the std of ``xavier_normal_``.
 
     With the default ``mode="fan_avg"``, a = gain · √(6 / (fan_in + fan_out)) as in PyTorch.
@@ -148,7 +159,10 @@ def xavier_uniform_(tensor, gain=1.0, mode="fan_avg", rng=None):
     return uniform_(tensor, -bound, bound, rng)
 
 
-def xavier_normal_(tensor, gain=1.0, mode="fan_avg", rng=None):
+def xavier_normal_(
+    tensor: Tensor, gain: float = 1.0, mode: str = "fan_avg",
+    rng: np.random.Generator | int | None = None,
+) -> Tensor:
     """Xavier/Glorot normal: N(0, std²), std = gain · √(2 / (fan_in + fan_out)).
 
     ``mode="fan_in"`` gives std = gain / √fan_in, the notes' W ~ N(0, 1/n⁽ˡ⁻¹⁾), which keeps
@@ -157,7 +171,10 @@ def xavier_normal_(tensor, gain=1.0, mode="fan_avg", rng=None):
     return normal_(tensor, 0.0, _xavier_std(tensor, gain, mode, "xavier_normal_"), rng)
 
 
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    rng: np.random.Generator | int | None = None,
+) -> Tensor:
     """He uniform: U(-b, b), b = gain · √(3 / fan), gain = calculate_gain(nonlinearity, a).
 
     The defaults (leaky_relu with slope a = 0, i.e. ReLU) give b = √(6 / fan_in).
@@ -167,7 +184,10 @@ def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", rn
     return uniform_(tensor, -bound, bound, rng)
 
 
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    rng: np.random.Generator | int | None = None,
+) -> Tensor:
     """He normal: N(0, std²), std = gain / √fan; for ReLU std = √(2 / fan_in)."""
     gain = calculate_gain(nonlinearity, a)
     std = gain / math.sqrt(_fan(tensor, mode, "kaiming_normal_"))

@@ -1,5 +1,9 @@
 """Layers with parameters or modes: Linear, Flatten, Dropout, BatchNorm1d, Maxout."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 import autograd_core as ag
@@ -10,6 +14,11 @@ from . import init
 from .init import _float_dtype
 from .module import Module
 from .parameter import Parameter
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
+
+    from autograd_core import Tensor
 
 __all__ = ["Linear", "Flatten", "Dropout", "BatchNorm1d", "Maxout"]
 
@@ -41,7 +50,10 @@ class Linear(Module):
         Both start as U(-1/√in_features, 1/√in_features), the notes' initialisation.
     """
 
-    def __init__(self, in_features, out_features, bias=True, rng=None, dtype=None):
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True,
+        rng: np.random.Generator | int | None = None, dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__()
         self.in_features = _positive_int(in_features, "in_features", "Linear")
         self.out_features = _positive_int(out_features, "out_features", "Linear")
@@ -53,17 +65,17 @@ class Linear(Module):
             self.register_parameter("bias", None)
         self.reset_parameters(rng)
 
-    def reset_parameters(self, rng=None):
+    def reset_parameters(self, rng: np.random.Generator | int | None = None) -> None:
         """Draw W and b again from U(-1/√in_features, 1/√in_features)."""
         rng = _generator(rng)
         init.uniform_fan_in_(self.weight, rng=rng)
         if self.bias is not None:
             init.uniform_fan_in_(self.bias, fan_in=self.in_features, rng=rng)
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.linear(x, self.weight, self.bias)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
@@ -73,11 +85,11 @@ class Linear(Module):
 class Flatten(Module):
     """Merge axes ``start_dim`` … ``end_dim`` into one: (N, 2, 3) -> (N, 6) by default."""
 
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         x = F._tensor(x)
         shape = x.shape
         if not shape:
@@ -90,7 +102,7 @@ class Flatten(Module):
             )
         return x.reshape(shape[:start] + (-1,) + shape[end + 1 :])
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
@@ -106,15 +118,15 @@ class Dropout(Module):
         Source of the masks: a seed makes the sequence of masks reproducible.
     """
 
-    def __init__(self, p=0.5, rng=None):
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
         self.p = F._probability(p, "Dropout")
         self.rng = _generator(rng)
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.dropout(x, self.p, self.training, self.rng)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"p={self.p}"
 
 
@@ -146,7 +158,10 @@ class BatchNorm1d(Module):
         Start at 0 and 1; saved in the state dict.
     """
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, dtype=None):
+    def __init__(
+        self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__()
         self.num_features = _positive_int(num_features, "num_features", "BatchNorm1d")
         self.eps = F._number(eps, "eps", "BatchNorm1d")
@@ -161,7 +176,7 @@ class BatchNorm1d(Module):
         self.register_buffer("running_mean", ag.tensor(np.zeros(self.num_features, dtype)))
         self.register_buffer("running_var", ag.tensor(np.ones(self.num_features, dtype)))
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         x = F._tensor(x)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(
@@ -173,7 +188,7 @@ class BatchNorm1d(Module):
             self.momentum, self.eps,
         )
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
 
 
@@ -199,7 +214,10 @@ class Maxout(Module):
         Both start as U(-1/√in_features, 1/√in_features), like Linear.
     """
 
-    def __init__(self, in_features, out_features, k, rng=None, dtype=None):
+    def __init__(
+        self, in_features: int, out_features: int, k: int,
+        rng: np.random.Generator | int | None = None, dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__()
         self.in_features = _positive_int(in_features, "in_features", "Maxout")
         self.out_features = _positive_int(out_features, "out_features", "Maxout")
@@ -212,10 +230,10 @@ class Maxout(Module):
         init.uniform_fan_in_(self.weight, fan_in=self.in_features, rng=rng)
         init.uniform_fan_in_(self.bias, fan_in=self.in_features, rng=rng)
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         pieces = self.out_features * self.k
         z = F.linear(x, self.weight.reshape(pieces, self.in_features), self.bias.reshape(pieces))
         return F.maxout(z, self.k)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, k={self.k}"

@@ -6,23 +6,34 @@ Each calls its function in ``nn.functional`` (where the formulas are documented)
 shape exactly: a loss never broadcasts silently.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from . import functional as F
 from .module import Module
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from autograd_core import Tensor
 
 __all__ = ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]
 
 
 class _Loss(Module):
-    function = None
+    # set by each subclass: the nn.functional loss, called as function(input, target, reduction)
+    function: Callable[[Tensor | ArrayLike, Tensor | ArrayLike, str], Tensor]
 
-    def __init__(self, reduction="mean"):
+    def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         self.reduction = F._check_reduction(reduction)
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor | ArrayLike, target: Tensor | ArrayLike) -> Tensor:
         return self.function(input, target, self.reduction)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
 

@@ -10,6 +10,11 @@ autoencoders.
   layer by layer (a stacked autoencoder).
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 import autograd_core as ag
@@ -23,9 +28,12 @@ from .activations import (
 )
 from .data.loader import DataLoader, TensorDataset
 from .layers import Linear, _positive_int
-from .module import Module, Sequential
+from .module import IncompatibleKeys, Module, Sequential
 from .parameter import Parameter
 from .training import fit as _fit
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["Perceptron", "ELM", "AutoEncoder", "TiedLinear"]
 
@@ -43,7 +51,7 @@ _OPTIMIZERS = {
 }
 
 
-def _activation(name, where):
+def _activation(name: str, where: str) -> Module:
     if name not in _ACTIVATIONS:
         raise ValueError(
             f"{where}: unknown activation {name!r}; expected one of {sorted(_ACTIVATIONS)}"
@@ -51,7 +59,8 @@ def _activation(name, where):
     return _ACTIVATIONS[name]()
 
 
-def _matrix(X, where, n_features=None, name="X"):
+def _matrix(X: Tensor | ArrayLike, where: str, n_features: int | None = None,
+            name: str = "X") -> np.ndarray:
     """``X`` as a finite 2-D float array (default dtype) with ``n_features`` columns."""
     array = X.data if isinstance(X, Tensor) else np.asarray(X)
     if array.dtype.kind not in "biuf":
@@ -71,7 +80,7 @@ def _matrix(X, where, n_features=None, name="X"):
     return array
 
 
-def _rows(target, n, where, name):
+def _rows(target: Tensor | ArrayLike, n: int, where: str, name: str) -> np.ndarray:
     array = target.data if isinstance(target, Tensor) else np.asarray(target)
     if array.ndim == 0 or array.shape[0] != n:
         raise ValueError(
@@ -136,7 +145,8 @@ class Perceptron:
     (True, 1.0)
     """
 
-    def __init__(self, n_features, max_epochs=100, lr=1.0, rng=None):
+    def __init__(self, n_features: int, max_epochs: int = 100, lr: float = 1.0,
+                 rng: np.random.Generator | int | None = None) -> None:
         self.n_features = _positive_int(n_features, "n_features", "Perceptron")
         self.max_epochs = _positive_int(max_epochs, "max_epochs", "Perceptron")
         self.lr = float(lr)
@@ -149,14 +159,14 @@ class Perceptron:
         self.n_updates_, self.n_epochs_, self.mistakes_, self.converged_ = 0, 0, [], False
 
     @property
-    def weight(self):
+    def weight(self) -> np.ndarray:
         return self.augmented_weight[:-1]
 
     @property
-    def bias(self):
+    def bias(self) -> float:
         return float(self.augmented_weight[-1])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"Perceptron(n_features={self.n_features}, max_epochs={self.max_epochs}, "
                 f"lr={self.lr})")
 
@@ -176,7 +186,7 @@ class Perceptron:
             f"Perceptron.fit: labels must be in {{-1, +1}} or {{0, 1}}, got {sorted(values)}"
         )
 
-    def fit(self, X, y):
+    def fit(self, X: Tensor | ArrayLike, y: Tensor | ArrayLike) -> Perceptron:
         """Run the perceptron algorithm on samples ``X`` (N, n_features) with labels ``y`` (N,).
 
         Returns self. Does not raise when the data are not separable: check ``converged_``.
@@ -200,19 +210,19 @@ class Perceptron:
         self.n_epochs_ = len(self.mistakes_)
         return self
 
-    def decision_function(self, X):
+    def decision_function(self, X: Tensor | ArrayLike) -> np.ndarray:
         """wᵀx + b for each row of ``X``: positive on the side of class ``classes_[1]``."""
         X = _matrix(X, "Perceptron.decision_function", self.n_features)
         return X @ self.weight + self.bias
 
-    def predict(self, X):
+    def predict(self, X: Tensor | ArrayLike) -> np.ndarray:
         """Labels (in the encoding ``fit`` saw): ``classes_[1]`` where wᵀx + b > 0, else
         ``classes_[0]``."""
         if self.classes_ is None:
             raise RuntimeError("Perceptron.predict: call fit(X, y) first")
         return self.classes_[(self.decision_function(X) > 0).astype(int)]
 
-    def score(self, X, y):
+    def score(self, X: Tensor | ArrayLike, y: Tensor | ArrayLike) -> float:
         """Accuracy: the fraction of samples of ``X`` whose predicted label equals ``y``."""
         predicted = self.predict(X)
         return float(np.mean(predicted == _rows(y, len(predicted), "Perceptron.score", "y")))
@@ -273,7 +283,8 @@ class ELM(Module):
     True
     """
 
-    def __init__(self, n_hidden, activation="sigmoid", C=None, rng=None):
+    def __init__(self, n_hidden: int, activation: str = "sigmoid", C: float | None = None,
+                 rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
         self.n_hidden = _positive_int(n_hidden, "n_hidden", "ELM")
         if C is not None and not (np.isfinite(C) and C > 0):
@@ -286,14 +297,14 @@ class ELM(Module):
         self.register_parameter("beta", None)
         self.register_buffer("classes", None)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"n_hidden={self.n_hidden}, C={self.C}"
 
     def _check_fitted(self, where):
         if self.beta is None:
             raise RuntimeError(f"ELM.{where}: the ELM is not fitted yet; call fit(X, T) first")
 
-    def hidden(self, x):
+    def hidden(self, x: Tensor | ArrayLike) -> Tensor:
         """h(x) = g(xW + b) for a batch x of shape (N, n_features): the rows of H."""
         if self.input_weight is None:
             raise RuntimeError("ELM.hidden: the ELM is not fitted yet; call fit(X, T) first")
@@ -304,7 +315,7 @@ class ELM(Module):
             )
         return self.activation(x @ self.input_weight + self.input_bias)
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         """f(x) = h(x)β: the raw outputs (one column per class, or per regression target)."""
         self._check_fitted("forward")
         return self.hidden(x) @ self.beta
@@ -329,7 +340,7 @@ class ELM(Module):
             raise ValueError("ELM.fit: T contains NaN or inf")
         return T.reshape(n, -1).astype(get_default_dtype()), None
 
-    def fit(self, X, T):
+    def fit(self, X: Tensor | ArrayLike, T: Tensor | ArrayLike) -> ELM:
         """Solve for β on inputs ``X`` (N, n_features) and targets ``T``.
 
         ``T`` holds integer class labels (N,) (classification: the targets are one-hot rows
@@ -354,7 +365,7 @@ class ELM(Module):
         self.classes = None if classes is None else ag.tensor(classes)
         return self
 
-    def predict(self, X):
+    def predict(self, X: Tensor | ArrayLike) -> np.ndarray:
         """Class labels (argmax of the outputs) after a classification fit; after a regression
         fit the outputs, shape (N, m), or (N,) for a single target."""
         self._check_fitted("predict")
@@ -364,7 +375,7 @@ class ELM(Module):
             return self.classes.data[out.argmax(axis=1)]
         return out[:, 0] if out.shape[1] == 1 else out
 
-    def score(self, X, T):
+    def score(self, X: Tensor | ArrayLike, T: Tensor | ArrayLike) -> float:
         """Accuracy after a classification fit; the coefficient of determination
         R² = 1 - Σ(t - f(x))² / Σ(t - t̄)² after a regression fit (1 is perfect, 0 is as good
         as predicting the mean; averaged over the output columns)."""
@@ -377,7 +388,9 @@ class ELM(Module):
         total = ((T - T.mean(axis=0)) ** 2).sum(axis=0)
         return float(np.mean(1.0 - residual / total))
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(
+        self, state_dict: Mapping[str, Tensor | ArrayLike], strict: bool = True
+    ) -> IncompatibleKeys:
         """As ``Module.load_state_dict``; an unfitted ELM first takes the saved shapes."""
         for name in ("input_weight", "input_bias", "beta", "classes"):
             if getattr(self, name) is None and name in state_dict:
@@ -398,7 +411,7 @@ class TiedLinear(Module):
     tied weights do in PyTorch. The bias c is the decoder's own.
     """
 
-    def __init__(self, encoder_layer, rng=None):
+    def __init__(self, encoder_layer: Linear, rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
         if not isinstance(encoder_layer, Linear):
             raise TypeError(
@@ -410,10 +423,10 @@ class TiedLinear(Module):
         self.bias = Parameter(np.empty(self.out_features, encoder_layer.weight.dtype))
         init.uniform_fan_in_(self.bias, fan_in=self.in_features, rng=_generator(rng))
 
-    def forward(self, y):
+    def forward(self, y: Tensor) -> Tensor:
         return y @ self.weight + self.bias
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, tied=True"
 
 
@@ -491,8 +504,9 @@ class AutoEncoder(Module):
     ((3, 16), (3, 64))
     """
 
-    def __init__(self, sizes, activation="sigmoid", tied=False, output_activation=None,
-                 rng=None):
+    def __init__(self, sizes: Sequence[int], activation: str = "sigmoid", tied: bool = False,
+                 output_activation: str | None = None,
+                 rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
             raise ValueError(
@@ -518,7 +532,7 @@ class AutoEncoder(Module):
                 decoder.append(_activation(name, "AutoEncoder"))
         self.decoder = Sequential(*decoder)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"sizes={self.sizes}, tied={self.tied}"
 
     def _input(self, x, n_features, what):
@@ -530,20 +544,21 @@ class AutoEncoder(Module):
             )
         return x
 
-    def encode(self, x):
+    def encode(self, x: Tensor | ArrayLike) -> Tensor:
         """The code y = h(x), shape (N, sizes[-1])."""
         return self.encoder(self._input(x, self.sizes[0], "inputs"))
 
-    def decode(self, y):
+    def decode(self, y: Tensor | ArrayLike) -> Tensor:
         """The reconstruction f(y) of codes y, shape (N, sizes[0])."""
         return self.decoder(self._input(y, self.sizes[-1], "codes"))
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor:
         """The reconstruction r = f(h(x))."""
         return self.decode(self.encode(x))
 
-    def fit(self, X, epochs=10, lr=1e-3, batch_size=32, noise=0.0, corruption="gaussian",
-            optimizer="adam", rng=None, progress=False):
+    def fit(self, X: Tensor | ArrayLike, epochs: int = 10, lr: float = 1e-3, batch_size: int = 32,
+            noise: float = 0.0, corruption: str = "gaussian", optimizer: str = "adam",
+            rng: np.random.Generator | int | None = None, progress: bool = False) -> list[float]:
         """Train on the reconstruction MSE with minibatches (``nn.fit``); returns the loss
         history, one mean training loss per epoch (of f(h(x̃)) against x when denoising).
 
@@ -589,8 +604,11 @@ class AutoEncoder(Module):
         return _fit(self, batches, F.mse_loss, opt, epochs, progress=progress)["loss"]
 
     @classmethod
-    def greedy_layerwise_pretrain(cls, X, sizes, activation="sigmoid", tied=False,
-                                  output_activation=None, rng=None, **fit_options):
+    def greedy_layerwise_pretrain(cls, X: Tensor | ArrayLike, sizes: Sequence[int],
+                                  activation: str = "sigmoid", tied: bool = False,
+                                  output_activation: str | None = None,
+                                  rng: np.random.Generator | int | None = None,
+                                  **fit_options: Any) -> AutoEncoder:
         """Build a stacked autoencoder by greedy layer-wise training (逐层预训练).
 
         For each k, a shallow autoencoder ``sizes[k]`` → ``sizes[k+1]`` → ``sizes[k]`` is

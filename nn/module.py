@@ -6,16 +6,23 @@ added with ``register_buffer``) and submodules. Everything else (naming, travers
 train/eval, state dicts, repr) walks those registries.
 """
 
+from __future__ import annotations
+
 from collections import OrderedDict, namedtuple
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograd_core import Tensor
 from autograd_core.grad_mode import current
+from autograd_core.hooks import RemovableHandle
 from autograd_core.jit.capture import refuse, side_effect
-from autograd_core.tensor import RemovableHandle
 
 from .parameter import Parameter
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["Module", "Sequential", "ModuleList"]
 
@@ -46,18 +53,18 @@ class Module:
     # parameters, buffers and submodules): a change traces the function again
     _guard_attributes = True
 
-    def __init__(self):
+    def __init__(self) -> None:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_modules", {})
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
             f"{type(self).__name__} has no forward(); a Module subclass must define forward(...)"
         )
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         st = current()
         outer, st.module = st.module, self  # nodes made now belong to this module
         try:
@@ -74,11 +81,15 @@ class Module:
                     out = replaced
         return out
 
-    def register_forward_hook(self, hook):
+    def register_forward_hook(
+        self, hook: Callable[[Module, tuple[Any, ...], Any], Any]
+    ) -> RemovableHandle:
         """Call ``hook(module, inputs, output)`` after every forward; a value it returns
         replaces the output. Returns a handle whose ``remove()`` detaches the hook."""
         if not callable(hook):
-            raise TypeError(f"register_forward_hook: hook must be callable, got {type(hook).__name__}")
+            raise TypeError(
+                f"register_forward_hook: hook must be callable, got {type(hook).__name__}"
+            )
         if "_forward_hooks" not in self.__dict__:
             object.__setattr__(self, "_forward_hooks", {})
         key = object()
@@ -86,7 +97,7 @@ class Module:
         return RemovableHandle(self._forward_hooks, key)
 
     # ----------------------------------------------------------------- registration
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         registries = self.__dict__.get("_parameters")
         if isinstance(value, (Parameter, Module)):
             if registries is None:
@@ -121,14 +132,14 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def __getattr__(self, name):  # only called when ordinary lookup fails
+    def __getattr__(self, name: str) -> Any:  # only called when ordinary lookup fails
         entries = self.__dict__
         for registry in ("_parameters", "_buffers", "_modules"):
             if registry in entries and name in entries[registry]:
                 return entries[registry][name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
@@ -150,7 +161,7 @@ class Module:
         if name in self.__dict__:
             raise KeyError(f"attribute {name!r} already exists")
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a Parameter (or None: a declared but absent one, like ``bias=False``)."""
         self._check_name(name, "parameter")
         if param is not None and not isinstance(param, Parameter):
@@ -161,7 +172,7 @@ class Module:
         self._forget(name)
         self._parameters[name] = param
 
-    def register_buffer(self, name, tensor):
+    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
         """Add a non-learnable Tensor that is part of the state dict (e.g. running statistics)."""
         self._check_name(name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
@@ -172,7 +183,7 @@ class Module:
         self._forget(name)
         self._buffers[name] = tensor
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         """Add a submodule under ``name`` (what attribute assignment does)."""
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
@@ -181,7 +192,9 @@ class Module:
         self._modules[name] = module
 
     # ----------------------------------------------------------------- traversal
-    def named_modules(self, prefix="", remove_duplicate=True):
+    def named_modules(
+        self, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
         """``(dotted name, module)`` for this module and every descendant, depth first."""
         seen = set()
         stack = [(prefix, self)]
@@ -199,15 +212,15 @@ class Module:
             ]
             stack.extend(reversed(children))
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         """This module and all its descendants."""
         return (module for _, module in self.named_modules())
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """``(name, module)`` for each direct submodule."""
         return ((name, m) for name, m in self._modules.items() if m is not None)
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         """The direct submodules."""
         return (module for _, module in self.named_children())
 
@@ -221,22 +234,26 @@ class Module:
                 seen.add(id(value))
                 yield (f"{module_name}.{name}" if module_name else name), value
 
-    def named_parameters(self, prefix="", recurse=True):
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
         """``(dotted name, Parameter)`` pairs, in registration order; shared ones once."""
         return self._named_members("_parameters", prefix, recurse)
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """The Parameters of this module and (with ``recurse``) of its descendants."""
         return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, prefix="", recurse=True):
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         """``(dotted name, Tensor)`` pairs of the registered buffers."""
         return self._named_members("_buffers", prefix, recurse)
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         return (b for _, b in self.named_buffers(recurse=recurse))
 
-    def apply(self, fn):
+    def apply(self, fn: Callable[[Module], object]) -> Module:
         """Call ``fn(module)`` on every submodule and then on self (e.g. to initialise)."""
         for child in self.children():
             child.apply(fn)
@@ -244,7 +261,7 @@ class Module:
         return self
 
     # ----------------------------------------------------------------- modes, gradients
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Module:
         """Set training mode (``mode=True``) or evaluation mode on self and all descendants."""
         if not isinstance(mode, bool):
             raise TypeError(f"train(mode): mode must be a bool, got {type(mode).__name__}")
@@ -252,11 +269,11 @@ class Module:
             module.training = mode
         return self
 
-    def eval(self):
+    def eval(self) -> Module:
         """Evaluation mode: Dropout is the identity, BatchNorm uses its running statistics."""
         return self.train(False)
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set the ``.grad`` of every parameter to None (replayed on every call of a
         function ``ag.compile`` captures)."""
         side_effect(self._zero_grad)
@@ -277,11 +294,13 @@ class Module:
                         entries[f"{module_name}.{name}" if module_name else name] = value
         return entries
 
-    def state_dict(self):
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """An OrderedDict mapping dotted names to numpy copies of every parameter and buffer."""
         return OrderedDict((name, t.data.copy()) for name, t in self._state_entries().items())
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(
+        self, state_dict: Mapping[str, Tensor | ArrayLike], strict: bool = True
+    ) -> IncompatibleKeys:
         """Copy the arrays of ``state_dict`` into the parameters and buffers, in place.
 
         Parameters stay leaves and keep ``requires_grad``; the values are copied (cast to the
@@ -328,11 +347,11 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- repr
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The configuration shown inside the parentheses of repr (override in layers)."""
         return ""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
         child_lines = [
@@ -358,7 +377,7 @@ class Sequential(Module):
     Supports ``len``, iteration, indexing (negative too) and slicing (a new Sequential).
     """
 
-    def __init__(self, *modules):
+    def __init__(self, *modules: Module | OrderedDict[str, Module]) -> None:
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             for name, module in modules[0].items():
@@ -367,22 +386,22 @@ class Sequential(Module):
             for index, module in enumerate(modules):
                 self.add_module(str(index), module)
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         for module in self._modules.values():
             x = module(x)
         return x
 
-    def append(self, module):
+    def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
         return self
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> Module:
         items = list(self._modules.items())
         if isinstance(index, slice):
             return Sequential(OrderedDict(items[index]))
@@ -392,39 +411,39 @@ class Sequential(Module):
 class ModuleList(Module):
     """A list of modules whose parameters are registered (a plain list's are not)."""
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.extend(modules)
 
-    def append(self, module):
+    def append(self, module: Module) -> ModuleList:
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, modules):
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
         for module in modules:
             self.append(module)
         return self
 
-    def insert(self, index, module):
+    def insert(self, index: int, module: Module) -> None:
         items = list(self._modules.values())
         items.insert(index, module)
         self._modules.clear()
         self.extend(items)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> Module:
         items = list(self._modules.values())
         if isinstance(index, slice):
             return ModuleList(items[index])
         return items[_position(index, len(items), "ModuleList")]
 
-    def __setitem__(self, index, module):
+    def __setitem__(self, index: int, module: Module) -> None:
         if not isinstance(module, Module):
             raise TypeError(f"ModuleList holds nn.Modules, got {type(module).__name__}")
         self._modules[str(_position(index, len(self), "ModuleList"))] = module

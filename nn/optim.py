@@ -12,8 +12,11 @@ state does not advance; that differs from a zero gradient, which still moves the
 momentum or weight decay is on (PyTorch behaves the same way).
 """
 
+from __future__ import annotations
+
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +25,9 @@ from autograd_core import Tensor
 from autograd_core.jit.capture import refuse, side_effect
 
 _NO_GRAD = ag.no_grad()  # one context for every update (it keeps a stack: re-entrant)
+
+# What an optimiser is given: the Tensors to optimise, or parameter-group dicts
+Params = Iterable[Tensor] | Iterable[dict[str, Any]]
 
 __all__ = [
     "Optimizer", "SGD", "AdaGrad", "Adagrad", "RMSProp", "RMSprop", "Adam", "AdamW",
@@ -40,12 +46,13 @@ class Optimizer:
 
     _compile_live = True  # ag.compile replays step() and zero_grad() live: no guards inside
 
-    _state_keys = ()  # names a parameter's state may hold: checked by load_state_dict
+    # names a parameter's state may hold: checked by load_state_dict
+    _state_keys: tuple[str, ...] = ()
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
-        self.state = {}  # Tensor -> dict of numpy arrays and numbers
-        self.param_groups = []
+        self.state: dict[Tensor, dict[str, Any]] = {}  # each parameter's arrays and numbers
+        self.param_groups: list[dict[str, Any]] = []
         if isinstance(params, (Tensor, dict, set, frozenset)) or not isinstance(params, Iterable):
             raise TypeError(
                 "params must be an ordered iterable (list, tuple, generator) of Tensors or of "
@@ -59,14 +66,14 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
             settings = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
             lines.append(f"  group {i}: {len(group['params'])} tensors, {settings}")
         return "\n".join(lines + [")"])
 
-    def add_param_group(self, group):
+    def add_param_group(self, group: dict[str, Any]) -> None:
         """Add a dict ``{"params": [...], **hyper-parameters}`` (e.g. when unfreezing layers)."""
         if not isinstance(group, dict):
             raise TypeError(f"a parameter group must be a dict, got {type(group).__name__}")
@@ -108,7 +115,7 @@ class Optimizer:
         self._check_group(merged)
         self.param_groups.append(merged)
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients: to None (the default, as in PyTorch) or to zeros.
 
         Inside a function ``ag.compile`` captures, the reset is replayed on every call."""
@@ -122,7 +129,7 @@ class Optimizer:
                 elif p._grad is not None:
                     p._grad = Tensor(np.zeros_like(p._data))
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
         """Update every parameter that has a gradient; returns ``closure()`` if one is given.
 
         ``closure`` re-evaluates the model and returns the loss (it runs with grad enabled).
@@ -166,7 +173,7 @@ class Optimizer:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ state dicts
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """``{"state": {index: {name: array or number}}, "param_groups": [...]}``, as PyTorch.
 
         Parameters are named by their position across the groups; arrays are copies, so the
@@ -186,7 +193,7 @@ class Optimizer:
             groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": ids})
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore hyper-parameters and state saved by ``state_dict`` (all or nothing).
 
         The groups must have the same sizes as this optimiser's; state arrays must have their
@@ -269,7 +276,9 @@ class SGD(Optimizer):
 
     _state_keys = ("momentum_buffer",)
 
-    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, nesterov=False, dampening=0.0):
+    def __init__(self, params: Params, lr: float, momentum: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False,
+                 dampening: float = 0.0) -> None:
         defaults = dict(lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=nesterov,
                         dampening=dampening)
         super().__init__(params, defaults)
@@ -310,8 +319,9 @@ class AdaGrad(Optimizer):
 
     _state_keys = ("step", "sum")
 
-    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
-                 initial_accumulator_value=0.0, eps=1e-10):
+    def __init__(self, params: Params, lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10) -> None:
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, eps=eps)
         super().__init__(params, defaults)
@@ -348,8 +358,9 @@ class RMSProp(Optimizer):
 
     _state_keys = ("step", "square_avg", "grad_avg", "momentum_buffer")
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False):
+    def __init__(self, params: Params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False) -> None:
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                         momentum=momentum, centered=centered)
         super().__init__(params, defaults)
@@ -409,8 +420,9 @@ class Adam(Optimizer):
     _state_keys = ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     _decoupled = False  # AdamW: decay θ directly instead of adding λθ to g
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 amsgrad=False):
+    def __init__(self, params: Params, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False) -> None:
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad)
         super().__init__(params, defaults)
@@ -458,8 +470,9 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False):
+    def __init__(self, params: Params, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
 
 
@@ -480,7 +493,7 @@ class LRScheduler:
 
     _compile_live = True  # ag.compile replays step() live: no guards inside
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -497,7 +510,7 @@ class LRScheduler:
         self._resuming = last_epoch != -1
         self.step()
 
-    def step(self):
+    def step(self) -> None:
         """Advance one epoch and set each group's ``lr`` (replayed on every call of a
         function ``ag.compile`` captures)."""
         side_effect(self._step)
@@ -512,14 +525,14 @@ class LRScheduler:
         self._resuming = False
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         """The learning rates set by the latest ``step()``, one per group."""
         return list(self._last_lr)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         self.__dict__.update(state_dict)
 
     def _closed_form(self, base_lr, epoch):
@@ -532,7 +545,8 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """Decay by ``gamma`` every ``step_size`` epochs: ε_e = ε₀ γ^⌊e / step_size⌋."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         if int(step_size) != step_size or step_size < 1:
             raise ValueError(f"step_size must be a positive integer, got {step_size}")
         self.step_size, self.gamma = int(step_size), gamma
@@ -553,7 +567,8 @@ class CosineAnnealingLR(LRScheduler):
     Past ``T_max`` the cosine continues, so the rate climbs back, as in PyTorch.
     """
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
         if int(T_max) != T_max or T_max < 1:
             raise ValueError(f"T_max must be a positive integer, got {T_max}")
         self.T_max, self.eta_min = int(T_max), eta_min

@@ -27,6 +27,8 @@ fails, and a save killed outright leaves it behind until the next save of the sa
 sweeps it (see ``_sweep_stale_temps``).
 """
 
+from __future__ import annotations
+
 import json
 import math
 import os
@@ -35,6 +37,7 @@ import secrets
 import struct
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +71,7 @@ _FOREIGN = {  # first bytes of files people mistake for checkpoints
 }
 
 
-def save(obj, path):
+def save(obj: Any, path: str | os.PathLike[str]) -> None:
     """Write ``obj`` to ``path`` atomically.
 
     ``obj`` is built from dicts, lists, tuples, str, int, float, bool, None, numpy arrays and
@@ -91,7 +94,7 @@ def save(obj, path):
     _atomic_write(os.fspath(path), [_LENGTH.pack(len(header)), header] + arrays)
 
 
-def load(path):
+def load(path: str | os.PathLike[str]) -> Any:
     """Read what ``save`` wrote; arrays come back as new, writable, C-ordered arrays."""
     path = os.fspath(path)
     with open(path, "rb") as f:

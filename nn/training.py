@@ -17,9 +17,13 @@ A model that cannot be captured (dropout in training draws a new mask per batch)
 eagerly, with a warning that says why.
 """
 
+from __future__ import annotations
+
 import math
 import os
 import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm import tqdm
@@ -28,12 +32,21 @@ import autograd_core as ag
 
 from .serialization import load, save
 
+if TYPE_CHECKING:
+    from .module import Module
+    from .optim import Optimizer
+
+# A batch is (*inputs, target); a metric maps (output, target) arrays to a float
+Batches = Iterable[Sequence[ag.Tensor | np.ndarray]]
+Metric = Callable[[np.ndarray, np.ndarray], float]
+Metrics = Iterable[str | Metric] | dict[str, str | Metric]
+
 __all__ = ["fit", "evaluate", "accuracy", "Callback", "EarlyStopping", "CHECKPOINT_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.ckpt"
 
 
-def accuracy(output, target):
+def accuracy(output: np.ndarray, target: np.ndarray) -> float:
     """Fraction of rows classified correctly (numpy arrays in, float out).
 
     Several output columns: the prediction is the argmax over the last axis, and ``target``
@@ -58,20 +71,20 @@ class Callback:
     callback's state travel in checkpoints, so that resumed runs decide as uninterrupted ones.
     """
 
-    def on_train_begin(self, model, history):
+    def on_train_begin(self, model: Module, history: dict[str, list[float]]) -> None:
         """Called once before the first epoch (also when resuming)."""
 
-    def on_epoch_end(self, epoch, logs, model):
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], model: Module) -> bool:
         """Called after each epoch with ``logs`` (this epoch's floats); True stops training."""
         return False
 
-    def on_train_end(self, model):
+    def on_train_end(self, model: Module) -> None:
         """Called once after the last epoch."""
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         return {}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what ``state_dict`` returned."""
 
 
@@ -82,8 +95,14 @@ class EarlyStopping(Callback):
     ``restore_best`` the model gets the weights of its best epoch back when training ends.
     """
 
-    def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto",
-                 restore_best=True):
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 5,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+        restore_best: bool = True,
+    ) -> None:
         if mode == "auto":
             mode = "max" if "acc" in monitor else "min"
         if mode not in ("min", "max"):
@@ -95,14 +114,14 @@ class EarlyStopping(Callback):
         self.best = math.inf if mode == "min" else -math.inf
         self.best_epoch, self.wait, self.best_state = None, 0, None
 
-    def on_train_begin(self, model, history):
+    def on_train_begin(self, model: Module, history: dict[str, list[float]]) -> None:
         if self.monitor not in history:
             raise ValueError(
                 f"EarlyStopping monitors {self.monitor!r}, but fit logs only {sorted(history)} "
                 "(val_* entries need a val_loader)"
             )
 
-    def on_epoch_end(self, epoch, logs, model):
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], model: Module) -> bool:
         value = logs[self.monitor]
         if self.mode == "min":
             improved = value < self.best - self.min_delta
@@ -116,15 +135,19 @@ class EarlyStopping(Callback):
             self.wait += 1
         return self.wait >= self.patience
 
-    def on_train_end(self, model):
+    def on_train_end(self, model: Module) -> None:
         if self.restore_best and self.best_state is not None:
             model.load_state_dict(self.best_state)
 
-    def state_dict(self):
-        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
-                "best_state": self.best_state}
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "wait": self.wait,
+            "best_state": self.best_state,
+        }
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.best, self.best_epoch = state_dict["best"], state_dict["best_epoch"]
         self.wait, self.best_state = state_dict["wait"], state_dict["best_state"]
 
@@ -170,15 +193,19 @@ class _Step:
 
     def __call__(self, batch, train=False):
         modes = tuple(m.training for m in self.model.modules())  # train/eval: part of a trace
-        eager, compiled = (self._train, self.compiled_train) if train else \
-            (self._run, self.compiled)
+        eager, compiled = (
+            (self._train, self.compiled_train) if train else (self._run, self.compiled)
+        )
         if compiled is None:
             return eager(modes, *batch)
         try:
             return compiled(modes, *batch)
         except ag.CompileError as error:
-            warnings.warn(f"nn.fit(compile=True): training eagerly, the model cannot be "
-                          f"captured: {error}", RuntimeWarning, stacklevel=4)
+            warnings.warn(
+                f"nn.fit(compile=True): training eagerly, the model cannot be captured: {error}",
+                RuntimeWarning,
+                stacklevel=5,
+            )
             self.compiled = self.compiled_train = None
             if error.ran:  # the step ran to its end while traced: do not run it twice
                 return error.result
@@ -216,7 +243,12 @@ def _array(value):
     return value._data if isinstance(value, ag.Tensor) else np.asarray(value)
 
 
-def evaluate(model, loader, loss_fn, metrics=None):
+def evaluate(
+    model: Module,
+    loader: Batches,
+    loss_fn: Callable[..., ag.Tensor],
+    metrics: Metrics | None = None,
+) -> dict[str, float]:
     """Mean loss and metrics over ``loader`` in eval mode with gradients off (a dict of floats)."""
     return _evaluate(_Step(model, loss_fn), loader, _metric_functions(metrics))
 
@@ -242,8 +274,20 @@ def _generators(model):
     return found
 
 
-def fit(model, train_loader, loss_fn, optimizer, epochs, val_loader=None, metrics=None,
-        callbacks=None, checkpoint_dir=None, resume=False, progress=True, compile=False):
+def fit(
+    model: Module,
+    train_loader: Batches,
+    loss_fn: Callable[..., ag.Tensor],
+    optimizer: Optimizer,
+    epochs: int,
+    val_loader: Batches | None = None,
+    metrics: Metrics | None = None,
+    callbacks: Iterable[Callback] | None = None,
+    checkpoint_dir: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    compile: bool = False,
+) -> dict[str, list[float]]:
     """Train ``model`` for ``epochs`` epochs; returns the history, a dict of per-epoch lists.
 
     Parameters
@@ -275,23 +319,12 @@ def fit(model, train_loader, loss_fn, optimizer, epochs, val_loader=None, metric
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     metric_fns = _metric_functions(metrics)
     callbacks = list(callbacks or [])
-    names = ["loss", *metric_fns]
-    history = {name: [] for name in names}
-    if val_loader is not None:
-        history.update({f"val_{name}": [] for name in names})
-    if resume and checkpoint_dir is None:
-        raise ValueError("resume=True needs the checkpoint_dir to resume from")
-    path = None if checkpoint_dir is None else os.path.join(checkpoint_dir, CHECKPOINT_NAME)
-    if path is not None:
-        os.makedirs(checkpoint_dir, exist_ok=True)
+    history = _empty_history(metric_fns, validate=val_loader is not None)
+    path = _checkpoint_path(checkpoint_dir, resume)
     start, stopped = 0, False
     if resume and os.path.exists(path):
         checkpoint = _load_checkpoint(path)
-        if list(checkpoint["history"]) != list(history):
-            raise ValueError(
-                f"the checkpoint logged {list(checkpoint['history'])}, this run would log "
-                f"{list(history)}: resume with the same metrics and validation loader"
-            )
+        _check_same_run(checkpoint, history, callbacks)
         start, stopped, history = _restore(checkpoint, model, optimizer, train_loader, callbacks)
     for callback in callbacks:
         callback.on_train_begin(model, history)
@@ -300,26 +333,61 @@ def fit(model, train_loader, loss_fn, optimizer, epochs, val_loader=None, metric
     for epoch in range(start, epochs):
         if stopped:  # by a callback, possibly in the run this one resumes
             break
-        model.train()
-        bar = tqdm(total=len(train_loader) if hasattr(train_loader, "__len__") else None,
-                   desc=f"epoch {epoch + 1}/{epochs}", unit="batch", disable=not progress)
-        with bar:
-            logs = _run_epoch(step, train_loader, metric_fns, train=True, bar=bar)
-            if val_loader is not None:
-                val_logs = _evaluate(step, val_loader, metric_fns)
-                logs.update({f"val_{name}": value for name, value in val_logs.items()})
-            bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()})
+        logs = _train_and_validate(
+            step, train_loader, val_loader, metric_fns, f"epoch {epoch + 1}/{epochs}", progress
+        )
         for name, value in logs.items():
             history[name].append(value)
         # every callback sees the epoch, even when an earlier one already asked to stop
         stopped = any([callback.on_epoch_end(epoch, logs, model) for callback in callbacks])
         if path is not None:
-            save(_checkpoint(model, optimizer, train_loader, callbacks, epoch, history, stopped),
-                 path)
+            state = _checkpoint(model, optimizer, train_loader, callbacks, epoch, history, stopped)
+            save(state, path)
 
     for callback in callbacks:
         callback.on_train_end(model)
     return history
+
+
+def _empty_history(metric_names, validate):
+    """``{entry: []}`` for the loss and each metric, then for their ``val_`` twins when
+    ``validate`` (fit appends one float per epoch to each list)."""
+    names = ["loss", *metric_names]
+    history = {name: [] for name in names}
+    if validate:
+        history.update({f"val_{name}": [] for name in names})
+    return history
+
+
+def _checkpoint_path(checkpoint_dir, resume):
+    """The file fit checkpoints to (None without ``checkpoint_dir``); creates its directory."""
+    if resume and checkpoint_dir is None:
+        raise ValueError("resume=True needs the checkpoint_dir to resume from")
+    if checkpoint_dir is None:
+        return None
+    path = os.path.join(checkpoint_dir, CHECKPOINT_NAME)
+    os.makedirs(checkpoint_dir, exist_ok=True)
+    return path
+
+
+def _train_and_validate(step, train_loader, val_loader, metrics, desc, progress):
+    """One epoch: train on every batch of ``train_loader`` (a tqdm bar labelled ``desc`` shows
+    the running means), then evaluate on ``val_loader`` if given. Returns the epoch's logs:
+    the loss and metrics, then the ``val_`` ones."""
+    step.model.train()
+    bar = tqdm(
+        total=len(train_loader) if hasattr(train_loader, "__len__") else None,
+        desc=desc,
+        unit="batch",
+        disable=not progress,
+    )
+    with bar:
+        logs = _run_epoch(step, train_loader, metrics, train=True, bar=bar)
+        if val_loader is not None:
+            val_logs = _evaluate(step, val_loader, metrics)
+            logs.update({f"val_{name}": value for name, value in val_logs.items()})
+        bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()})
+    return logs
 
 
 def _checkpoint(model, optimizer, train_loader, callbacks, epoch, history, stopped):
@@ -346,8 +414,10 @@ _CHECKPOINT_ENTRIES = {
     "optimizer": (lambda v: isinstance(v, dict), "a dict"),
     "epoch": (_is_epoch, "a non-negative int"),
     "stopped": (lambda v: isinstance(v, bool), "a bool"),
-    "history": (lambda v: isinstance(v, dict) and all(isinstance(x, list) for x in v.values()),
-                "a dict of lists"),
+    "history": (
+        lambda v: isinstance(v, dict) and all(isinstance(x, list) for x in v.values()),
+        "a dict of lists",
+    ),
     "loader": (lambda v: isinstance(v, dict), "a dict"),
     "generators": (lambda v: isinstance(v, dict), "a dict"),
     "callbacks": (lambda v: isinstance(v, list), "a list"),
@@ -359,11 +429,14 @@ def _load_checkpoint(path):
     file saved under that name fails with what is wrong instead of a KeyError."""
     checkpoint = load(path)
     where = f"nn.fit(resume=True): {path}"
-    why = (f"fit writes one to checkpoint_dir/{CHECKPOINT_NAME} after every epoch when given "
-           "checkpoint_dir")
+    why = (
+        f"fit writes one to checkpoint_dir/{CHECKPOINT_NAME} after every epoch when given "
+        "checkpoint_dir"
+    )
     if not isinstance(checkpoint, dict):
-        raise ValueError(f"{where} holds a {type(checkpoint).__name__}, not a training "
-                         f"checkpoint ({why})")
+        raise ValueError(
+            f"{where} holds a {type(checkpoint).__name__}, not a training checkpoint ({why})"
+        )
     what = f"{where} is not a training checkpoint ({why})"
     missing = [name for name in _CHECKPOINT_ENTRIES if name not in checkpoint]
     if missing:
@@ -374,18 +447,29 @@ def _load_checkpoint(path):
         )
     for name, (test, expected) in _CHECKPOINT_ENTRIES.items():
         if not test(checkpoint[name]):
-            raise ValueError(f"{what}: its {name!r} is a {type(checkpoint[name]).__name__}, "
-                             f"expected {expected}")
+            raise ValueError(
+                f"{what}: its {name!r} is a {type(checkpoint[name]).__name__}, expected {expected}"
+            )
     return checkpoint
 
 
-def _restore(checkpoint, model, optimizer, train_loader, callbacks):
-    """Load a checkpoint's state into the live objects; returns (next epoch, stopped, history)."""
+def _check_same_run(checkpoint, history, callbacks):
+    """A ValueError unless the checkpoint comes from a run like this one: the same history
+    entries (metrics, validation or not) and as many callbacks."""
+    if list(checkpoint["history"]) != list(history):
+        raise ValueError(
+            f"the checkpoint logged {list(checkpoint['history'])}, this run would log "
+            f"{list(history)}: resume with the same metrics and validation loader"
+        )
     if len(checkpoint["callbacks"]) != len(callbacks):
         raise ValueError(
             f"the checkpoint holds the state of {len(checkpoint['callbacks'])} callback(s), "
             f"but fit was given {len(callbacks)}"
         )
+
+
+def _restore(checkpoint, model, optimizer, train_loader, callbacks):
+    """Load a checkpoint's state into the live objects; returns (next epoch, stopped, history)."""
     model.load_state_dict(checkpoint["model"])
     optimizer.load_state_dict(checkpoint["optimizer"])
     if hasattr(train_loader, "load_state_dict"):

@@ -1,4 +1,4 @@
-"""The op registry (in the spirit of PyTorch's OpInfo, RELIABILITY.md §0): one record per
+"""The op registry (in the spirit of PyTorch's OpInfo): one record per
 public op of ``autograd_core.ops`` (which together reach every primitive of
 ``ops.PRIMITIVES``) and one per public function of ``nn.functional``.
 
@@ -19,8 +19,9 @@ Conventions of ``SampleInput.args`` (also used by error inputs):
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -140,9 +141,9 @@ class Bound:
 
 
 # ---------------------------------------------------------------------------- values
-UNARY_SHAPES = [(), (5,), (2, 3), (2, 1, 3)]
+UNARY_SHAPES = [(), (5,), (2, 3), (2, 1, 3), (2, 3, 2)]
 BROADCAST_PAIRS = [((), ()), ((4,), (4,)), ((3, 1), (1, 4)), ((), (2, 3)), ((2, 1, 3), (2, 1)),
-                   ((3,), (2, 3))]
+                   ((3,), (2, 3)), ((2, 1, 4), (3, 1))]
 
 
 def values(shape, domain, rng, avoid=()):
@@ -220,6 +221,7 @@ class OpInfo:
     grad_eps: float = 1e-6
     grad_atol: float = 1e-5
     grad_rtol: float = 1e-3
+    gradgrad_max_size: int = 12  # gradgradcheck costs O(n²) backward passes in the input size
     primitives_covered: tuple = ()
     aliases: tuple = ()  # other public names of the same function (F.logistic)
 
@@ -274,11 +276,28 @@ def _reduction_samples(axes=(None, 0, -1, (0, 2), (2, 0)), empty_axis_ok=True):
                              name=f"axis={axis} keepdims={keepdims}"))
         out.append(S(values((), info.domain, rng), name="0-d"))
         out.append(S(values((5,), info.domain, rng), axis=0, name="1-d mean(0)"))
+        out += _vector_and_matrix_reductions(info, rng)
         out.append(S(np.zeros((0, 3)), axis=1, name="empty, non-empty axis"))
         if empty_axis_ok:
             out.append(S(np.zeros((0, 3)), axis=0, name="empty axis"))
         return out
     return make
+
+
+def _vector_and_matrix_reductions(info, rng):
+    """All axes, the last axis and the first (kept) of a vector and a matrix; a leading and
+    the last axis together."""
+    out = []
+    for shape in ((5,), (2, 3)):
+        out.append(S(values(shape, info.domain, rng), name=f"{shape} all"))
+        out.append(S(values(shape, info.domain, rng), axis=-1, name=f"{shape} axis=-1"))
+        out.append(S(values(shape, info.domain, rng), axis=0, keepdims=True,
+                     name=f"{shape} axis=0 keepdims"))
+    out.append(S(values((2, 3), info.domain, rng), axis=0, name="(2, 3) axis=0"))
+    for shape in ((2, 3), (2, 3, 2)):
+        out.append(S(values(shape, info.domain, rng), axis=(0, -1), keepdims=True,
+                     name=f"{shape} axis=(0, -1) keepdims"))
+    return out
 
 
 def _lse_samples(info, rng):
@@ -290,6 +309,7 @@ def _lse_samples(info, rng):
 
 def _softmax_samples(info, rng):
     out = [S(values((4,), "real", rng), name="1-d"),
+           S(values((2, 3), "real", rng), name="2-d"),
            S(values((2, 3), "real", rng), axis=0, name="axis 0"),
            S(values((2, 3, 2), "real", rng), axis=1, name="axis 1"),
            S(values((), "real", rng), name="0-d"),
@@ -337,11 +357,11 @@ def _binary(name, fn, ref, domain="real", primitive=None, **kw):
 
 def _pow_samples(info, rng):
     out = binary_samples(scalars=(), constant=False)(info, rng)
-    out += [S(values((2, 3), "real", rng), 3.0, name="x**3"),
-            S(values((2, 3), "real", rng), 2, name="x**2 int"),
+    out += [S(values(s, "real", rng), 3.0, name=f"x**3 {s}") for s in UNARY_SHAPES]
+    out += [S(2.0, values(s, "real", rng), name=f"2**x {s}") for s in UNARY_SHAPES]
+    out += [S(values((2, 3), "real", rng), 2, name="x**2 int"),
             S(values((4,), "positive", rng), 0.5, name="x**0.5"),
             S(values((4,), "real", rng), 0, name="x**0"),
-            S(2.0, values((2, 3), "real", rng), name="2**x"),
             S(np.array([-2.0, -0.5]), 2.0, name="negative base, even exponent"),
             S(np.array([0.0, 1.0]), 2.0, name="x**2 at 0"),
             S(np.array([-8.0]), 1 / 3, name="negative base, fractional", grad=False)]
@@ -358,7 +378,14 @@ def _index_samples(info, rng):
             S(x, (None, Ellipsis, 1), name="None, Ellipsis"),
             S(x, slice(2, 2), name="empty slice"),
             S(values((), "real", rng), (), name="0-d, ()"),
-            S(values((5,), "real", rng), np.array([4, 4, 0, 1]), name="1-d repeated")]
+            S(values((5,), "real", rng), np.array([4, 4, 0, 1]), name="1-d repeated"),
+            S(values((3, 5), "real", rng), (slice(1, None), slice(None, None, -2)),
+              name="(3, 5) slices"),
+            S(values((3, 2), "real", rng), (None, Ellipsis, 0), name="(3, 2) None, Ellipsis"),
+            *[S(values(s, "real", rng), np.array([0, 2, 0, 1]), name=f"{s} repeated rows")
+              for s in ((4,), (3, 2))],
+            *[S(x, x > 0, name=f"{x.shape} bool mask")
+              for x in (values(s, "away_from_zero", rng) for s in ((6,), (2, 3)))]]
 
 
 def _scatter_samples(info, rng):
@@ -380,6 +407,8 @@ def _join_samples(stack):
             out.append(S(values((), "real", rng), values((), "real", rng), name="0-d"))
             out.append(S(values((3,), "real", rng), values((3,), "real", rng), axis=1,
                          name="new last axis"))
+            out.append(S(values((2, 2), "real", rng), values((2, 2), "real", rng), axis=-1,
+                         name="2-d, axis -1"))
         else:
             out.append(S(values((2, 3), "real", rng), values((2, 1), "real", rng), axis=1,
                          name="unequal sizes"))
@@ -413,6 +442,7 @@ def _var_samples(info, rng):
            for axis in (None, 1, (0, 2)) for kd in (False, True)]
     out.append(S(values((5,), "real", rng), ddof=1, name="ddof=1"))
     out.append(S(values((), "real", rng), name="0-d"))
+    out += [S(values(s, "real", rng), axis=-1, name=f"{s} axis=-1") for s in ((5,), (2, 3))]
     return out
 
 
@@ -448,10 +478,10 @@ CORE = [
            ]),
     OpInfo("clip", ag.clip, lambda a, lo=None, hi=None: np.clip(a, lo, hi),
            lambda info, rng: [
-               S(values((2, 3), "distinct", rng) * 1.2, -0.5, 0.5, name="both"),
+               *[S(np.asarray(values(s, "distinct", rng) * 1.2), -0.5, 0.5, name=f"both {s}")
+                 for s in UNARY_SHAPES],
                S(values((5,), "distinct", rng), None, 0.25, name="hi only"),
                S(values((5,), "distinct", rng), -0.25, name="lo only"),
-               S(values((), "distinct", rng), -0.5, 0.5, name="0-d"),
                S(np.zeros((0, 3)), -1.0, 1.0, name="empty")],
            error_inputs=[E(ValueError, r"^clip: at least one of lo and hi must be given",
                            np.ones(3)),
@@ -506,6 +536,8 @@ CORE = [
     OpInfo("reshape", ag.reshape, np.reshape,
            lambda info, rng: [S(values((2, 3), "real", rng), (3, 2), name="(3, 2)"),
                               S(values((2, 3), "real", rng), (-1,), name="(-1,)"),
+                              *[S(values(s, "real", rng), (-1,), name=f"{s} to (-1,)")
+                                for s in ((), (5,), (2, 3, 2))],
                               S(values((2, 3), "real", rng), (2, 1, 3), name="insert 1"),
                               S(values((), "real", rng), (1, 1), name="0-d"),
                               S(values((1,), "real", rng), (), name="to 0-d"),
@@ -515,6 +547,8 @@ CORE = [
            primitives_covered=("Reshape",)),
     OpInfo("transpose", ag.transpose, np.transpose,
            lambda info, rng: [S(values((2, 3), "real", rng), name="reverse"),
+                              S(values((5,), "real", rng), name="1-d reverse"),
+                              S(values((2, 3, 2), "real", rng), name="3-d reverse"),
                               S(values((2, 3, 2), "real", rng), (1, 2, 0), name="(1, 2, 0)"),
                               S(values((2, 3, 2), "real", rng), (-1, 0, 1), name="negative"),
                               S(values((), "real", rng), name="0-d"),
@@ -539,7 +573,7 @@ CORE = [
                E(IndexError, r"^getitem: .*boolean index did not match", np.ones((2, 3)),
                  np.ones(5, bool)),
            ],
-           primitives_covered=("GetItem", "ScatterAdd")),
+           gradgrad_max_size=15, primitives_covered=("GetItem", "ScatterAdd")),
     OpInfo("scatter_add", lambda g, shape, index: ops.ScatterAdd.apply(g, shape=shape,
                                                                          index=index),
            _scatter_ref, _scatter_samples, primitives_covered=("ScatterAdd", "GetItem")),
@@ -572,7 +606,7 @@ CORE = [
                E(ValueError, r"^matmul: batch dimensions of \(2, 2, 3\) and \(3, 3, 4\)",
                  np.ones((2, 2, 3)), np.ones((3, 3, 4))),
            ],
-           primitives_covered=("MatMul",)),
+           gradgrad_max_size=30, primitives_covered=("MatMul",)),
     OpInfo("alias", ops.Alias.apply, lambda a: a, unary_samples(), primitives_covered=("Alias",)),
 ]
 

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from autograd_core.__main__ import main
+from autograd_app.__main__ import main
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz 'dot' is missing")
 
@@ -23,8 +23,13 @@ def test_graph_command_writes_svg(tmp_path, example, mode, capsys):
 def test_plots_command_writes_every_figure(tmp_path):
     assert main(["plots", "--out", str(tmp_path)]) == 0
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["activations.png", "decision_boundary_moons.png", "gradient_flow.png",
-                     "loss_surface.png", "optimizer_paths.png"]
+    assert names == [
+        "activations.png",
+        "decision_boundary_moons.png",
+        "gradient_flow.png",
+        "loss_surface.png",
+        "optimizer_paths.png",
+    ]
     assert all(p.stat().st_size > 10_000 for p in tmp_path.iterdir())
 
 

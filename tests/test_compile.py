@@ -294,7 +294,7 @@ def test_scalar_graphs_replay_in_waves_bit_identical_to_eager():
             1e-3 * sum(p * p for p in params)
 
     compiled = ag.compile(loss)
-    for step in range(3):
+    for _ in range(3):
         results = []
         for fn in (compiled, loss):
             for p in params:
@@ -322,11 +322,26 @@ def test_graphs_that_are_not_all_scalars_replay_node_by_node():
 
 def test_code_shows_the_replayed_program():
     f = ag.compile(lambda x, w: (w * x).exp().sum())
-    assert f.code is None
+    assert f.code is None and f.source is None
     f(ag.tensor(np.ones(3)), ag.tensor(np.ones(3), requires_grad=True))
-    assert "def forward(values, inputs):" in f.code and "def backward(ctxs, grads):" in f.code
+    assert f.code == (
+        "def f(x, w):\n"
+        "    v1 = mul(w, x)\n"
+        "    v2 = exp(v1)\n"
+        "    v3 = sum(v2, axis=None, keepdims=False)\n"
+        "    return v3\n"
+        "\n\n"
+        "def backward(g3):\n"
+        "    g2 = Sum.backward(g3)\n"
+        "    g1 = Exp.backward(g2)\n"
+        "    g_w, _ = Mul.backward(g1)\n"
+        "    return g_w\n"
+    )
+    source = f.source  # the Python the replay runs
+    assert "def forward(values, inputs):" in source and "def backward(ctxs, grads):" in source
     for op in ("Mul_forward", "Exp_forward", "Sum_forward", "Sum_backward", "Mul_backward"):
-        assert op in f.code
+        assert source.count(op + "(") == 1
+    assert "Tensor" not in source and "apply" not in source
 
 
 def test_the_same_tensor_twice_is_a_different_signature_from_two_tensors():
@@ -463,8 +478,11 @@ def test_a_whole_training_step_compiles_bit_identical_to_eager(make_opt, with_sc
         assert [g["lr"] for g in opts["eager"].param_groups] == \
             [g["lr"] for g in opts["compiled"].param_groups]
     assert steps["compiled"].traces == 1
+    source = steps["compiled"].source
+    assert "backward_pass_1(inputs," in source and "_step()" in source and \
+        "_zero_grad(" in source
     code = steps["compiled"].code
-    assert "backward_pass_1(inputs," in code and "_step()" in code and "_zero_grad(" in code
+    assert ".backward(), from g" in code and ".step()" in code and ".zero_grad(" in code
 
 
 def test_zero_grad_inside_a_compiled_loss_runs_on_every_call():
@@ -506,7 +524,7 @@ def test_after_a_backward_inside_the_returned_loss_is_freed_unless_retained():
         def step(x):
             x.grad = None
             loss = (x * x).sum()
-            loss.backward(retain_graph=retain)
+            loss.backward(retain_graph=retain)  # noqa: B023 - called in this iteration
             return loss
 
         compiled = ag.compile(step)
@@ -583,13 +601,7 @@ def test_a_compiled_step_refuses_to_run_its_side_effects_again_for_a_second_deri
         ag.grad(loss_of(x), [w], create_graph=True)
 
 
-def test_a_gradient_nothing_else_holds_is_overwritten_in_place_and_no_other():
-    # Linear's gradients are new arrays: the ReLU after it may write into its own
-    mlp = nn.Sequential(nn.Linear(3, 4, rng=0), nn.ReLU(), nn.Linear(4, 2, rng=1))
-    compiled = ag.compile(lambda x: mlp(x).sum())
-    x = ag.tensor(np.random.default_rng(0).standard_normal((5, 3)))
-    compiled(x)
-    assert "Relu_donated_backward" in compiled.code
+def test_a_compiled_backward_leaves_the_callers_gradient_array_unchanged():
     # Add hands the same array to both ReLUs, and here it is the caller's own gradient
     f = ag.compile(lambda a, b: ag.relu(a) + ag.relu(b))
     a = ag.tensor(np.array([1.0, -1.0, 2.0]), requires_grad=True)
@@ -597,6 +609,5 @@ def test_a_gradient_nothing_else_holds_is_overwritten_in_place_and_no_other():
     f(a, b)
     seed = np.array([10.0, 20.0, 30.0])
     f(a, b).backward(ag.tensor(seed))
-    assert "donated" not in f.code
     assert a.grad.tolist() == [10.0, 0.0, 30.0] and b.grad.tolist() == [10.0, 20.0, 0.0]
     assert seed.tolist() == [10.0, 20.0, 30.0]

@@ -128,7 +128,9 @@ def test_true_division_of_integers_gives_the_default_float_dtype():
         ag.set_default_dtype(previous)
 
 
-def test_the_bug_report():
+def test_a_0d_float64_tensor_does_not_upcast_float32():
+    """A 0-d float64 tensor or a Python float leaves a float32 tensor float32; two 0-d
+    tensors promote as usual."""
     x32 = ag.tensor(np.array([1.0, 2.0, 3.0], np.float32))
     assert (x32 * ag.tensor(2.0)).dtype == f32
     assert (x32 ** ag.tensor(2.0)).dtype == f32

@@ -1,6 +1,5 @@
 """Misuse gives a clear error: the right exception type, and a message that names the op and
-the offending shapes, axes or dtypes (RELIABILITY.md §1 items 4-6, §4 items 34-36), never a
-bare numpy message.
+the offending shapes, axes or dtypes, never a bare numpy message.
 """
 
 import re

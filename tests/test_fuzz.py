@@ -26,7 +26,7 @@ from hypothesis.extra import numpy as hnp
 
 import autograd_core as ag
 import nn
-from autograd_core.function import OpError, OpTypeError
+from autograd_core.errors import OpError, OpTypeError
 
 FUZZ = settings(max_examples=30, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))

@@ -9,7 +9,7 @@ import pytest
 
 import autograd_core as ag
 import nn
-from nn.cli import add_train_parser, run_train
+from autograd_app.train import add_train_parser, run_train
 from nn.data import DataLoader, TensorDataset, make_xor
 from nn.training import CHECKPOINT_NAME, accuracy, evaluate
 
@@ -285,8 +285,8 @@ def test_fit_with_compile_replays_the_whole_training_step():
     losses = [step(batch, train=True)[1].item() for _ in range(3)]
     assert losses[0] > losses[1] > losses[2]  # each replay stepped the parameters
     assert step.compiled_train.traces == 1
-    assert "backward_pass_1(inputs" in step.compiled_train.code and "SGD_step()" in \
-        step.compiled_train.code
+    assert "backward_pass_1(inputs" in step.compiled_train.source and "SGD_step()" in \
+        step.compiled_train.source
 
 
 def test_fit_with_compile_trains_a_model_with_dropout_eagerly_and_says_why():

@@ -12,21 +12,35 @@ tensors and for the plain labels of everything else, so that ``<b>``, quotes, br
 ``|``, backslashes (``\\N``) and newlines neither inject DOT nor break ``dot``.
 """
 
+from __future__ import annotations
+
 import html
 import re
 import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from autograd_core.graph import graph_tensors, replay, tensor_key
 from autograd_core.engine import grad as _grad
+from autograd_core.graph import graph_tensors, replay, tensor_key
 from autograd_core.tensor import Tensor
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from nn import Module
 
 __all__ = ["draw_graph"]
 
 MAX_TEXT = 500  # characters of one shown text; dot rejects a label over 16 KiB
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # dot rejects these (all but \t \n)
 
+# the look of the drawing: graph, nodes and edges, then ops and tensors (by leaf kind)
+_GRAPH_ATTR = {"fontname": "Helvetica", "nodesep": "0.3", "ranksep": "0.45"}
+_NODE_ATTR = {"fontname": "Helvetica", "fontsize": "11"}
+_EDGE_ATTR = {"fontname": "Helvetica", "fontsize": "10"}
+_OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#fff2cc", "margin": "0.05,0.02"}
 _LEAF_STYLE = {
     "parameter": {"fillcolor": "#cfe2f3", "style": "filled,rounded"},
     "input": {"fillcolor": "#d9ead3", "style": "filled,rounded"},
@@ -35,9 +49,21 @@ _LEAF_STYLE = {
 }
 
 
-def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
-               naming="auto", rankdir="LR", mode="plain", wrt=None, max_nodes=150,
-               max_value_size=4, precision=4, title=None, model=None):
+def draw_graph(
+    root: Tensor | Sequence[Tensor],
+    show_values: bool = True,
+    show_grads: bool = True,
+    show_local_grads: bool = False,
+    naming: str = "auto",
+    rankdir: str = "LR",
+    mode: str = "plain",
+    wrt: Tensor | None = None,
+    max_nodes: int = 150,
+    max_value_size: int = 4,
+    precision: int = 4,
+    title: str | None = None,
+    model: Module | None = None,
+) -> graphviz.Digraph:
     """Draw the graph that produced ``root`` (a Tensor or a list of Tensors).
 
     Parameters
@@ -69,88 +95,150 @@ def draw_graph(root, show_values=True, show_grads=True, show_local_grads=False,
     """
     import graphviz
 
+    _check_options(naming, mode, rankdir)
+    roots = _as_roots(root)
+    nodes, tensors = graph_tensors(roots)
+    shown, hidden = _cap(nodes, roots, max_nodes)
+    names = _names(nodes, tensors, naming)
+    layer_names, owners = _layers(model, nodes, tensors, names)  # also names the parameters
+    annotations = _annotations(roots, nodes, tensors, mode, wrt, names, precision)
+    local = _local_grads(shown, names, precision) if show_local_grads else {}
+
+    dot = graphviz.Digraph(
+        graph_attr={"rankdir": rankdir, **_GRAPH_ATTR}, node_attr=_NODE_ATTR, edge_attr=_EDGE_ATTR
+    )
+    if title is not None:
+        dot.attr(label=_plain(title), labelloc="t", fontsize="14")
+    options = _LabelOptions(show_values, show_grads, max_value_size, precision)
+    canvas = _Canvas(dot, names, annotations, layer_names, owners, options)
+    canvas.draw_ops(shown, _outputs(tensors), local)
+    return canvas.finish(roots, hidden, max_nodes)
+
+
+def _check_options(naming, mode, rankdir):
+    """A ValueError naming the first of ``naming``, ``mode`` and ``rankdir`` that is not one of
+    its choices."""
     if naming not in ("auto", "h"):
         raise ValueError(f"draw_graph: naming must be 'auto' or 'h', got {naming!r}")
     if mode not in ("plain", "forward", "reverse"):
         raise ValueError(f"draw_graph: mode must be 'plain', 'forward' or 'reverse', got {mode!r}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    roots = [root] if isinstance(root, Tensor) else list(root) if isinstance(root, (list, tuple)) else []
+
+
+def _as_roots(root):
+    """``root`` as a non-empty list of Tensors: a Tensor, or a list or tuple of them."""
+    if isinstance(root, Tensor):
+        return [root]
+    roots = list(root) if isinstance(root, (list, tuple)) else []
     if not roots or not all(isinstance(r, Tensor) for r in roots):
         raise TypeError("draw_graph: root must be a Tensor or a list of Tensors")
-    nodes, tensors = graph_tensors(roots)
-    shown, hidden = _cap(nodes, roots, max_nodes)
-    names = _names(nodes, tensors, naming)
-    outputs = {}  # node -> the tensors it produced that the graph references
+    return roots
+
+
+def _outputs(tensors):
+    """Each op node -> the tensors it produced that the graph references."""
+    outputs = {}
     for key, t in tensors.items():
         if key[0] != "leaf":
             outputs.setdefault(key[0], []).append(t)
-    layer_names, owners = _layers(model, nodes, tensors, names)
-    extra = _annotations(roots, nodes, tensors, mode, wrt, names, precision)
-    local = _local_grads(shown, names, precision) if show_local_grads else {}
+    return outputs
 
-    dot = graphviz.Digraph(graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
-                                       "nodesep": "0.3", "ranksep": "0.45"},
-                           node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                           edge_attr={"fontname": "Helvetica", "fontsize": "10"})
-    if title is not None:
-        dot.attr(label=_plain(title), labelloc="t", fontsize="14")
-    clusters = {}
-    drawn = set()
-    shown_set = set(shown)
 
-    def target(module):
+# ----------------------------------------------------------------------------- drawing
+class _LabelOptions(NamedTuple):
+    """What the labels of tensors and edges show (``draw_graph``'s arguments of these names)."""
+
+    show_values: bool
+    show_grads: bool
+    max_value_size: int
+    precision: int
+
+
+class _Canvas:
+    """The Digraph being drawn. Ops and tensors go into the cluster of the nn.Module that
+    created them (a cluster is made on first use), and each tensor is drawn once, however
+    many ops read it."""
+
+    def __init__(self, dot, names, annotations, layer_names, owners, options):
+        self.dot, self.names, self.annotations = dot, names, annotations
+        self.layer_names, self.owners, self.options = layer_names, owners, options
+        self.clusters = {}  # id(module) -> the cluster's Digraph, in order of first use
+        self.drawn = set()  # node ids of the tensors drawn so far
+
+    def target(self, module):
+        """The graph that the nodes of ``module`` go into: its cluster, or the top graph for
+        None."""
         if module is None:
-            return dot
-        if id(module) not in clusters:
-            cluster = graphviz.Digraph(name=f"cluster_{id(module)}")
-            cluster.attr(label=_plain(layer_names.get(id(module), type(module).__name__)),
-                         style="rounded,dashed", color="#999999", fontcolor="#555555")
-            clusters[id(module)] = cluster
-        return clusters[id(module)]
+            return self.dot
+        if id(module) not in self.clusters:
+            import graphviz
 
-    def tensor_node(t):
+            cluster = graphviz.Digraph(name=f"cluster_{id(module)}")
+            cluster.attr(
+                label=_plain(self.layer_names.get(id(module), type(module).__name__)),
+                style="rounded,dashed",
+                color="#999999",
+                fontcolor="#555555",
+            )
+            self.clusters[id(module)] = cluster
+        return self.clusters[id(module)]
+
+    def tensor(self, t):
+        """Draw the record of tensor ``t`` unless it is drawn already; returns its node id."""
         key = tensor_key(t)
         node_id = _tensor_id(key)
-        if node_id in drawn:
+        if node_id in self.drawn:
             return node_id
-        drawn.add(node_id)
+        self.drawn.add(node_id)
         kind = _leaf_kind(t)
-        label = _tensor_label(t, names.get(key), extra.get(key), show_values, show_grads,
-                              max_value_size, precision)
-        owner = _module(t.grad_fn) if t.grad_fn is not None else owners.get(key)
-        target(owner).node(node_id, label=label, shape="box", **_LEAF_STYLE[kind])
+        label = _tensor_label(t, self.names.get(key), self.annotations.get(key), self.options)
+        owner = _module(t.grad_fn) if t.grad_fn is not None else self.owners.get(key)
+        self.target(owner).node(node_id, label=label, shape="box", **_LEAF_STYLE[kind])
         return node_id
 
-    for node in shown:
-        op_id = f"op{id(node)}"
-        target(_module(node)).node(op_id, label=_plain(_symbol(node)), shape="ellipse",
-                                        style="filled", fillcolor="#fff2cc", margin="0.05,0.02")
-        for index, inp in enumerate(node.inputs):
-            if isinstance(inp, Tensor):
-                if inp.grad_fn is not None and inp.grad_fn not in shown_set:
-                    src = "collapsed"
-                else:
-                    src = tensor_node(inp)
-                label = _edge_label(inp, show_values, max_value_size, precision,
-                                    local.get((node, index)))
+    def draw_ops(self, shown, outputs, local):
+        """Draw each op of ``shown`` with the edges into it and out to its ``outputs``;
+        ``local`` holds the edge labels of the local partial derivatives."""
+        shown_set = set(shown)
+        for node in shown:
+            op_id = f"op{id(node)}"
+            self.target(_module(node)).node(op_id, label=_plain(_symbol(node)), **_OP_STYLE)
+            for index, inp in enumerate(node.inputs):
+                src, label = self._source(node, index, inp, shown_set, local)
+                self.dot.edge(src, op_id, label=_plain(label), fontcolor="#cc0000")
+            for out in outputs.get(node, ()):
+                self.dot.edge(op_id, self.tensor(out))
+
+    def _source(self, node, index, inp, shown_set, local):
+        """The node that input ``index`` of op ``node`` comes from, and the label of that edge.
+
+        A tensor comes from its record, or from the note of collapsed ops when the op that
+        made it is not shown; a constant (a Python number) gets a small plaintext node."""
+        if isinstance(inp, Tensor):
+            if inp.grad_fn is not None and inp.grad_fn not in shown_set:
+                src = "collapsed"
             else:
-                src = f"const{id(node)}_{index}"
-                dot.node(src, label=_plain(_fmt(inp, precision)), shape="plaintext",
-                         fontsize="10")
-                label = ""
-            dot.edge(src, op_id, label=_plain(label), fontcolor="#cc0000")
-        for out in outputs.get(node, ()):
-            dot.edge(op_id, tensor_node(out))
-    for r in roots:
-        if r.grad_fn is None:
-            tensor_node(r)
-    for sub in clusters.values():
-        dot.subgraph(sub)
-    if hidden:
-        note = f"… {hidden} earlier operations not shown\n(max_nodes={max_nodes})"
-        dot.node("collapsed", label=_plain(note), shape="note", style="dashed")
-    return dot
+                src = self.tensor(inp)
+            return src, _edge_label(inp, self.options, local.get((node, index)))
+        src = f"const{id(node)}_{index}"
+        self.dot.node(
+            src, label=_plain(_fmt(inp, self.options.precision)), shape="plaintext", fontsize="10"
+        )
+        return src, ""
+
+    def finish(self, roots, hidden, max_nodes):
+        """Draw the roots that no op produced, add the clusters, and the note that stands for
+        the ``hidden`` ops; returns the Digraph."""
+        for r in roots:
+            if r.grad_fn is None:
+                self.tensor(r)
+        for sub in self.clusters.values():
+            self.dot.subgraph(sub)
+        if hidden:
+            note = f"… {hidden} earlier operations not shown\n(max_nodes={max_nodes})"
+            self.dot.node("collapsed", label=_plain(note), shape="note", style="dashed")
+        return self.dot
 
 
 # ----------------------------------------------------------------------------- selection
@@ -165,8 +253,9 @@ def _cap(nodes, roots, max_nodes):
             if node in keep or len(keep) >= max_nodes:
                 continue
             keep.add(node)
-            following.extend(i.grad_fn for i in node.inputs
-                             if isinstance(i, Tensor) and i.grad_fn is not None)
+            following.extend(
+                i.grad_fn for i in node.inputs if isinstance(i, Tensor) and i.grad_fn is not None
+            )
         frontier = following
     shown = [n for n in nodes if n in keep]
     return shown, len(nodes) - len(shown)
@@ -275,17 +364,21 @@ def _small(t, max_value_size):
     return t.data.size <= max_value_size
 
 
-def _tensor_label(t, name, annotation, show_values, show_grads, max_value_size, precision):
+def _tensor_label(t, name, annotation, options):
+    """The HTML-like record of tensor ``t``: its name (or leaf kind), then its shape, value,
+    gradient and the forward/reverse annotation, as far as ``options`` and its size allow."""
+    small = _small(t, options.max_value_size)
+    precision = options.precision
     rows = []
     head = name or ("" if t.grad_fn is not None else _leaf_kind(t))
     if head:
         rows.append(f"<b>{_html(head)}</b>")
-    if t.ndim and (not show_values or not _small(t, max_value_size)):
+    if t.ndim and (not options.show_values or not small):
         rows.append(f"shape {t.shape}")
-    if show_values and _small(t, max_value_size):
+    if options.show_values and small:
         rows.append(f"value {_html(_fmt(t, precision))}")
-    grad = _grad_of(t) if show_grads else None
-    if grad is not None and _small(t, max_value_size):
+    grad = _grad_of(t) if options.show_grads else None
+    if grad is not None and small:
         rows.append(f"grad {_html(_fmt(grad, precision))}")
     elif grad is not None:
         rows.append(f"grad ‖{float(np.linalg.norm(grad.data)):.{precision}g}‖")
@@ -301,10 +394,13 @@ def _grad_of(t):
         return t.grad
 
 
-def _edge_label(t, show_values, max_value_size, precision, local):
+def _edge_label(t, options, local):
+    """The text on an edge that carries ``t`` into an op: its value (or shape), then the
+    local partial derivative ``local`` if there is one."""
     parts = []
-    if show_values:
-        parts.append(_fmt(t, precision) if _small(t, max_value_size) else str(t.shape))
+    if options.show_values:
+        small = _small(t, options.max_value_size)
+        parts.append(_fmt(t, options.precision) if small else str(t.shape))
     if local is not None:
         parts.append(local)
     return "\n".join(parts)
@@ -360,10 +456,14 @@ def _local_grads(nodes, names, precision):
                 result = type(_node).apply(*call, **(_node.config or {}))
                 return result[0] if isinstance(result, tuple) else result
 
-            tangents = [np.ones_like(primals[i].data) if i == index else None
-                        for i in tensor_positions]
-            _, tangent = jvp(f, tuple(primals[i] for i in tensor_positions),
-                             tuple(None if t is None else Tensor(t) for t in tangents))
+            tangents = [
+                np.ones_like(primals[i].data) if i == index else None for i in tensor_positions
+            ]
+            _, tangent = jvp(
+                f,
+                tuple(primals[i] for i in tensor_positions),
+                tuple(None if t is None else Tensor(t) for t in tangents),
+            )
             if tangent.data.size == 1:
                 top = names.get((node, 0), "out")
                 bottom = names.get(tensor_key(inp), "in")

@@ -4,9 +4,20 @@ Each function returns a ``matplotlib.figure.Figure`` built without pyplot's glob
 so it works headless (Agg) and in notebooks alike: ``fig.savefig("name.png")``.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 import autograd_core as ag
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from numpy.typing import ArrayLike
+
+    from nn import Module
 
 __all__ = [
     "ACTIVATIONS", "activation_curves", "plot_activations", "plot_loss_surface",
@@ -51,7 +62,7 @@ ACTIVATIONS = tuple(
 )
 
 
-def activation_curves(name, x):
+def activation_curves(name: str, x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """``(f(x), f'(x))`` of an activation as numpy arrays; f' by reverse mode."""
     functions = _activations()
     if name not in functions:
@@ -62,7 +73,8 @@ def activation_curves(name, x):
     return y.data.copy(), dy.data.copy()
 
 
-def plot_activations(names=None, x_range=(-4.0, 4.0), points=401):
+def plot_activations(names: Iterable[str] | None = None,
+                     x_range: tuple[float, float] = (-4.0, 4.0), points: int = 401) -> Figure:
     """Each activation of ``nn`` (solid) and its derivative computed by the engine (dashed)."""
     names = list(ACTIVATIONS if names is None else names)
     x = np.linspace(*x_range, points)
@@ -86,7 +98,8 @@ def plot_activations(names=None, x_range=(-4.0, 4.0), points=401):
     return fig
 
 
-def plot_loss_surface(x=1.0, y=1.0, w_range=(-10.0, 10.0), points=81):
+def plot_loss_surface(x: float = 1.0, y: float = 1.0,
+                      w_range: tuple[float, float] = (-10.0, 10.0), points: int = 81) -> Figure:
     """The 1-1-1 network ŷ = σ(w2·σ(w1·x)) at (x, y): squared error (y - ŷ)² and
     cross-entropy -y log ŷ - (1 - y) log(1 - ŷ) over a (w1, w2) grid, side by side.
 
@@ -102,8 +115,9 @@ def plot_loss_surface(x=1.0, y=1.0, w_range=(-10.0, 10.0), points=81):
     cross = (-(y * ag.log(ag.clip(y_hat, eps, None)))
              - (1 - y) * ag.log(ag.clip(1 - y_hat, eps, None))).data
     fig = _figure(11, 4.6)
-    for i, (z, title) in enumerate([(squared, "squared error (y − ŷ)²"),
-                                    (cross, "cross-entropy −log ŷ" if y == 1 else "cross-entropy")]):
+    panels = [(squared, "squared error (y − ŷ)²"),
+              (cross, "cross-entropy −log ŷ" if y == 1 else "cross-entropy")]
+    for i, (z, title) in enumerate(panels):
         ax = fig.add_subplot(1, 2, i + 1, projection="3d")
         ax.plot_surface(w1, w2, z, cmap="viridis", linewidth=0, antialiased=True,
                         rstride=2, cstride=2)
@@ -115,7 +129,7 @@ def plot_loss_surface(x=1.0, y=1.0, w_range=(-10.0, 10.0), points=81):
     return fig
 
 
-def gradient_norms(model):
+def gradient_norms(model: Module) -> list[tuple[str, float]]:
     """``[(name, ‖∂L/∂W‖)]`` for every weight matrix of ``model`` that has a gradient."""
     return [(name, float(np.linalg.norm(p.grad.data)))
             for name, p in model.named_parameters() if p.ndim >= 2 and p.grad is not None]
@@ -139,13 +153,15 @@ def _deep_network(activation, depth, width, rng):
     return nn.Sequential(*layers)
 
 
-def plot_gradient_flow(model_or_history=None, depth=10, width=32, seed=0):
+def plot_gradient_flow(model_or_history: Module | dict[str, Module] | None = None,
+                       depth: int = 10, width: int = 32, seed: int = 0) -> Figure:
     """Per-layer gradient norms ‖∂L/∂W⁽ˡ⁾‖ on a log scale.
 
     With no argument: a deep sigmoid network (Xavier init) against a ReLU network (He init)
     after one backward pass on random data, the vanishing gradient of the notes: σ' ≤ 1/4
-    shrinks the error signal at every layer, while ReLU passes it on unchanged where active. Otherwise pass a model whose gradients are filled,
-    or a dict ``{label: model}`` to compare several.
+    shrinks the error signal at every layer, while ReLU passes it on unchanged where active.
+    Otherwise pass a model whose gradients are filled, or a dict ``{label: model}`` to
+    compare several.
     """
     import nn
 
@@ -177,7 +193,7 @@ def plot_gradient_flow(model_or_history=None, depth=10, width=32, seed=0):
     return fig
 
 
-def plot_history(history):
+def plot_history(history: dict[str, list[float]]) -> Figure:
     """Loss (and, when present, accuracy) per epoch, training and validation."""
     if not history or "loss" not in history:
         raise ValueError("plot_history: history must be a dict with at least a 'loss' list")
@@ -199,14 +215,17 @@ def plot_history(history):
     return fig
 
 
-def plot_decision_boundary(model, X, y, resolution=200, margin=0.5):
+def plot_decision_boundary(model: Module, X: ArrayLike, y: ArrayLike, resolution: int = 200,
+                           margin: float = 0.5) -> Figure:
     """Predicted classes of ``model`` over the plane, with the data points on top."""
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"plot_decision_boundary: X must have shape (n, 2), got {X.shape}")
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
-    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
-    grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(X.dtype if X.dtype.kind == "f" else float)
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution),
+                         np.linspace(lo[1], hi[1], resolution))
+    grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(
+        X.dtype if X.dtype.kind == "f" else float)
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):
         model.eval()
@@ -214,7 +233,8 @@ def plot_decision_boundary(model, X, y, resolution=200, margin=0.5):
         scores = model(ag.tensor(grid)).data
     if was_training:
         model.train()
-    labels = scores.argmax(axis=1) if scores.ndim == 2 and scores.shape[1] > 1 else (scores.ravel() > 0)
+    several = scores.ndim == 2 and scores.shape[1] > 1
+    labels = scores.argmax(axis=1) if several else (scores.ravel() > 0)
     fig = _figure(5.5, 5)
     ax = fig.subplots()
     ax.contourf(gx, gy, labels.reshape(gx.shape), alpha=0.25, cmap="coolwarm",
@@ -258,7 +278,7 @@ def _optimizer(name, params, lr):
     )
 
 
-def optimizer_paths(problem, steps=None):
+def optimizer_paths(problem: str, steps: int | None = None) -> dict[str, np.ndarray]:
     """``{optimizer: array of shape (steps + 1, 2)}``: the iterates on one of ``PROBLEMS``."""
     import nn
 
@@ -279,13 +299,14 @@ def optimizer_paths(problem, steps=None):
     return paths
 
 
-def plot_optimizer_paths(steps=None):
+def plot_optimizer_paths(steps: int | None = None) -> Figure:
     """SGD, Momentum, AdaGrad, RMSProp and Adam from the same start: SGD zig-zags across
     the narrow valley, momentum overshoots and settles, the adaptive methods rescale each
     coordinate. Paths on top, the loss per step below."""
     fig = _figure(13, 9)
     axes = fig.subplots(2, len(PROBLEMS), height_ratios=[3, 2])
-    for column, (problem, (f, start, ((x0, x1), (y0, y1)), _, rates)) in enumerate(PROBLEMS.items()):
+    for column, (problem, setup) in enumerate(PROBLEMS.items()):
+        f, start, ((x0, x1), (y0, y1)), _, rates = setup
         paths = optimizer_paths(problem, steps)
         gx, gy = np.meshgrid(np.linspace(x0, x1, 300), np.linspace(y0, y1, 300))
         z = f([ag.tensor(gx), ag.tensor(gy)]).data

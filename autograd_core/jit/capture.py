@@ -7,26 +7,37 @@ replay, a side effect to replay, and what a captured program cannot replay (``re
 Outside a trace every function here is a no-op or runs its argument directly.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from ..errors import CompileError
 from ..grad_mode import current
+
+if TYPE_CHECKING:
+    from ..function import Function
+    from ..tensor import Tensor
 
 __all__ = ["tracing", "record_op", "record_backward", "record_numpy", "refuse", "refuse_read",
            "traced", "validate", "side_effect"]
 
 
-def tracing():
+def tracing() -> bool:
     """Is the calling thread inside ``ag.compile``'s trace?"""
     return current().tracer is not None
 
 
-def record_op(cls, ctx, args, arrays, config, results):
+def record_op(cls: type, ctx: Function, args: tuple, arrays: tuple, config: dict | None,
+              results: tuple) -> None:
     """An op ran: the tracer writes down its step (``Function.apply`` calls this)."""
     tracer = current().tracer
     if tracer is not None:
         tracer.op(cls, ctx, args, arrays, config, results)
 
 
-def record_backward(roots, seeds, retain_graph, create_graph, targets):
+def record_backward(roots: tuple, seeds: Any, retain_graph: bool | None, create_graph: bool,
+                    targets: Any) -> None:
     """A backward pass inside the function: captured as a step (``loss.backward()``); a pass
     that returns gradients as values, or records a graph, is refused."""
     if targets is not None or create_graph:
@@ -36,14 +47,14 @@ def record_backward(roots, seeds, retain_graph, create_graph, targets):
     current().tracer.backward(roots, seeds, retain_graph)
 
 
-def record_numpy(fn, args, result):
+def record_numpy(fn: Callable, args: tuple, result: Any) -> None:
     """A numpy result computed from traced values (a comparison mask): recomputed on replay."""
     tracer = current().tracer
     if tracer is not None:
         tracer.numpy(fn, args, result)
 
 
-def refuse(what):
+def refuse(what: str) -> None:
     """Raise ``CompileError`` for ``what`` while a function is being traced (library hook)."""
     if current().tracer is not None:
         raise CompileError(
@@ -52,13 +63,13 @@ def refuse(what):
         )
 
 
-def traced(tensor):
+def traced(tensor: Tensor) -> bool:
     """Is ``tensor`` a value of the function ag.compile is tracing (known only at run time)?"""
     tracer = current().tracer
     return tracer is not None and id(tensor._data) in tracer.slots
 
 
-def validate(check, *args):
+def validate(check: Callable, *args: Any) -> None:
     """Run ``check(*args)``, a test of data values that raises a clear error, now; and, while
     ag.compile traces, record it so that every replay runs it on that call's values."""
     check(*args)
@@ -67,7 +78,7 @@ def validate(check, *args):
         tracer.check(check, args)
 
 
-def side_effect(fn, *args):
+def side_effect(fn: Callable, *args: Any) -> Any:
     """Run ``fn(*args)``, a side effect on the model's state (``zero_grad``, an optimiser or
     scheduler step), and return its result; while ag.compile traces, also record it, so
     that every replay runs it again, with the same ``args``, at this point of the program
@@ -85,7 +96,7 @@ def side_effect(fn, *args):
     return result
 
 
-def refuse_read(tensor, what):
+def refuse_read(tensor: Tensor, what: str) -> None:
     """Raise ``CompileError`` when a tensor's values are read as Python or numpy data while
     ag.compile traces: whatever is computed from them would be a constant of the program,
     the value of the first call, though an argument, a result or a parameter changes from

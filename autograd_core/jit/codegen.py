@@ -1,23 +1,33 @@
-"""Straight-line Python for a captured program: ``ag.compile``'s node-by-node replay.
+"""The Python a captured program runs: ``ag.compile``'s node-by-node replay.
 
 A traced program is a fixed list of primitive calls, so it can be written out as a Python
 function with one line per call: no loop over steps, no lookups of where an operand lives,
-every value in a local variable. ``forward`` calls each primitive's own forward rule;
-``backward`` calls each recorded node's own backward rule, in the engine's order, and sums
-the gradients exactly as the engine does. ``Compiled.code`` shows both functions.
+every value in a local variable (``v<slot>``, its gradient ``g<slot>``). ``forward`` makes
+each recorded node's ctx (its op, its inputs' stand-ins, which need a gradient) and calls
+the primitive's own forward rule; ``backward`` calls each node's own backward rule in the
+engine's order, fits each gradient to its input's shape and dtype, and sums the gradients
+exactly as the engine does. ``Compiled.source`` shows this code; ``Compiled.code`` shows the
+same program as a student would write it (``listing.py``).
 """
+
+from __future__ import annotations
 
 import itertools
 import linecache
 import re
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from ..engine import _fit_array
-from ..function import _as_output, input_slots
+from ..function import _as_output
 from ..tensor import _wrap
+from ..unbroadcast import _fit_array
+from .schedule import Walk
+from .steps import HelperStep, PassStep
+from .trace import Input, Pack
 
-__all__ = ["generate"]
+__all__ = ["generate", "helper_name"]
 
 _programs = itertools.count(1)
 
@@ -26,12 +36,12 @@ class _Source:
     """Lines of code, and the objects they refer to (as globals of the generated code)."""
 
     def __init__(self):
-        self.lines = []
+        self.lines: list[str] = []
         self.globals = {"ndarray": np.ndarray, "asarray": np.asarray, "new": object.__new__,
                         "fit": _fit_array, "wrap": _wrap, "as_output": _as_output}
-        self._names = {}
+        self._names: dict[int, str] = {}
 
-    def ref(self, obj, name):
+    def ref(self, obj: Any, name: str) -> str:
         """A global name for ``obj``: ``name``, numbered when taken by another object."""
         known = self._names.get(id(obj))
         if known is not None:
@@ -44,25 +54,25 @@ class _Source:
         self.globals[unique] = obj
         return unique
 
-    def add(self, line, depth=1):
+    def add(self, line: str, depth: int = 1) -> None:
         self.lines.append("    " * depth + line)
 
 
-def generate(program, value_shapes):
+def generate(program: Any, value_shapes: list) -> tuple[str, Callable, Callable]:
     """Python source and functions ``forward(values, inputs)`` and ``backward(ctxs,
-    grads)``; each backward pass inside the function gets its walk, ``backward_k``."""
+    grads)``; each backward pass inside the function gets its walk, ``backward_k`` (a pass
+    walking as the outputs' shares theirs)."""
     src = _Source()
-    passes = [step for step in program.steps if step.schedule is not None]
-    _forward(src, program, value_shapes, passes)
+    passes = [step for step in program.steps if type(step) is PassStep]
+    walks = {}  # walk key -> (function name, walk)
+    for name, walk in [("backward", program.walk)] + [
+            (f"backward_{k}", step.walk) for k, step in enumerate(passes, 1)]:
+        walks.setdefault(walk.key(), (name, walk))
+    _forward(src, program, value_shapes)
     functions = [src.lines]
-    n_inputs = len(program.input_slots)
-    walks = {}  # what a walk visits -> its function (a pass walking as the outputs' shares it)
-    for name, schedule in [("backward", program.schedule)] + [
-            (f"backward_{k}", step.schedule) for k, step in enumerate(passes, 1)]:
-        walks.setdefault(_walk(schedule), (name, schedule))
-    for name, schedule in walks.values():
+    for name, walk in walks.values():
         src.lines = []
-        _backward(src, name, schedule, n_inputs)
+        _backward(src, name, walk, program)
         functions.append(src.lines)
     text = "\n\n\n".join("\n".join(lines) for lines in functions) + "\n"
     filename = f"<ag.compile program {next(_programs)}>"
@@ -70,124 +80,131 @@ def generate(program, value_shapes):
     namespace = dict(src.globals)
     exec(compile(text, filename, "exec"), namespace)  # noqa: S102 - our own code
     for step in passes:
-        step.forward.run = namespace[walks[_walk(step.schedule)][0]]
+        step.run.walk_fn = namespace[walks[step.walk.key()][0]]
     return text, namespace["forward"], namespace["backward"]
 
 
-def _name_of(fn):
-    """A readable global name for a helper: ``Adam_step`` for a bound method ``_step``."""
+def helper_name(fn: Callable) -> str:
+    """A readable name for a helper: ``Adam._step`` is ``Adam.step``, ``np.greater``
+    is ``greater``."""
     name = getattr(fn, "__name__", "helper").lstrip("_") or "helper"
     owner = getattr(fn, "__self__", None)
-    return name if owner is None else f"{type(owner).__name__}_{name}"
+    return name if owner is None else f"{type(owner).__name__}.{name}"
 
 
-def _walk(schedule):
-    """What a backward walk's code depends on: the nodes it visits and where seeds enter."""
-    return tuple(index for index, *_ in schedule.steps), tuple(schedule.seeds)
-
-
-def _operand(src, source):
+def _operand(src: _Source, source: Any) -> str:
+    """The expression of an argument: a value, the call's Tensor argument, a tuple of
+    them, or a constant (a literal where one reads better than a name)."""
     if type(source) is int:
         return f"v{source}"
-    if hasattr(source, "index"):  # a Tensor argument of the call itself
+    if type(source) is Input:  # a Tensor argument of the call itself
         return f"inputs[{source.index}]"
-    if hasattr(source, "items"):  # a tuple (an index) holding traced arrays
+    if type(source) is Pack:  # a tuple (an index) holding traced arrays
         return "(" + "".join(_operand(src, s) + ", " for s in source.items) + ")"
     if source.value is None or type(source.value) in (bool, int, str):
-        return repr(source.value)  # a literal reads better than a name
+        return repr(source.value)
     return src.ref(source.value, "const")
 
 
-def _forward(src, program, value_shapes, passes):
+def _forward(src: _Source, program: Any, value_shapes: list) -> None:
     """forward(values, inputs): ``values`` holds the input arrays, ``inputs`` the input
     Tensors (where a backward pass inside delivers gradients); returns the outputs and the
     ctxs of the recorded nodes, in backward order."""
     src.add("def forward(values, inputs):", 0)
     for slot in program.input_slots:
         src.add(f"v{slot} = values[{slot}]")
+    n_passes = 0
     for i, step in enumerate(program.steps):
-        args = [_operand(src, s) for s in step.fetch]
-        outs = [f"v{slot}" for slot in step.outs]
-        if step.schedule is not None:  # loss.backward() inside: walk back from here
-            ctxs = "".join(f"c{index}, " for index, *_ in step.schedule.steps)
-            name = src.ref(step.forward, f"backward_pass_{passes.index(step) + 1}")
-            src.add(f"{name}(inputs, ({ctxs}))")
-            continue
-        if step.cls is None:  # a numpy helper (a comparison), a check or a side effect
-            name = _name_of(step.forward)
-            call = f"{src.ref(step.forward, name)}({', '.join(args)})"
-            src.add(f"{outs[0]} = asarray({call})" if outs else call)
-            continue
-        ctx = f"c{i}"
-        op = step.cls.__name__
-        src.add(f"{ctx} = new({src.ref(step.cls, op)})" + _prepare(src, ctx, step, i))
-        static = {k: v for k, v in step.config.items() if k not in step.dynamic}
-        keywords = ([f"**{src.ref(static, f'config_{i}')}"] if static else []) + [
-            f"{key}={_operand(src, s)}" for key, s in step.dynamic.items()]
-        call = f"{src.ref(step.forward, op + '_forward')}({', '.join([ctx] + args + keywords)})"
-        src.add(f"{', '.join(outs)}{',' if len(outs) > 1 else ''} = {call}")
-        for slot, name in zip(step.outs, outs):
-            if value_shapes[slot] == () or not step.cls.array_rules:  # numpy scalars
-                src.add(f"if type({name}) is not ndarray: {name} = as_output({op}, {name})")
-    outputs = "".join(f"v{slot}, " if slot is not None else "None, "
-                      for slot, _ in program.outputs)
-    ctxs = "".join(f"c{index}, " for index, *_ in program.schedule.steps)
-    src.add(f"return ({outputs}), ({ctxs})")
+        if type(step) is PassStep:  # loss.backward() inside: walk back from here
+            n_passes += 1
+            name = src.ref(step.run, f"backward_pass_{n_passes}")
+            src.add(f"{name}(inputs, ({_ctxs(step.walk)}))")
+        elif type(step) is HelperStep:  # a numpy helper (a comparison), a check or a side effect
+            call = f"{src.ref(step.fn, helper_name(step.fn))}" \
+                   f"({', '.join(_operand(src, s) for s in step.fetch)})"
+            src.add(f"v{step.outs[0]} = asarray({call})" if step.outs else call)
+        else:
+            _op_call(src, step, f"c{i}", value_shapes)
+    outputs = "".join(f"v{o.slot}, " if o.slot is not None else "None, "
+                      for o in program.outputs)
+    src.add(f"return ({outputs}), ({_ctxs(program.walk)})")
 
 
-def _prepare(src, ctx, step, i):
+def _ctxs(walk: Walk) -> str:
+    return "".join(f"c{step.index}, " for step in walk.steps)
+
+
+def _op_call(src: _Source, step: Any, ctx: str, value_shapes: list) -> None:
+    """A primitive call: its ctx, its forward rule, and its results made arrays."""
+    op = step.cls.__name__
+    src.add(f"{ctx} = new({src.ref(step.cls, op)}){_prepare(src, ctx, step)}")
+    args = [_operand(src, s) for s in step.fetch]
+    keywords = ([f"**{src.ref(step.config, f'config_{ctx}')}"] if step.config else []) + [
+        f"{key}={_operand(src, s)}" for key, s in step.dynamic.items()]
+    outs = [f"v{slot}" for slot in step.outs]
+    forward = src.ref(step.cls.forward, op + "_forward")
+    src.add(f"{', '.join(outs)}{',' if len(outs) > 1 else ''} = "
+            f"{forward}({', '.join([ctx] + args + keywords)})")
+    for slot, name in zip(step.outs, outs):
+        if value_shapes[slot] == () or not step.cls.array_rules:  # numpy scalars
+            src.add(f"if type({name}) is not ndarray: {name} = as_output({op}, {name})")
+
+
+def _prepare(src: _Source, ctx: str, step: Any) -> str:
     """What a node needs before forward: what its rules read of the ctx. A Primitive's
     saved values stay the plain arrays forward saved (``_replayed``); a custom Function
     unpacks them as in eager mode."""
     if not step.recorded:  # forward alone: a custom one may still ask needs_input_grad
         needs = (False,) * len(step.fetch)
         return "" if step.cls.array_rules else \
-            f"; {ctx}._n_in = 0; {ctx}._needs = {needs!r}; {ctx}._replayed = False"
-    slots = src.ref(input_slots(step.stand_ins), f"inputs_{i}")
-    code = f"; {ctx}._n_in, {ctx}._in0, {ctx}._in1 = {slots}; {ctx}._needs = {step.needs!r}"
+            f"; {ctx}._set_entries(()); {ctx}._needs = {needs!r}; {ctx}._replayed = False"
+    entries = src.ref(step.stand_ins, f"entries_{ctx}")
+    code = f"; {ctx}._set_entries({entries}); {ctx}._needs = {step.needs!r}"
     if step.cls.array_rules:
         return code + f"; {ctx}._replayed = True"
     return code + f"; {ctx}._replayed = False; {ctx}._saved = ()"
 
 
-def _backward(src, name, schedule, n_inputs):
+def _backward(src: _Source, name: str, walk: Walk, program: Any) -> None:
     """``name``(ctxs, grads): the gradients of the call's inputs (None where none), from
-    the gradients of the schedule's roots."""
+    the gradients of the walk's roots."""
     src.add(f"def {name}(ctxs, grads):", 0)
-    if schedule.steps:
-        src.add("(" + "".join(f"c{index}, " for index, *_ in schedule.steps) + ") = ctxs")
-    for k, (_, _, _, n_outputs, _) in enumerate(schedule.steps):
-        src.add(" = ".join([f"g{k}_{o}" for o in range(n_outputs)] + ["None"]))
-    if n_inputs:
-        src.add(" = ".join([f"r{j}" for j in range(n_inputs)] + ["None"]))
-    for i, seed in enumerate(schedule.seeds):
-        if seed is not None:
-            g = f"g{seed[0]}_{seed[1]}"
+    inputs = [f"g{slot}" for slot in program.input_slots]
+    if walk.steps:
+        src.add(f"({_ctxs(walk)}) = ctxs")
+        outputs = [f"g{slot}" for step in walk.steps for slot in program.steps[step.index].outs]
+        src.add(" = ".join(outputs + ["None"]))
+    if inputs:
+        src.add(" = ".join(inputs + ["None"]))
+    for i, root in enumerate(walk.roots):
+        if root.node is not None:
+            g = f"g{walk.gradient_slot(program.steps, False, root.node, root.output_nr, [])}"
             src.add(f"if grads[{i}] is not None: {g} = grads[{i}] if {g} is None "
                     f"else {g} + grads[{i}]")
-    # (k, o) -> is g{k}_{o} an array nothing else holds? True when every contribution is a
-    # fresh array from a fresh_grads rule (or a sum of them), never a seed from outside
-    fresh = {seed: False for seed in schedule.seeds if seed is not None}
-    for k, (index, cls, array_rules, n_outputs, routes) in enumerate(schedule.steps):
-        grads = [f"g{k}_{o}" for o in range(n_outputs)]
-        src.add(f"if {' or '.join(g + ' is not None' for g in grads)}:")
-        if not array_rules:  # a custom rule written for Tensors
-            grads = [f"(None if {g} is None else wrap({g}))" for g in grads]
-        rule, name = cls.backward, f"{cls.__name__}_backward"
-        if array_rules and n_outputs == 1 and fresh.get((k, 0)) \
-                and cls.donated_backward is not None:
-            rule, name = cls.donated_backward, f"{cls.__name__}_donated_backward"
-        src.add(f"t = {src.ref(rule, name)}(c{index}, {', '.join(grads)})", 2)
-        src.add("if type(t) is not tuple: t = (t,)", 2)
-        for position, stand_in, shape, dtype, to_input, target, output_nr in routes:
-            if not to_input:
-                fresh[target, output_nr] = fresh.get((target, output_nr), True) and \
-                    array_rules and cls.fresh_grads
-            dest = f"r{target}" if to_input else f"g{target}_{output_nr}"
-            src.add(f"u = t[{position}]", 2)
-            src.add("if u is not None:", 2)
-            src.add(f"if type(u) is not ndarray or u.shape != {shape!r} or u.dtype != "
-                    f"{src.ref(dtype, str(dtype))}: u = fit(c{index}, {position}, "
-                    f"{src.ref(stand_in._data, 'like_' + str(dtype))}, u)", 3)
-            src.add(f"{dest} = u if {dest} is None else {dest} + u", 3)
-    src.add("return [" + "".join(f"r{j}, " for j in range(n_inputs)) + "]")
+    for step in walk.steps:
+        _rule_call(src, step, walk, program)
+    src.add("return [" + "".join(f"{g}, " for g in inputs) + "]")
+
+
+def _rule_call(src: _Source, step: Any, walk: Walk, program: Any) -> None:
+    """A node's backward rule on the gradients of its outputs (when one has a gradient),
+    and each of its gradients fitted and added to its destination."""
+    ctx, cls = f"c{step.index}", step.cls
+    grads = [f"g{slot}" for slot in program.steps[step.index].outs]
+    src.add(f"if {' or '.join(g + ' is not None' for g in grads)}:")
+    if not cls.array_rules:  # a custom rule written for Tensors
+        grads = [f"(None if {g} is None else wrap({g}))" for g in grads]
+    rule = src.ref(cls.backward, f"{cls.__name__}_backward")
+    src.add(f"t = {rule}({', '.join([ctx] + grads)})", 2)
+    src.add("if type(t) is not tuple: t = (t,)", 2)
+    for route in step.routes:
+        dest = "g" + str(walk.gradient_slot(program.steps, route.to_input, route.target,
+                                            route.output_nr, program.input_slots))
+        data = route.stand_in._data
+        like = src.ref(data, f"like_{data.dtype}")
+        src.add(f"u = t[{route.operand}]", 2)
+        src.add("if u is not None:", 2)
+        src.add(f"if type(u) is not ndarray or u.shape != {data.shape!r} or u.dtype != "
+                f"{src.ref(data.dtype, str(data.dtype))}: "
+                f"u = fit({ctx}, {route.operand}, {like}, u)", 3)
+        src.add(f"{dest} = u if {dest} is None else {dest} + u", 3)

@@ -31,22 +31,22 @@ Objects whose methods run live on every replay (optimisers, schedulers: their st
 recorded side effects) set ``_compile_live = True`` and are guarded by identity only.
 """
 
-import dis
+from __future__ import annotations
+
 import functools
 import math
 import random
-import sys
 import types
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from ..errors import CompileError
 from ..tensor import Tensor
+from .reads import OURS, is_library, parameter_names, reads, top_module
+from .snapshots import SCALARS, explorable, freeze, is_mutable, is_static
 
-__all__ = ["Guards", "collect", "RandomStates"]
-
-MAX_ITEMS = 10_000  # a container compared on every call may hold at most this many items
-MAX_ELEMENTS = 2**20  # and a numpy array at most this many elements (8 MiB of float64)
+__all__ = ["Guards", "collect"]
 
 
 class _Missing:
@@ -58,13 +58,6 @@ class _Missing:
 
 MISSING = _Missing()  # what a guard reads where a name or attribute does not exist
 
-_OURS = frozenset({"autograd_core", "nn", "viz"})
-_LIBRARY = _OURS | {"numpy", "builtins"} | frozenset(getattr(sys, "stdlib_module_names", ()))
-_SCALARS = (type(None), bool, int, float, complex, str, bytes, np.generic, np.dtype, range,
-            type(Ellipsis), slice)
-_LOADS = {"LOAD_GLOBAL": "global", "LOAD_NAME": "global", "LOAD_DEREF": "free",
-          "LOAD_CLASSDEREF": "free", "LOAD_FAST": "local", "LOAD_FAST_CHECK": "local"}
-_ATTRIBUTES = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
 _BOUND_BUILTINS = (types.BuiltinMethodType, types.MethodWrapperType)
 
 
@@ -72,30 +65,30 @@ class Guards:
     """The guard function of one trace: ``check(args, kwargs)`` returns None when every
     guard holds, else the description of the first that failed."""
 
-    def __init__(self, source, namespace, descriptions):
+    def __init__(self, source: str, namespace: dict, descriptions: list[str]):
         self.source = source
         self.descriptions = descriptions
         exec(compile(source, "<ag.compile guards>", "exec"), namespace)  # noqa: S102
         self._check = namespace["check"]
 
-    def check(self, args, kwargs):
+    def check(self, args: tuple, kwargs: dict) -> str | None:
         try:
             failed = self._check(args, kwargs)
         except Exception:  # noqa: BLE001 - a value that cannot be read as before has changed
             return "a value the function reads can no longer be read as it was when traced"
         return None if failed is None else self.descriptions[failed]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.descriptions)
 
 
-def collect(fn, args, kwargs):
+def collect(fn: Callable, args: tuple, kwargs: dict) -> _Collector:
     """What a call ``fn(*args, **kwargs)`` depends on: what ``fn`` reads (closures,
     globals, the attribute chains on them, modules) and what its non-Tensor arguments hold,
     in a collector whose ``finish(captured)`` makes the ``Guards``, and whose ``rngs`` are
     the random generators the function reaches."""
     collector = _Collector()
-    names = _parameters(fn)
+    names = parameter_names(fn)
     local = {}
     for i, a in enumerate(args):
         name = names[i] if i < len(names) else f"args[{i}]"
@@ -116,16 +109,6 @@ def collect(fn, args, kwargs):
     return collector
 
 
-def _parameters(fn):
-    """The names of ``fn``'s positional parameters, as a caller fills them."""
-    if isinstance(fn, types.MethodType):
-        return _parameters(fn.__func__)[1:]
-    if isinstance(fn, functools.partial):
-        return _parameters(fn.func)[len(fn.args):]
-    code = getattr(fn, "__code__", None)
-    return code.co_varnames[:code.co_argcount] if code is not None else ()
-
-
 # ---------------------------------------------------------------------------- collecting
 class _Var:
     """A value the generated check reads: its variable, its path as the user writes it
@@ -133,7 +116,7 @@ class _Var:
 
     __slots__ = ("name", "path", "value")
 
-    def __init__(self, name, path, value):
+    def __init__(self, name: str, path: str, value: Any):
         self.name, self.path, self.value = name, path, value
 
 
@@ -141,12 +124,13 @@ class _Collector:
     def __init__(self):
         self.lines = []  # the body of check(args, kwargs)
         self.descriptions = []  # guard k's description (what changed when it fails)
-        self.namespace = {"MISSING": MISSING, "copysign": math.copysign, "freeze": _freeze}
+        self.namespace = {"MISSING": MISSING, "copysign": math.copysign, "freeze": freeze}
         self._names = {}  # id(object) -> its name in the namespace
         self._vars = {}  # (parent variable, accessor) -> _Var: each value read once
         self._explored = set()  # objects and code already explored
         self._tests = set()  # (variable, test) of every guard made
         self.rngs = []  # random generators reached (tracing must not draw from them)
+        self.tensor_paths = {}  # id(Tensor) -> the first path it was reached by
         self.args = _Var("args", "args", None)
         self.kwargs = _Var("kwargs", "kwargs", None)
 
@@ -176,7 +160,7 @@ class _Collector:
         self.lines.append(f"if not ({test.format(v=var.name)}): return {len(self.descriptions)}")
         self.descriptions.append(f"{var.path} {what}")
 
-    def finish(self, captured=()):
+    def finish(self, captured: list | tuple = ()) -> Guards:
         """The Guards, with those of the Tensors the trace read from outside (``captured``:
         read afresh on every call, they must keep their shape, dtype and requires_grad)."""
         for t in captured:
@@ -190,7 +174,7 @@ class _Collector:
         """A non-Tensor argument's variable (None for a Tensor or a number: the signature
         has those); an object is explored (a module's attributes, the chains read from a
         config through its name)."""
-        if isinstance(a, Tensor) or _static(a):
+        if isinstance(a, Tensor) or is_static(a):
             return None
         var = self.child(holder, accessor, name, a)
         self.value(var, a)
@@ -201,7 +185,9 @@ class _Collector:
         """Guard ``var`` (which holds ``value`` now) and explore what it holds."""
         if guard:
             self._guard_value(var, value)
-        if isinstance(value, (Tensor, *_SCALARS)) or id(value) in self._explored:
+        if isinstance(value, Tensor):
+            self.tensor_paths.setdefault(id(value), var.path)
+        if isinstance(value, (Tensor, *SCALARS)) or id(value) in self._explored:
             return
         self._explored.add(id(value))
         if getattr(value, "_guard_attributes", False):  # an nn.Module
@@ -220,11 +206,11 @@ class _Collector:
                        wrapped)
         elif isinstance(value, (list, tuple)):
             for i, item in enumerate(value):
-                if _explorable(item):
+                if explorable(item):
                     self.value(self.child(var, f"[{i}]", f"{var.path}[{i}]", item), item)
         elif isinstance(value, dict):
             for key, item in value.items():
-                if _explorable(item) and isinstance(key, (str, int)):
+                if explorable(item) and isinstance(key, (str, int)):
                     self.value(self.child(var, f"[{key!r}]", f"{var.path}[{key!r}]", item),
                                item)
         elif isinstance(value, (np.random.Generator, np.random.RandomState, random.Random)):
@@ -241,7 +227,7 @@ class _Collector:
                        f"is no longer the same Tensor of shape {value.shape}, dtype "
                        f"{value.dtype}, requires_grad={value.requires_grad}, "
                        f"{'without' if value._tangent is None else 'with'} a tangent")
-        elif isinstance(value, _SCALARS):
+        elif isinstance(value, SCALARS):
             self.guard(var, self._scalar_test(value), f"changed (it was {value!r})")
         elif isinstance(value, types.MethodType):
             self.guard(var, f"{{v}}.__func__ is {self.ref(value.__func__, 'o')} and "
@@ -252,8 +238,8 @@ class _Collector:
             self.guard(var, f"{{v}}.__self__ is {self.ref(value.__self__, 'o')} and "
                             f"{{v}}.__name__ == {value.__name__!r}",
                        "is no longer the same method")
-        elif _mutable(value) or _static(value):
-            frozen = _freeze(value, var.path)
+        elif is_mutable(value) or is_static(value):
+            frozen = freeze(value, var.path)
             self.guard(var, f"freeze({{v}}) == {self.ref(frozen, 'k')}",
                        "changed (its contents differ from when the function was traced)")
         else:
@@ -290,7 +276,7 @@ class _Collector:
                 path = f"{var.path}.{key}"
                 self.value(self.child(state, f".get({key!r}, MISSING)", path, item), item)
         for cls in type(module).__mro__:
-            if not _library(cls):
+            if not is_library(cls):
                 self._methods(cls, var)
 
     def _methods(self, cls, instance):
@@ -300,7 +286,7 @@ class _Collector:
             elif isinstance(attr, property):
                 attr = attr.fget
             if isinstance(attr, types.FunctionType):
-                params = _parameters(attr)
+                params = parameter_names(attr)
                 self.function(attr, {params[0]: instance} if params else {})
 
     def method(self, var, method, local=None):
@@ -309,17 +295,18 @@ class _Collector:
         fn, receiver = method.__func__, method.__self__
         if getattr(receiver, "_compile_live", False) or not isinstance(fn, types.FunctionType):
             return
-        this = self.child(var, ".__self__", var.path.rpartition(".")[0] or var.path, receiver)
+        params = parameter_names(fn)
+        path = var.path.rpartition(".")[0] or (params[0] if params else var.path)  # (self)
+        this = self.child(var, ".__self__", path, receiver)
         if not isinstance(receiver, type):
             self.value(this, receiver, guard=False)  # (the method's guard checks identity)
-        params = _parameters(fn)
         self.function(fn, {**(local or {}), **({params[0]: this} if params else {})})
 
     def partial(self, var, partial, local=None):
         """A functools.partial: its function, with the arguments it binds."""
         fn = partial.func
         self.value(self.child(var, ".func", var.path, fn), fn)
-        params = _parameters(fn)
+        params = parameter_names(fn)
         local = dict(local or {})
         for i, a in enumerate(partial.args):
             name = params[i] if i < len(params) else f"{var.path}.args[{i}]"
@@ -338,11 +325,11 @@ class _Collector:
         if key in self._explored:
             return
         self._explored.add(key)
-        user = not _library(fn)
-        if not user and _top(fn) not in _OURS:  # numpy, the standard library, a package:
+        user = not is_library(fn)
+        if not user and top_module(fn) not in OURS:  # numpy, the standard library, a package:
             return  # its objects are guarded by identity, their insides are not read
         cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
-        for kind, name, attrs in _reads(fn.__code__):
+        for kind, name, attrs in reads(fn.__code__):
             if kind == "local":
                 base = local.get(name)
             elif not user:
@@ -355,7 +342,7 @@ class _Collector:
                 self._chain(base, attrs)
         if user:
             for i, default in enumerate(fn.__defaults__ or ()):
-                if _mutable(default):
+                if is_mutable(default):
                     holder = _Var(self.ref(fn, "f"), fn.__name__, fn)
                     self.value(self.child(holder, f".__defaults__[{i}]",
                                           f"a default argument of {fn.__name__}", default),
@@ -385,9 +372,9 @@ class _Collector:
         library's Python module are guarded as wholes)."""
         value = var.value
         for attr in attrs:
-            if isinstance(value, (Tensor, *_SCALARS)) or \
+            if isinstance(value, (Tensor, *SCALARS)) or \
                     getattr(value, "_compile_live", False) or \
-                    (isinstance(value, types.ModuleType) and _library(value)):
+                    (isinstance(value, types.ModuleType) and is_library(value)):
                 return
             try:
                 value = getattr(value, attr, MISSING)
@@ -401,156 +388,3 @@ class _Collector:
             self.value(var, value)
 
 
-@functools.lru_cache(maxsize=4096)
-def _reads(code):
-    """``(kind, name, attributes)`` for each load of a global, closure or local variable
-    in ``code`` (and the code nested in it), with the attribute names read right after.
-    A local assigned straight from such a chain (``c = self.cfg``) continues it: a later
-    ``c.scale`` reads ``self.cfg.scale``."""
-    reads, chain, aliases = [], None, {}
-    for ins in dis.get_instructions(code):
-        kind = _LOADS.get(ins.opname)
-        if kind is not None and isinstance(ins.argval, str):
-            alias = aliases.get(ins.argval) if kind == "local" else None
-            chain = (kind, ins.argval, []) if alias is None else (alias[0], alias[1],
-                                                                  list(alias[2]))
-            reads.append(chain)
-        elif ins.opname in _ATTRIBUTES and chain is not None:
-            chain[2].append(ins.argval)
-        elif ins.opname == "STORE_FAST":
-            if chain is not None:
-                aliases[ins.argval] = chain
-            else:
-                aliases.pop(ins.argval, None)
-            chain = None
-        elif ins.opname not in ("CACHE", "EXTENDED_ARG"):
-            chain = None
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):  # a nested function, lambda or comprehension
-            for kind, name, attrs in _reads(const):
-                if kind == "global" or (kind == "free" and name in code.co_freevars):
-                    reads.append((kind, name, list(attrs)))
-    return tuple((kind, name, tuple(attrs)) for kind, name, attrs in reads)
-
-
-def _library(obj):
-    """Is ``obj`` (a function, class or Python module) part of a library rather than the
-    user's code: autograd_core, nn, viz, numpy, the standard library, an installed package?"""
-    if _top(obj) in _LIBRARY:
-        return True
-    path = getattr(sys.modules.get(_module_name(obj)), "__file__", None) or ""
-    return "site-packages" in path or "dist-packages" in path
-
-
-def _module_name(obj):
-    return obj.__name__ if isinstance(obj, types.ModuleType) else \
-        getattr(obj, "__module__", None) or ""
-
-
-def _top(obj):
-    return _module_name(obj).partition(".")[0]
-
-
-def _explorable(value):
-    return not isinstance(value, (Tensor, *_SCALARS))
-
-
-def _static(value):
-    """Is ``value`` a number, string or the like, or a tuple of such (a signature holds
-    it by value)?"""
-    if isinstance(value, (tuple, frozenset)):
-        return all(_static(v) for v in value)
-    return isinstance(value, _SCALARS)
-
-
-def _mutable(value):
-    """Can ``value`` change in place (so that its contents are compared)?"""
-    if isinstance(value, (list, dict, set, np.ndarray)):
-        return True
-    if isinstance(value, (tuple, frozenset)):
-        return any(_mutable(v) for v in value)
-    return False
-
-
-class _Same:
-    """An object inside a frozen container: equal only to the very same object."""
-
-    __slots__ = ("obj",)
-
-    def __init__(self, obj):
-        self.obj = obj
-
-    def __eq__(self, other):
-        return type(other) is _Same and other.obj is self.obj
-
-    def __hash__(self):
-        return id(self.obj)
-
-
-def _freeze(value, path="a value", budget=None):
-    """A comparable snapshot of ``value``'s contents: equal snapshots mean equal types,
-    bits and object identities throughout."""
-    budget = [MAX_ITEMS] if budget is None else budget
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise CompileError(
-            f"ag.compile: the function reads {path}, which holds more than {MAX_ITEMS} items; "
-            "comparing them on every call would cost more than the call. Pass the data as an "
-            "argument (a Tensor), or read it outside the function")
-    kind = type(value)
-    if isinstance(value, (list, tuple)):
-        return kind, tuple(_freeze(v, path, budget) for v in value)
-    if isinstance(value, dict):
-        return kind, tuple((_freeze(k, path, budget), _freeze(v, path, budget))
-                           for k, v in value.items())
-    if isinstance(value, (set, frozenset)):
-        return kind, frozenset(_freeze(v, path, budget) for v in value)
-    if isinstance(value, np.ndarray):
-        if value.size > MAX_ELEMENTS:
-            raise CompileError(
-                f"ag.compile: the function reads {path}, a numpy array of shape "
-                f"{value.shape}; comparing it with its traced value on every call would cost "
-                "more than the call. Pass it as an argument, or wrap it in a Tensor (a Tensor "
-                "read from outside is read afresh on every call)")
-        return kind, value.dtype.str, value.shape, value.tobytes()
-    if isinstance(value, (float, complex, np.generic)):
-        return kind, np.asarray(value).tobytes()
-    if isinstance(value, (type(None), bool, int, str, bytes)):
-        return kind, value
-    return _Same(value)
-
-
-# ---------------------------------------------------------------------------- randomness
-class RandomStates:
-    """The states of numpy's and Python's global generators and of the generators a
-    function reaches: a trace that draws from one would freeze its numbers."""
-
-    def __init__(self, rngs):
-        self.rngs = [("numpy's global generator (np.random.*)", np.random.mtrand._rand),
-                     ("Python's random module", random._inst), *rngs]
-        self.states = [_state_of(rng) for _, rng in self.rngs]
-
-    def drawn(self):
-        """The name of the first generator whose state changed, or None."""
-        for (name, rng), state in zip(self.rngs, self.states):
-            if not _same_state(_state_of(rng), state):
-                return name
-        return None
-
-
-def _state_of(rng):
-    if isinstance(rng, np.random.Generator):
-        return rng.bit_generator.state
-    if isinstance(rng, np.random.RandomState):
-        return rng.get_state(legacy=False)
-    return rng.getstate()
-
-
-def _same_state(a, b):
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same_state(a[k], b[k]) for k in a)
-    if isinstance(a, np.ndarray):
-        return np.array_equal(a, b)
-    if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(_same_state(x, y) for x, y in zip(a, b))
-    return a == b

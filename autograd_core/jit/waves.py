@@ -16,25 +16,28 @@ goes to its own cell of a contribution array, and a value's cells are added left
 in the engine's order, one vectorised addition per position in that order.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
-from ..function import input_slots
-from ..ops import Abs, Add, Clip, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Relu
-from ..ops import Sigmoid, Sin, Sqrt, Sub, Tanh
+from .. import ops
 
 __all__ = ["WavePlan", "plan_waves"]
 
-ELEMENTWISE = frozenset({Add, Sub, Mul, Div, Neg, Pow, Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid,
-                         Relu, Abs, Maximum, Minimum, Clip})
+ELEMENTWISE = frozenset({ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Neg, ops.Pow, ops.Exp, ops.Log,
+                         ops.Sqrt, ops.Sin, ops.Cos, ops.Tanh, ops.Sigmoid, ops.Relu, ops.Abs,
+                         ops.Maximum, ops.Minimum, ops.Clip})
 MIN_STEPS = 64  # below this, one numpy call per node is as fast
 
 
-def plan_waves(program, values):
+def plan_waves(program: Any, values: list[np.ndarray]) -> WavePlan | None:
     """A ``WavePlan`` when ``program`` has one output, every value (``values``: the traced
     arrays, by slot) is a 0-d float of one dtype and every step an elementwise primitive;
     otherwise None (the program replays node by node)."""
     if len(program.outputs) != 1 or len(program.steps) < MIN_STEPS \
-            or program.outputs[0][0] is None:
+            or program.outputs[0].slot is None:
         return None
     dtype = values[0].dtype if values else None
     if dtype is None or dtype.kind != "f" or any(v.shape != () or v.dtype != dtype
@@ -48,11 +51,11 @@ def plan_waves(program, values):
     return WavePlan(program, dtype)
 
 
-def _scalar_constant(value):
+def _scalar_constant(value: Any) -> bool:
     return isinstance(value, (int, float)) or (isinstance(value, np.ndarray) and value.shape == ())
 
 
-def _constant_key(value):
+def _constant_key(value: Any) -> tuple:
     """Constants group together only when they are the same number (-0.0 is not 0.0)."""
     if isinstance(value, np.ndarray):
         return ("array", value.dtype.str, value.tobytes())
@@ -62,12 +65,13 @@ def _constant_key(value):
 class _Group:
     """Steps of one level sharing op, configuration and operand pattern: one vector call."""
 
-    __slots__ = ("cls", "config", "fetch", "outs", "needs", "live", "inputs", "members",
+    __slots__ = ("cls", "config", "fetch", "outs", "needs", "live", "stand_ins", "members",
                  "edges", "first", "rounds", "level")
 
-    def __init__(self, cls, config, fetch, needs, live, stand_ins):
+    def __init__(self, cls: type, config: dict, fetch: list, needs: tuple, live: bool,
+                 stand_ins: tuple):
         self.cls, self.config, self.needs, self.live = cls, config, needs, live
-        self.inputs = input_slots(stand_ins)  # what a ctx of the group holds as its inputs
+        self.stand_ins = stand_ins  # what a ctx of the group holds as its inputs
         self.fetch = fetch  # per operand: a list of slots (filled below) or a constant
         self.members = []  # step indices
         self.edges = None  # per operand needing a gradient: contribution cells, one per member
@@ -77,12 +81,12 @@ class _Group:
 class WavePlan:
     """The groups of a scalar program in level order, and how backward sums into cells."""
 
-    def __init__(self, program, dtype):
+    def __init__(self, program: Any, dtype: np.dtype):
         self.dtype = dtype
         self.n_values, self.n_steps = program.n_values, len(program.steps)
         self.input_slots = np.array(program.input_slots, dtype=np.intp)
-        self.out_slot = program.outputs[0][0]
-        live = {index for index, *_ in program.schedule.steps}  # steps backward visits
+        self.out_slot = program.outputs[0].slot
+        live = {step.index for step in program.walk.steps}  # steps backward visits
         level = {slot: 0 for slot in program.input_slots}
         groups = {}
         for index, step in enumerate(program.steps):
@@ -108,16 +112,16 @@ class WavePlan:
             group.fetch = [np.array(f, np.intp) if isinstance(f, list) else f for f in group.fetch]
         self._plan_backward(program)
 
-    def _plan_backward(self, program):
+    def _plan_backward(self, program: Any) -> None:
         """Number every gradient contribution (an edge) in the order the engine makes them,
         and give each group the cells its members' gradients are summed from."""
         contributions = {self.out_slot: [0]}  # slot -> its cells, in the engine's order
         cell_of = {}  # (step index, operand) -> cell
         n_cells = 1  # cell 0: the output's seed
-        for step_index, _, _, _, _ in program.schedule.steps:
-            for operand, target_slot in program.schedule.route_slots[step_index]:
-                cell_of[(step_index, operand)] = n_cells
-                contributions.setdefault(target_slot, []).append(n_cells)
+        for step in program.walk.steps:
+            for route in step.routes:
+                cell_of[(step.index, route.operand)] = n_cells
+                contributions.setdefault(route.slot, []).append(n_cells)
                 n_cells += 1
         self.n_cells = n_cells
         for group in self.groups:
@@ -133,7 +137,8 @@ class WavePlan:
         self.result_first, self.result_rounds = _fold_plan(inputs)
         self.result_present = [bool(cells) for cells in inputs]
 
-    def describe(self):
+    def describe(self) -> str:
+        """How the program runs: one line per level and op, with its number of nodes."""
         levels = len({g.level for g in self.groups})
         lines = [f"# a graph of {self.n_steps} scalar operations, run in waves: "
                  f"{len(self.groups)} vector calls over {levels} levels"]
@@ -142,7 +147,7 @@ class WavePlan:
         return "\n".join(lines) + "\n"
 
     # ------------------------------------------------------------------ running
-    def forward(self, inputs):
+    def forward(self, inputs: tuple) -> tuple[np.ndarray, list]:
         """All values of one call (a register array), and a ctx per group for backward."""
         values = np.empty(self.n_values, dtype=self.dtype)
         if len(self.input_slots):
@@ -151,14 +156,14 @@ class WavePlan:
         for group in self.groups:
             cls = group.cls
             ctx = cls.__new__(cls)
-            ctx._n_in, ctx._in0, ctx._in1 = group.inputs
+            ctx._set_entries(group.stand_ins)
             ctx._needs, ctx._replayed = group.needs, True
             args = [values[f] if type(f) is np.ndarray else f for f in group.fetch]
             values[group.outs] = cls.forward(ctx, *args, **group.config)
             ctxs.append(ctx)
         return values, ctxs
 
-    def backward(self, ctxs, seed):
+    def backward(self, ctxs: list, seed: np.ndarray) -> list:
         """The gradients of the inputs (0-d arrays, None where none) from the output's."""
         cells = np.empty(self.n_cells, dtype=self.dtype)
         cells[0] = seed
@@ -175,7 +180,7 @@ class WavePlan:
                 for i, present in enumerate(self.result_present)]
 
 
-def _fold_plan(cell_lists):
+def _fold_plan(cell_lists: list[list[int]]) -> tuple[np.ndarray, list]:
     """``first`` cells and ``rounds`` of (members, cells) that sum each list left to right."""
     first = np.array([cells[0] if cells else 0 for cells in cell_lists], np.intp)
     rounds = []
@@ -187,7 +192,8 @@ def _fold_plan(cell_lists):
     return first, rounds
 
 
-def _fold(cells, first, rounds):
+def _fold(cells: np.ndarray, first: np.ndarray, rounds: list) -> np.ndarray:
+    """Each member's cells summed left to right (``_fold_plan``), one vector add a round."""
     total = cells[first]
     for members, more in rounds:
         total[members] += cells[more]

@@ -2,12 +2,19 @@
 is written for same-shaped operands; the engine sums gradients back over broadcast axes.
 Rules run on arrays or on Tensors (see ``Primitive``)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..function import Primitive, array_of, call
 from ..tensor import Tensor
 from .elementwise import Where, _plus, _scaled
 from .unary import Log
+
+if TYPE_CHECKING:
+    from ..tensor_ops import Operand
 
 
 class Add(Primitive):
@@ -125,7 +132,8 @@ class Pow(Primitive):
         a, b, out = ctx.saved_tensors
         d_a = d_b = None
         if need_a:
-            if isinstance(b, (Tensor, np.ndarray)):  # b·a^(b-1), a masked where b = 0 (0·0^-1 = nan)
+            # b·a^(b-1), with a masked where b = 0 (0·0^-1 = nan)
+            if isinstance(b, (Tensor, np.ndarray)):
                 zero = array_of(b) == 0
                 d_a = call(Where, zero, 0.0, b * call(Where, zero, 1.0, a) ** (b - 1))
             elif b == 0:
@@ -151,30 +159,30 @@ class Pow(Primitive):
 
 
 # ---------------------------------------------------------------------------- functions
-def add(a, b):
+def add(a: Operand, b: Operand) -> Tensor:
     """a + b with broadcasting."""
     return Add.apply(a, b)
 
 
-def sub(a, b):
+def sub(a: Operand, b: Operand) -> Tensor:
     """a - b with broadcasting."""
     return Sub.apply(a, b)
 
 
-def mul(a, b):
+def mul(a: Operand, b: Operand) -> Tensor:
     """a * b with broadcasting."""
     return Mul.apply(a, b)
 
 
-def div(a, b):
+def div(a: Operand, b: Operand) -> Tensor:
     """a / b with broadcasting."""
     return Div.apply(a, b)
 
 
-def neg(a):
+def neg(a: Operand) -> Tensor:
     return Neg.apply(a)
 
 
-def pow(a, b):
+def pow(a: Operand, b: Operand) -> Tensor:
     """a ** b with broadcasting (either side may be a Tensor or a number)."""
     return Pow.apply(a, b)

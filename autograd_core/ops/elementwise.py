@@ -3,12 +3,21 @@ the helpers the other elementwise files share. Each rule is written for same-sha
 operands; the engine sums gradients back over broadcast axes and ``Function.apply``
 broadcasts tangents."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ..dtypes import as_dtype, result_type
 from ..function import Function, Primitive, call
 from ..grad_mode import no_grad
 from ..tensor import Tensor
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
+    from ..tensor_ops import Operand
 
 
 def _plus(a, b):
@@ -138,17 +147,17 @@ class Cast(Primitive):
 
 
 # ---------------------------------------------------------------------------- functions
-def maximum(a, b):
+def maximum(a: Operand, b: Operand) -> Tensor:
     """Elementwise maximum; ties share the gradient 0.5/0.5."""
     return Maximum.apply(a, b)
 
 
-def minimum(a, b):
+def minimum(a: Operand, b: Operand) -> Tensor:
     """Elementwise minimum; ties share the gradient 0.5/0.5."""
     return Minimum.apply(a, b)
 
 
-def where(cond, a, b):
+def where(cond: Tensor | np.ndarray, a: Operand, b: Operand) -> Tensor:
     """Elementwise ``a`` where ``cond`` is true, else ``b`` (cond gets no gradient)."""
     if isinstance(cond, Tensor):
         cond = cond._data
@@ -158,14 +167,14 @@ def where(cond, a, b):
     return Where.apply(cond, a, b)
 
 
-def clip(a, lo=None, hi=None):
+def clip(a: Operand, lo: float | None = None, hi: float | None = None) -> Tensor:
     """Clamp to [lo, hi]; the gradient is 1 inside (bounds included), 0 outside."""
     if lo is None and hi is None:
         raise ValueError("clip: at least one of lo and hi must be given")
     return Clip.apply(_tensor(a, "clip"), lo=lo, hi=hi)
 
 
-def cast(a, dtype):
+def cast(a: Operand, dtype: DTypeLike) -> Tensor:
     """The tensor converted to ``dtype`` (itself when it already has it)."""
     a = _tensor(a, "cast")
     dtype = as_dtype(dtype, "cast")
@@ -187,7 +196,7 @@ def _tensor(a, where):
         raise type(exc)(f"{where}: {exc}") from None
 
 
-def promoted_arrays(a, b):
+def promoted_arrays(a: Operand, b: Operand) -> tuple[Any, Any]:
     """The values of ``a`` and ``b`` (Tensors, arrays or numbers) as arrays of the dtype a
     binary op on them computes in (PyTorch's rule); comparisons use it. Anything that is
     not a number is left as it is."""

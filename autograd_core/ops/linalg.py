@@ -2,9 +2,18 @@
 left is a row, on the right a column, and the added axis is removed again), leading axes
 broadcast as batch dimensions."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..function import OpError, Primitive, array_of
+from ..errors import OpError
+from ..function import Primitive, array_of
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+    from ..tensor_ops import Operand
 
 
 def _swap_last(x):
@@ -61,17 +70,13 @@ class MatMul(Primitive):
             g2 = g2.reshape(g2.shape + (1,))
         grad_a = grad_b = None
         if need_a:
-            if _transposed(a2):  # dA = (B Gᵀ)ᵀ: laid out like A, so A's base gets a C-order grad
-                grad_a = _swap_last(b2 @ _swap_last(g2))
-            else:
-                grad_a = g2 @ _swap_last(b2)
+            # a transposed A: dA = (B Gᵀ)ᵀ, laid out like A, so A's base gets a C-order grad
+            grad_a = _swap_last(b2 @ _swap_last(g2)) if _transposed(a2) else g2 @ _swap_last(b2)
             if a.ndim == 1:
                 grad_a = grad_a.reshape(grad_a.shape[:-2] + grad_a.shape[-1:])
         if need_b:
-            if _transposed(b2):  # x @ W.T: dB = (Gᵀ A)ᵀ, so W.grad comes out contiguous
-                grad_b = _swap_last(_swap_last(g2) @ a2)
-            else:
-                grad_b = _swap_last(a2) @ g2
+            # a transposed B (x @ W.T): dB = (Gᵀ A)ᵀ, so W.grad comes out contiguous
+            grad_b = _swap_last(_swap_last(g2) @ a2) if _transposed(b2) else _swap_last(a2) @ g2
             if b.ndim == 1:
                 grad_b = grad_b.reshape(grad_b.shape[:-1])
         return grad_a, grad_b
@@ -86,6 +91,6 @@ class MatMul(Primitive):
         return out
 
 
-def matmul(a, b):
+def matmul(a: Operand, b: Operand) -> Tensor:
     """Matrix product ``a @ b`` (1-d, 2-d and batched operands, as numpy.matmul)."""
     return MatMul.apply(a, b)

@@ -1,15 +1,24 @@
 """Reductions: sum, max/min (ties share the gradient evenly) and a stable logsumexp are
 primitives; mean and var are compositions of them."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..function import OpError, OpTypeError, Primitive, array_of, call
+from ..errors import OpError, OpTypeError
+from ..function import Primitive, array_of, call
 from .elementwise import Where, _tensor
 from .shape import BroadcastTo, Reshape
 from .unary import Exp
 
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+    from ..tensor_ops import Axis, Operand
 
-def normalize_axes(axis, ndim, op):
+
+def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     """``axis`` (None, int or tuple, negatives allowed) as a sorted tuple of distinct axes."""
     if axis is None:
         return tuple(range(ndim))
@@ -45,7 +54,8 @@ def _reduction(ctx, a, axis, keepdims, name, nonempty=False):
     axes = normalize_axes(axis, a.ndim, name)
     if nonempty and any(a.shape[i] == 0 for i in axes):
         raise OpError(f"{name}: cannot reduce over an empty axis of shape {a.shape}")
-    ctx.in_shape, ctx.kept, ctx.axes, ctx.keepdims = a.shape, _kept_shape(a.shape, axes), axes, keepdims
+    ctx.in_shape, ctx.kept = a.shape, _kept_shape(a.shape, axes)
+    ctx.axes, ctx.keepdims = axes, keepdims
     return a, axes
 
 
@@ -92,7 +102,8 @@ class _Extremum(Primitive):
         hits = a == out
         weight = hits / np.add.reduce(hits, axis=axes, keepdims=True)
         ctx.save_for_backward(weight.astype(a.dtype, copy=False))
-        return out if keepdims else out.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes))
+        return out if keepdims else out.reshape(
+            tuple(n for i, n in enumerate(a.shape) if i not in axes))
 
     @staticmethod
     def backward(ctx, g):
@@ -195,12 +206,12 @@ class Norm(Primitive):
 
 
 # ---------------------------------------------------------------------------- functions
-def sum(a, axis=None, keepdims=False):
+def sum(a: Operand, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Sum over ``axis`` (None: all; int or tuple; negatives allowed)."""
     return Sum.apply(_tensor(a, "sum"), axis=axis, keepdims=keepdims)
 
 
-def mean(a, axis=None, keepdims=False):
+def mean(a: Operand, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Arithmetic mean over ``axis`` (a sum divided by the count)."""
     a = _tensor(a, "mean")
     axes = normalize_axes(axis, a.ndim, "mean")
@@ -210,7 +221,7 @@ def mean(a, axis=None, keepdims=False):
     return sum(a, axes, keepdims) / count
 
 
-def var(a, axis=None, keepdims=False, ddof=0):
+def var(a: Operand, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """Variance Σ(a - mean)² / (n - ddof) over ``axis``."""
     a = _tensor(a, "var")
     axes = normalize_axes(axis, a.ndim, "var")
@@ -221,21 +232,21 @@ def var(a, axis=None, keepdims=False, ddof=0):
     return sum(centered * centered, axes, keepdims) / (count - ddof)
 
 
-def max(a, axis=None, keepdims=False):
+def max(a: Operand, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Maximum over ``axis``; tied maxima share the gradient evenly."""
     return Max.apply(_tensor(a, "max"), axis=axis, keepdims=keepdims)
 
 
-def min(a, axis=None, keepdims=False):
+def min(a: Operand, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Minimum over ``axis``; tied minima share the gradient evenly."""
     return Min.apply(_tensor(a, "min"), axis=axis, keepdims=keepdims)
 
 
-def logsumexp(a, axis=None, keepdims=False):
+def logsumexp(a: Operand, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """log Σ exp(a) over ``axis``, without overflow; gradient softmax(a)."""
     return LogSumExp.apply(_tensor(a, "logsumexp"), axis=axis, keepdims=keepdims)
 
 
-def norm(a, axis=None, keepdims=False):
+def norm(a: Operand, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Euclidean (Frobenius) norm √(Σ a²) over ``axis``; its gradient at 0 is 0."""
     return Norm.apply(_tensor(a, "norm"), axis=axis, keepdims=keepdims)

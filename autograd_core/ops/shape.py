@@ -2,11 +2,21 @@
 scatter-add), concatenate, stack. All are linear, so each jvp applies the op itself to the
 tangent."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from ..function import OpError, OpTypeError, Primitive, array_of, call
+from ..errors import OpError, OpTypeError
+from ..function import Primitive, array_of, call
 from ..tensor import Tensor
 from .elementwise import _tensor
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..tensor_ops import Operand
 
 
 class Alias(Primitive):
@@ -67,8 +77,10 @@ class Transpose(Primitive):
         if axes is not None and sorted(int(x) % max(a.ndim, 1) for x in axes) != list(
             range(a.ndim)
         ):
-            raise OpError(f"transpose: axes {tuple(axes)} are not a permutation for shape {a.shape}")
-        ctx.axes = tuple(range(a.ndim))[::-1] if axes is None else tuple(int(x) % a.ndim for x in axes)
+            raise OpError(
+                f"transpose: axes {tuple(axes)} are not a permutation for shape {a.shape}")
+        ctx.axes = tuple(range(a.ndim))[::-1] if axes is None else \
+            tuple(int(x) % a.ndim for x in axes)
         return np.transpose(a, ctx.axes)
 
     @staticmethod
@@ -161,9 +173,11 @@ class Concatenate(Primitive):
         arrays = [np.asarray(a) for a in arrays]
         ndim = arrays[0].ndim
         if ndim == 0:
-            raise OpError("concatenate: zero-dimensional tensors cannot be concatenated (use stack)")
+            raise OpError(
+                "concatenate: zero-dimensional tensors cannot be concatenated (use stack)")
         if not -ndim <= axis < ndim:
-            raise OpError(f"concatenate: axis {axis} is out of range for tensors with {ndim} dimensions")
+            raise OpError(
+                f"concatenate: axis {axis} is out of range for tensors with {ndim} dimensions")
         ctx.axis = axis
         ctx.sizes = [a.shape[axis] if a.ndim else None for a in arrays]
         return np.concatenate(arrays, axis=axis)
@@ -197,7 +211,7 @@ class Stack(Primitive):
     @staticmethod
     def backward(ctx, g):
         prefix = (slice(None),) * ctx.axis
-        return tuple(call(GetItem, g, index=prefix + (i,)) for i in range(ctx._n_in))
+        return tuple(call(GetItem, g, index=prefix + (i,)) for i in range(len(ctx._entries())))
 
     @staticmethod
     def jvp(ctx, *tangents):
@@ -246,7 +260,7 @@ def _tensor_list(tensors, where):
     return [_tensor(t, where) for t in tensors]
 
 
-def reshape(a, shape):
+def reshape(a: Operand, shape: int | Sequence[int]) -> Tensor:
     """The same elements in a new shape (one dimension may be -1)."""
     a, shape = _tensor(a, "reshape"), _shape_arg(shape, "reshape")
     if a.shape == shape:
@@ -254,14 +268,14 @@ def reshape(a, shape):
     return Reshape.apply(a, shape=shape)
 
 
-def transpose(a, axes=None):
+def transpose(a: Operand, axes: Sequence[int] | None = None) -> Tensor:
     """Permute the axes (reverse them when ``axes`` is None)."""
     if axes is not None:
         axes = _shape_arg(axes, "transpose")
     return Transpose.apply(_tensor(a, "transpose"), axes=axes)
 
 
-def broadcast_to(a, shape):
+def broadcast_to(a: Operand, shape: int | Sequence[int]) -> Tensor:
     """Broadcast to ``shape`` (a read-only view); the gradient is summed back."""
     a, shape = _tensor(a, "broadcast_to"), _shape_arg(shape, "broadcast_to")
     if a.shape == shape:
@@ -269,17 +283,17 @@ def broadcast_to(a, shape):
     return BroadcastTo.apply(a, shape=shape)
 
 
-def getitem(a, index):
+def getitem(a: Tensor, index: Any) -> Tensor:
     """``a[index]`` with numpy semantics; repeated integer indices accumulate gradient."""
     return GetItem.apply(a, index=_normalize_index(index))
 
 
-def concatenate(tensors, axis=0):
+def concatenate(tensors: Sequence[Operand], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
     return Concatenate.apply(*_tensor_list(tensors, "concatenate"), axis=axis)
 
 
-def stack(tensors, axis=0):
+def stack(tensors: Sequence[Operand], axis: int = 0) -> Tensor:
     """Join same-shaped tensors along a new axis."""
     tensors = _tensor_list(tensors, "stack")
     shapes = {t.shape for t in tensors}

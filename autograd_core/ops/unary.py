@@ -1,10 +1,18 @@
 """Unary elementwise primitives: exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs.
 Rules that need the output (exp, sqrt, tanh, sigmoid) save it rather than recompute it."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..function import Primitive, call
 from .elementwise import _tensor
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+    from ..tensor_ops import Operand
 
 
 class Exp(Primitive):
@@ -167,7 +175,6 @@ class Relu(Primitive):
     """y = max(a, 0);  dy = [a > 0] · da  (relu'(0) = 0, as PyTorch and JAX)"""
 
     symbol = "relu"
-    fresh_grads = True
 
     @staticmethod
     def forward(ctx, a):
@@ -178,15 +185,6 @@ class Relu(Primitive):
     def backward(ctx, g):
         (mask,) = ctx.saved_tensors
         return g * mask
-
-    @staticmethod
-    def donated_backward(ctx, g):
-        """``backward`` writing into g, which nothing else holds (see ``fresh_grads``): a
-        large gradient is not copied to a new, uncached array."""
-        if type(g) is not np.ndarray or g.base is not None or not g.flags.writeable:
-            return Relu.backward(ctx, g)
-        (mask,) = ctx.saved_tensors
-        return np.multiply(g, mask, out=g)
 
     @staticmethod
     def jvp(ctx, t):
@@ -216,38 +214,38 @@ class Abs(Primitive):
 
 
 # ---------------------------------------------------------------------------- functions
-def exp(a):
+def exp(a: Operand) -> Tensor:
     return Exp.apply(_tensor(a, "exp"))
 
 
-def log(a):
+def log(a: Operand) -> Tensor:
     return Log.apply(_tensor(a, "log"))
 
 
-def sqrt(a):
+def sqrt(a: Operand) -> Tensor:
     return Sqrt.apply(_tensor(a, "sqrt"))
 
 
-def sin(a):
+def sin(a: Operand) -> Tensor:
     return Sin.apply(_tensor(a, "sin"))
 
 
-def cos(a):
+def cos(a: Operand) -> Tensor:
     return Cos.apply(_tensor(a, "cos"))
 
 
-def tanh(a):
+def tanh(a: Operand) -> Tensor:
     return Tanh.apply(_tensor(a, "tanh"))
 
 
-def sigmoid(a):
+def sigmoid(a: Operand) -> Tensor:
     """The logistic function 1 / (1 + exp(-a)), computed without overflow."""
     return Sigmoid.apply(_tensor(a, "sigmoid"))
 
 
-def relu(a):
+def relu(a: Operand) -> Tensor:
     return Relu.apply(_tensor(a, "relu"))
 
 
-def abs(a):
+def abs(a: Operand) -> Tensor:
     return Abs.apply(_tensor(a, "abs"))

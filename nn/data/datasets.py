@@ -5,6 +5,8 @@ row, ``y`` an int64 array of class labels. The toy generators take ``rng`` (a nu
 an int seed) and ``noise``, the standard deviation of Gaussian noise added to each coordinate.
 """
 
+from __future__ import annotations
+
 import gzip
 import importlib.resources
 import io
@@ -15,7 +17,6 @@ import zlib
 import numpy as np
 
 from autograd_core import get_default_dtype
-
 from autograd_core.creation import generator as _generator
 
 __all__ = ["load_digits", "load_mnist", "make_xor", "make_moons", "make_spirals"]
@@ -33,7 +34,9 @@ def _check_n(n, minimum=1):
         raise ValueError(f"n must be an integer >= {minimum}, got {n!r}")
 
 
-def make_xor(n=200, noise=0.1, rng=None):
+def make_xor(
+    n: int = 200, noise: float = 0.1, rng: np.random.Generator | int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """XOR: points around the corners of the unit square, label x₁ XOR x₂.
 
     Sample i sits at corner i mod 4 of (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0, so ``n=4,
@@ -47,7 +50,9 @@ def make_xor(n=200, noise=0.1, rng=None):
                    _generator(rng))
 
 
-def make_moons(n=200, noise=0.1, rng=None):
+def make_moons(
+    n: int = 200, noise: float = 0.1, rng: np.random.Generator | int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (as scikit-learn's): class 0 on top, class 1 below.
 
     Class 0 is (cos t, sin t) and class 1 is (1 - cos t, 1/2 - sin t) for t evenly spaced in
@@ -63,7 +68,10 @@ def make_moons(n=200, noise=0.1, rng=None):
     return _finish(X[order], y[order], noise, rng)
 
 
-def make_spirals(n=300, classes=3, noise=0.05, rng=None):
+def make_spirals(
+    n: int = 300, classes: int = 3, noise: float = 0.05,
+    rng: np.random.Generator | int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """``classes`` interleaved spiral arms, one per class (the CS231n toy problem).
 
     Arm k is r (cos θ, sin θ) with the radius r evenly spaced in [0.1, 1] and θ = 2πk/classes +
@@ -83,7 +91,7 @@ def make_spirals(n=300, classes=3, noise=0.05, rng=None):
     return _finish(X[order], y[order], noise, rng)
 
 
-def load_digits():
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
     """The UCI handwritten digits: ``X`` (1797, 64) pixel counts 0..16, ``y`` (1797,) in 0..9.
 
     Each row is an 8x8 image flattened row by row. The data ship with this package
@@ -104,7 +112,9 @@ _LABELS_MAGIC = 0x00000801  # 2049: N unsigned bytes
 _CHUNK = 2**20  # bytes read (and, for .gz, inflated) at a time
 
 
-def load_mnist(directory, kind="train"):
+def load_mnist(
+    directory: str | os.PathLike[str], kind: str = "train"
+) -> tuple[np.ndarray, np.ndarray]:
     """MNIST from its four IDX files in ``directory`` (``kind`` is "train" or "test").
 
     Looks for ``train-images-idx3-ubyte`` / ``train-labels-idx1-ubyte`` (``t10k-...`` for the

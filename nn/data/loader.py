@@ -4,17 +4,24 @@ Minibatch SGD (the notes' 小批量): each step estimates the gradient on a rand
 ``batch_size`` samples, taken without replacement from a fresh permutation every epoch.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from autograd_core import Tensor, get_default_dtype
 from autograd_core.creation import generator as _generator
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
+
 __all__ = ["TensorDataset", "DataLoader", "one_hot", "standardize"]
 
 
-def _array(x):
+def _array(x: Tensor | ArrayLike) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
@@ -24,7 +31,7 @@ class TensorDataset:
     Indexing with an integer array gives a whole batch at once (one fancy-index per array).
     """
 
-    def __init__(self, *tensors):
+    def __init__(self, *tensors: Tensor | ArrayLike) -> None:
         if not tensors:
             raise ValueError("TensorDataset needs at least one array")
         self.arrays = tuple(_array(t) for t in tensors)
@@ -35,11 +42,19 @@ class TensorDataset:
                 f"TensorDataset: arrays must share their first dimension, got {shapes}"
             )
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.arrays[0])
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice | np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(a[index] for a in self.arrays)
+
+
+class Dataset(Protocol):
+    """What ``DataLoader`` reads: ``len(dataset)`` samples, ``dataset[i]`` a tuple of arrays."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int, /) -> Sequence[Tensor | ArrayLike]: ...
 
 
 class DataLoader:
@@ -53,7 +68,8 @@ class DataLoader:
     lets a resumed training run see the same batches as an uninterrupted one.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, rng=None):
+    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, rng: np.random.Generator | int | None = None) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
@@ -63,11 +79,11 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.rng = _generator(rng) if shuffle else None
 
-    def __len__(self):
+    def __len__(self) -> int:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
         n = len(self.dataset)
         order = self.rng.permutation(n) if self.shuffle else np.arange(n)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
@@ -79,16 +95,17 @@ class DataLoader:
         samples = [self.dataset[int(i)] for i in indices]
         return tuple(np.stack([_array(s[k]) for s in samples]) for k in range(len(samples[0])))
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """The shuffling generator's state (JSON-friendly numbers), or {} without shuffle."""
         return {"rng": self.rng.bit_generator.state} if self.shuffle else {}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         if self.shuffle and "rng" in state_dict:
             self.rng.bit_generator.state = state_dict["rng"]
 
 
-def one_hot(labels, num_classes=None, dtype=None):
+def one_hot(labels: Tensor | ArrayLike, num_classes: int | None = None,
+            dtype: DTypeLike | None = None) -> Tensor | np.ndarray:
     """Rows of the identity: class k becomes the vector with a 1 at position k.
 
     ``labels`` holds integers in [0, num_classes) (``num_classes`` defaults to max + 1); the
@@ -108,7 +125,10 @@ def one_hot(labels, num_classes=None, dtype=None):
     return Tensor(out) if isinstance(labels, Tensor) else out
 
 
-def standardize(x, mean=None, std=None):
+def standardize(
+    x: Tensor | ArrayLike, mean: Tensor | ArrayLike | None = None,
+    std: Tensor | ArrayLike | None = None,
+) -> tuple[Tensor | np.ndarray, np.ndarray, np.ndarray]:
     """Shift and scale each feature (column) to mean 0 and standard deviation 1.
 
     Returns ``(x_std, mean, std)``. Compute the statistics on the training data, then pass

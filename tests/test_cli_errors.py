@@ -11,7 +11,7 @@ import sys
 import pytest
 
 import nn
-from autograd_core.__main__ import main
+from autograd_app.__main__ import main
 from nn.training import CHECKPOINT_NAME
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -46,30 +46,48 @@ def a_file(tmp_path):
 
 
 # ------------------------------------------------------------------ option values: status 2
-@pytest.mark.parametrize("option, value, expected", [
-    ("--lr", "-1", "> 0"), ("--lr", "0", "> 0"), ("--lr", "nan", "> 0"), ("--lr", "inf", "> 0"),
-    ("--lr", "1e400", "> 0"), ("--lr", "fast", "> 0"),
-    ("--seed", "-1", ">= 0"), ("--seed", "1.5", ">= 0"),
-    ("--weight-decay", "-1", ">= 0"), ("--weight-decay", "nan", ">= 0"),
-    ("--weight-decay", "inf", ">= 0"),
-    ("--batch-size", "0", ">= 1"), ("--batch-size", "-3", ">= 1"),
-    ("--epochs", "0", ">= 1"), ("--epochs", "-1", ">= 1"),
-    ("--hidden", "0", "positive"), ("--out", "", "path"),
-])
+@pytest.mark.parametrize(
+    "option, value, expected",
+    [
+        ("--lr", "-1", "> 0"),
+        ("--lr", "0", "> 0"),
+        ("--lr", "nan", "> 0"),
+        ("--lr", "inf", "> 0"),
+        ("--lr", "1e400", "> 0"),
+        ("--lr", "fast", "> 0"),
+        ("--seed", "-1", ">= 0"),
+        ("--seed", "1.5", ">= 0"),
+        ("--weight-decay", "-1", ">= 0"),
+        ("--weight-decay", "nan", ">= 0"),
+        ("--weight-decay", "inf", ">= 0"),
+        ("--batch-size", "0", ">= 1"),
+        ("--batch-size", "-3", ">= 1"),
+        ("--epochs", "0", ">= 1"),
+        ("--epochs", "-1", ">= 1"),
+        ("--hidden", "0", "positive"),
+        ("--out", "", "path"),
+    ],
+)
 def test_bad_train_option_value_is_one_line_naming_option_value_and_expectation(
-        option, value, expected, capsys, tmp_path):
+    option, value, expected, capsys, tmp_path
+):
     argv = TINY + ["--out", str(tmp_path)] + [option, value]
     line = usage_error(argv, capsys)
     assert option in line and repr(value) in line and expected in line
 
 
-@pytest.mark.parametrize("argv, option", [
-    (["bench", "--threads", "0", "--list"], "--threads"),
-    (["bench", "--threads", "-1", "--list"], "--threads"),
-    (["graph", "--out", ""], "--out"), (["graph", "--out", "."], "--out"),
-    (["plots", "--out", ""], "--out"), (["demo", "--out", ""], "--out"),
-    (["graph", "--mode", "sideways"], "--mode"),
-])
+@pytest.mark.parametrize(
+    "argv, option",
+    [
+        (["bench", "--threads", "0", "--list"], "--threads"),
+        (["bench", "--threads", "-1", "--list"], "--threads"),
+        (["graph", "--out", ""], "--out"),
+        (["graph", "--out", "."], "--out"),
+        (["plots", "--out", ""], "--out"),
+        (["demo", "--out", ""], "--out"),
+        (["graph", "--mode", "sideways"], "--mode"),
+    ],
+)
 def test_bad_option_value_of_other_commands_is_one_line_status_2(argv, option, capsys):
     assert option in usage_error(argv, capsys)
 
@@ -133,17 +151,16 @@ def test_corrupt_checkpoint_with_resume_is_one_line_status_1(tmp_path, capsys):
     assert "--resume" in line and CHECKPOINT_NAME in line and "not a valid nn.save file" in line
 
 
-def test_file_that_is_not_a_training_checkpoint_with_resume_is_one_line_status_1(tmp_path,
-                                                                                 capsys):
+def test_file_that_is_not_a_training_checkpoint_with_resume_is_one_line_status_1(tmp_path, capsys):
     nn.save({"weights": [1, 2, 3]}, tmp_path / CHECKPOINT_NAME)
     line = failure(TINY + ["--resume", "--out", str(tmp_path)], capsys)
     assert "--resume" in line and "not an nn.fit checkpoint" in line
 
 
-@pytest.mark.parametrize("changed", [["--hidden", "5"], ["--optimizer", "sgd"],
-                                     ["--batch-norm"]])
+@pytest.mark.parametrize("changed", [["--hidden", "5"], ["--optimizer", "sgd"], ["--batch-norm"]])
 def test_checkpoint_of_another_configuration_with_resume_is_one_line_status_1(
-        changed, tmp_path, capsys):
+    changed, tmp_path, capsys
+):
     assert main(TINY + ["--out", str(tmp_path)]) == 0
     capsys.readouterr()
     argv = TINY + ["--epochs", "2", "--resume", "--out", str(tmp_path)] + changed
@@ -156,9 +173,14 @@ def test_missing_mnist_files_are_one_line_status_1(tmp_path, capsys):
     assert "--data-dir" in failure(argv, capsys)
 
 
-@pytest.mark.parametrize("hidden", [str(10**16),  # 142 PiB of weights: beyond address spaces
-                                    str(10**19),  # beyond numpy's dimensions
-                                    f"4,{2**62}"])  # beyond numpy's array size
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        str(10**16),  # 142 PiB of weights: beyond address spaces
+        str(10**19),  # beyond numpy's dimensions
+        f"4,{2**62}",
+    ],
+)  # beyond numpy's array size
 def test_huge_hidden_layer_is_one_line_status_1(hidden, tmp_path, capsys):
     line = failure(TINY + ["--hidden", hidden, "--out", str(tmp_path)], capsys)
     assert f"--hidden {hidden}: cannot make layers this wide" in line
@@ -181,27 +203,28 @@ def test_demo_without_dot_fails_before_doing_anything(tmp_path, monkeypatch, cap
 
 
 def test_bench_outside_a_checkout_is_one_line_status_1(tmp_path, monkeypatch, capsys):
-    import autograd_core.__main__ as entry
+    import autograd_app.__main__ as entry
 
-    monkeypatch.setattr(entry, "__file__", str(tmp_path / "autograd_core" / "__main__.py"))
+    monkeypatch.setattr(entry, "__file__", str(tmp_path / "autograd_app" / "__main__.py"))
     assert "benchmarks/run.py is not here" in failure(["bench", "--list"], capsys)
 
 
 # ------------------------------------------------------------------ Ctrl-C: status 130
 def test_ctrl_c_during_training_is_one_line_status_130_that_suggests_resume(
-        tmp_path, monkeypatch, capsys):
-    import nn.cli
+    tmp_path, monkeypatch, capsys
+):
+    import autograd_app.train
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(nn.cli, "fit", interrupted)
+    monkeypatch.setattr(autograd_app.train, "fit", interrupted)
     line = failure(TINY + ["--out", str(tmp_path)], capsys, 130)
     assert "interrupted" in line and "--resume" in line
 
 
 def test_ctrl_c_in_any_command_is_one_line_status_130(tmp_path, monkeypatch, capsys):
-    import autograd_core.__main__ as entry
+    import autograd_app.__main__ as entry
 
     def interrupted(directory):
         raise KeyboardInterrupt
@@ -212,8 +235,14 @@ def test_ctrl_c_in_any_command_is_one_line_status_130(tmp_path, monkeypatch, cap
 
 # ------------------------------------------------------------------ the real command line
 def _command(*argv, env=None):
-    return subprocess.run([sys.executable, "-m", "autograd_core", *argv], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "autograd_app", *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_command_line_usage_error_is_one_line_status_2():

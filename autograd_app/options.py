@@ -1,0 +1,71 @@
+"""argparse ``type`` functions: each turns an option's text into its value or refuses it.
+
+A refused value is argparse's usage error (status 2) with a message that names what was
+expected and what was given, e.g. "argument --lr: expected a finite number > 0, got '0'".
+A value given is honoured or refused, never replaced by a default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import pathlib
+from collections.abc import Callable
+
+
+def _bounded(
+    convert: Callable[[str], float], expected: str, low: float, low_allowed: bool
+) -> Callable[[str], float]:
+    """An argparse ``type``: ``convert(text)``, finite and above ``low`` (or equal to it when
+    ``low_allowed``); else the message "expected <expected>, got '<text>'"."""
+
+    def parse(text: str) -> float:
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if (
+            value is None
+            or (isinstance(value, float) and not math.isfinite(value))
+            or value < low
+            or (value == low and not low_allowed)
+        ):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    parse.__name__ = expected  # argparse's fallback messages name the type
+    return parse
+
+
+positive_int = _bounded(int, "an integer >= 1", 1, True)
+non_negative_int = _bounded(int, "an integer >= 0", 0, True)
+positive_float = _bounded(float, "a finite number > 0", 0.0, False)
+non_negative_float = _bounded(float, "a finite number >= 0", 0.0, True)
+
+
+def non_empty(text: str) -> str:
+    """A path: any string but the empty one."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a path, got ''")
+    return text
+
+
+def file_path(text: str) -> str:
+    """A path that names a file (``graph --out``): not empty, not ending in a folder."""
+    if pathlib.Path(text).name in ("", ".", ".."):
+        raise argparse.ArgumentTypeError(
+            f"expected a file path such as out/graph.svg, got {text!r}"
+        )
+    return text
+
+
+def layer_sizes(text: str) -> list[int]:
+    """Hidden layer sizes: "128" or "64,64" -> [128] / [64, 64]; "" -> [] (no hidden layer)."""
+    try:
+        sizes = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        message = f"expected sizes like 128 or 64,64, got {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+    if any(n < 1 for n in sizes):
+        raise argparse.ArgumentTypeError(f"hidden sizes must be positive, got {text!r}")
+    return sizes

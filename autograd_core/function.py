@@ -45,10 +45,10 @@ from typing import Any
 import numpy as np
 
 from .anomaly import check_forward_values, user_frame
-from .dtypes import constant_array, promoted_args
+from .dtypes import promoted_args
 from .errors import OpError, OpTypeError, describe_failure, unsupported_dtype
 from .grad_mode import current
-from .inplace import _refresh_tangents, _share_buffer
+from .inplace import _share_buffer
 from .jit import capture
 from .node import Node
 from .tangents import push_tangents
@@ -102,7 +102,7 @@ class Function(Node):
         grad (and recording is on); push the tangents of arguments that carry some."""
         ctx = _new(cls)
         ctx._needs, ctx._replayed, ctx._saved = None, False, ()
-        arrays, record, tangent, plain = _read_arguments(cls, ctx, args)
+        arrays, record, tangent, plain = ctx._read_arguments(args)
         st = current()
         record = record and st.grad_enabled
         tangent = tangent and st.forward_enabled
@@ -136,41 +136,6 @@ class Primitive(Function):
 
 
 # ---------------------------------------------------------------------------- apply's steps
-def _read_arguments(cls: type, ctx: Function, args: tuple) -> tuple[list, bool, bool, bool]:
-    """Store the node's input entries and return the arrays forward receives, whether an
-    argument requires grad, whether one carries a tangent, and whether every argument is
-    kept just as forward receives it ("plain": then saving exactly the inputs is free)."""
-    arrays, entries = [], []
-    record = tangent = False
-    plain = True
-    for a in args:
-        if isinstance(a, Tensor):
-            arrays.append(a._data)
-            if a._requires_grad:
-                record = True
-                parent = a.grad_fn
-                # a result of a recorded node, without a tangent, not a view and never
-                # modified in place (those have a counter): keep the node, not the Tensor
-                if parent is not None and a._tangent is None and a._version is None \
-                        and parent._out is not None:
-                    entries.append(parent)
-                    continue
-            if a._version is not None:
-                plain = False
-                if a._version.up_to_date is not None:  # its buffer changed in place
-                    _refresh_tangents(a)
-            if a._tangent is not None:
-                tangent = True
-        elif type(a) is not float and isinstance(a, (list, tuple)):
-            arrays.append(constant_array(cls, a))
-            plain = False
-        else:
-            arrays.append(a)
-        entries.append(a)
-    ctx._set_entries(entries)
-    return arrays, record, tangent, plain
-
-
 def _call_forward(cls: type, ctx: Function, args: tuple, arrays: list,
                   config: dict) -> tuple[Any, tuple[np.ndarray, ...]]:
     """forward on the arrays: what it returned, and that as a tuple of arrays of dtypes

@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from .grad_mode import current
-from .inplace import _version_of
+from .dtypes import constant_array
+from .inplace import _refresh_tangents, _version_of
 from .tensor import Tensor, _make, _set_tangents, _wrap
 
 _FREED = object()  # ``node._saved`` once backward released the saved values
@@ -59,6 +60,19 @@ class _SavedTensor:
     def current(self) -> int:
         version = self.tensor._version
         return 0 if version is None else version.value
+
+
+# The slots that hold a node's input entries, and the values they take for a sequence of
+# entries. ag.compile's generated code assigns them in one statement per node.
+ENTRY_SLOTS = ("_n_in", "_in0", "_in1")
+
+
+def packed_entries(entries: tuple | list) -> tuple[int, Any, Any]:
+    """The values of ``ENTRY_SLOTS`` for these entries."""
+    n = len(entries)
+    if n > 2:
+        return n, tuple(entries), None
+    return n, entries[0] if n else None, entries[1] if n == 2 else None
 
 
 class Node:
@@ -100,13 +114,46 @@ class Node:
 
     def _set_entries(self, entries: tuple | list) -> None:
         """Store the input entries (a sequence) in ``_n_in``, ``_in0`` and ``_in1``."""
-        n = self._n_in = len(entries)
-        if n == 2:
-            self._in0, self._in1 = entries
-        elif n > 2:
-            self._in0, self._in1 = tuple(entries), None
+        self._n_in, self._in0, self._in1 = packed_entries(entries)
+
+    def _read_arguments(self, args: tuple) -> tuple[list, bool, bool, bool]:
+        """``apply``'s first step: store the entries of the call's arguments and return the
+        arrays forward receives, whether an argument requires grad, whether one carries a
+        tangent, and whether every argument is kept just as forward receives it ("plain":
+        then saving exactly the inputs is free)."""
+        arrays, entries = [], []
+        record = tangent = False
+        plain = True
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a._requires_grad:
+                    record = True
+                    parent = a.grad_fn
+                    # a result of a recorded node, without a tangent, not a view and never
+                    # modified in place (those have a counter): keep the node, not the Tensor
+                    if parent is not None and a._tangent is None and a._version is None \
+                            and parent._out is not None:
+                        entries.append(parent)
+                        continue
+                if a._version is not None:
+                    plain = False
+                    if a._version.up_to_date is not None:  # its buffer changed in place
+                        _refresh_tangents(a)
+                if a._tangent is not None:
+                    tangent = True
+            elif type(a) is not float and isinstance(a, (list, tuple)):
+                arrays.append(constant_array(type(self), a))
+                plain = False
+            else:
+                arrays.append(a)
+            entries.append(a)
+        n = self._n_in = len(entries)  # packed_entries(entries), inline on apply's path
+        if n <= 2:
+            self._in0, self._in1 = entries[0] if n else None, entries[1] if n == 2 else None
         else:
-            self._in0, self._in1 = entries[0] if n else None, None
+            self._in0, self._in1 = tuple(entries), None
+        return arrays, record, tangent, plain
 
     @property
     def inputs(self) -> tuple:
@@ -227,8 +274,9 @@ class Node:
             )
         if self._replayed:
             return saved
-        if saved is _INPUTS:
-            saved = self._entries()
+        if saved is _INPUTS:  # self._entries(), inline
+            n = self._n_in
+            saved = (self._in0, self._in1) if n == 2 else (self._in0,) if n == 1 else self._in0
         unpack = self._unpack_array if self.array_rules and current().array_backward \
             else self._unpack
         if len(saved) == 1:  # one or two values, the common cases, without a loop

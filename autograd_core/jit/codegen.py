@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..function import _as_output
+from ..node import ENTRY_SLOTS, packed_entries
 from ..tensor import _wrap
 from ..unbroadcast import _fit_array
 from .schedule import Walk
@@ -154,12 +155,13 @@ def _prepare(src: _Source, ctx: str, step: Any) -> str:
     """What a node needs before forward: what its rules read of the ctx. A Primitive's
     saved values stay the plain arrays forward saved (``_replayed``); a custom Function
     unpacks them as in eager mode."""
+    slots = ", ".join(f"{ctx}.{slot}" for slot in ENTRY_SLOTS)  # the node's input entries
     if not step.recorded:  # forward alone: a custom one may still ask needs_input_grad
         needs = (False,) * len(step.fetch)
         return "" if step.cls.array_rules else \
-            f"; {ctx}._set_entries(()); {ctx}._needs = {needs!r}; {ctx}._replayed = False"
-    entries = src.ref(step.stand_ins, f"entries_{ctx}")
-    code = f"; {ctx}._set_entries({entries}); {ctx}._needs = {step.needs!r}"
+            f"; {slots} = {packed_entries(())!r}; {ctx}._needs = {needs!r}; {ctx}._replayed = False"
+    entries = src.ref(packed_entries(step.stand_ins), f"entries_{ctx}")
+    code = f"; {slots} = {entries}; {ctx}._needs = {step.needs!r}"
     if step.cls.array_rules:
         return code + f"; {ctx}._replayed = True"
     return code + f"; {ctx}._replayed = False; {ctx}._saved = ()"

@@ -32,8 +32,7 @@ def user_frame() -> str:
 def check_forward_values(cls: type, args: tuple, outs: tuple) -> None:
     """The first op whose output has a NaN/inf that its inputs did not have raises."""
     bad = _non_finite(outs)
-    if bad and not _non_finite([a._data if isinstance(a, Tensor) else np.asarray(a)
-                                for a in args]):
+    if bad and not _non_finite([a._data if isinstance(a, Tensor) else np.asarray(a) for a in args]):
         kind = "nan" if np.isnan(outs[bad[0]]).any() else "inf"
         raise FloatingPointError(
             f"Function '{cls.__name__}' produced {kind} values in its output {bad[0]} during "
@@ -70,5 +69,8 @@ def check_backward_values(node: Any, grads: tuple) -> None:
 
 def _non_finite(arrays: Any) -> list[int]:
     """The positions of the float arrays that hold a NaN or an inf."""
-    return [i for i, a in enumerate(arrays)
-            if isinstance(a, np.ndarray) and a.dtype.kind in "fc" and not np.isfinite(a).all()]
+    return [
+        i
+        for i, a in enumerate(arrays)
+        if isinstance(a, np.ndarray) and a.dtype.kind in "fc" and not np.isfinite(a).all()
+    ]

@@ -15,15 +15,18 @@ if TYPE_CHECKING:
 
 Seed: TypeAlias = "np.random.Generator | int | None"  # what an ``rng=`` argument accepts
 
-__all__ = ["tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "randn", "rand",
-           "arange"]
+__all__ = ["tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "randn", "rand", "arange"]
 
 
 _MAX_ELEMENTS = 2**31  # a guard against an accidental arange(0, 1e300)
 
 
-def tensor(data: ArrayLike | Tensor, requires_grad: bool = False, dtype: DTypeLike | None = None,
-           name: str | None = None) -> Tensor:
+def tensor(
+    data: ArrayLike | Tensor,
+    requires_grad: bool = False,
+    dtype: DTypeLike | None = None,
+    name: str | None = None,
+) -> Tensor:
     """A Tensor from a number, a nested list, a numpy array or a Tensor.
 
     Python numbers and lists take the default dtype (``ag.get_default_dtype()``); numpy
@@ -51,20 +54,26 @@ def _dtype(dtype, where="tensor"):
     return dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype, where)
 
 
-def zeros(*shape: int | tuple[int, ...], dtype: DTypeLike | None = None,
-          requires_grad: bool = False) -> Tensor:
+def zeros(
+    *shape: int | tuple[int, ...], dtype: DTypeLike | None = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
     return _leaf(np.zeros(_shape(shape, "zeros"), _dtype(dtype, "zeros")), requires_grad)
 
 
-def ones(*shape: int | tuple[int, ...], dtype: DTypeLike | None = None,
-         requires_grad: bool = False) -> Tensor:
+def ones(
+    *shape: int | tuple[int, ...], dtype: DTypeLike | None = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
     return _leaf(np.ones(_shape(shape, "ones"), _dtype(dtype, "ones")), requires_grad)
 
 
-def full(shape: int | tuple[int, ...], value: float | Tensor, dtype: DTypeLike | None = None,
-         requires_grad: bool = False) -> Tensor:
+def full(
+    shape: int | tuple[int, ...],
+    value: float | Tensor,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A tensor of ``shape`` filled with the number ``value``."""
     shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
     if not isinstance(shape, (tuple, list)):
@@ -83,24 +92,29 @@ def _like(t, where):
     try:
         return dtypes.to_array(t, where=where)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{where}: expected a Tensor or array-like, "
-                        f"got {type(t).__name__}") from exc
+        raise TypeError(
+            f"{where}: expected a Tensor or array-like, got {type(t).__name__}"
+        ) from exc
 
 
-def zeros_like(t: Tensor | ArrayLike, dtype: DTypeLike | None = None,
-               requires_grad: bool = False) -> Tensor:
+def zeros_like(
+    t: Tensor | ArrayLike, dtype: DTypeLike | None = None, requires_grad: bool = False
+) -> Tensor:
     """Zeros with the shape (and dtype, unless given) of ``t``."""
     data = _like(t, "zeros_like")
-    return _leaf(np.zeros(data.shape, _dtype(dtype, "zeros_like") if dtype else data.dtype),
-                 requires_grad)
+    return _leaf(
+        np.zeros(data.shape, _dtype(dtype, "zeros_like") if dtype else data.dtype), requires_grad
+    )
 
 
-def ones_like(t: Tensor | ArrayLike, dtype: DTypeLike | None = None,
-              requires_grad: bool = False) -> Tensor:
+def ones_like(
+    t: Tensor | ArrayLike, dtype: DTypeLike | None = None, requires_grad: bool = False
+) -> Tensor:
     """Ones with the shape (and dtype, unless given) of ``t``."""
     data = _like(t, "ones_like")
-    return _leaf(np.ones(data.shape, _dtype(dtype, "ones_like") if dtype else data.dtype),
-                 requires_grad)
+    return _leaf(
+        np.ones(data.shape, _dtype(dtype, "ones_like") if dtype else data.dtype), requires_grad
+    )
 
 
 def generator(rng: Seed = None, where: str = "rng") -> np.random.Generator:
@@ -120,24 +134,37 @@ def generator(rng: Seed = None, where: str = "rng") -> np.random.Generator:
     return rng
 
 
-def randn(*shape: int | tuple[int, ...], rng: Seed = None, dtype: DTypeLike | None = None,
-          requires_grad: bool = False) -> Tensor:
+def randn(
+    *shape: int | tuple[int, ...],
+    rng: Seed = None,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Standard normal samples; pass ``rng`` (a numpy Generator or a seed) to reproduce."""
     data = generator(rng, "randn").standard_normal(_shape(shape, "randn"))
     data = data.astype(_dtype(dtype, "randn"), copy=False)
     return _leaf(data, requires_grad)
 
 
-def rand(*shape: int | tuple[int, ...], rng: Seed = None, dtype: DTypeLike | None = None,
-         requires_grad: bool = False) -> Tensor:
+def rand(
+    *shape: int | tuple[int, ...],
+    rng: Seed = None,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Uniform samples in [0, 1); pass ``rng`` to reproduce."""
     data = generator(rng, "rand").random(_shape(shape, "rand"))
     data = data.astype(_dtype(dtype, "rand"), copy=False)
     return _leaf(data, requires_grad)
 
 
-def arange(start: float, stop: float | None = None, step: float = 1,
-           dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
+def arange(
+    start: float,
+    stop: float | None = None,
+    step: float = 1,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Evenly spaced values in [start, stop): integers stay int64 unless ``dtype`` is given,
     floats take the default dtype."""
     if stop is None:
@@ -146,8 +173,9 @@ def arange(start: float, stop: float | None = None, step: float = 1,
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise TypeError(f"arange: {name} must be a number, got {value!r}")
     if not all(np.isfinite(v) for v in (start, stop, step)):
-        raise ValueError("arange: start, stop and step must be finite, "
-                         f"got {start}, {stop}, {step}")
+        raise ValueError(
+            f"arange: start, stop and step must be finite, got {start}, {stop}, {step}"
+        )
     if step == 0:
         raise ValueError("arange: step must not be zero")
     count = max(0.0, np.ceil((stop - start) / step))

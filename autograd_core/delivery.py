@@ -22,8 +22,9 @@ class Delivery:
     as the engine sums a node's) and stored once, at the end of the pass, as PyTorch adds
     a leaf's summed input buffer to ``.grad``; a leaf with hooks gets them on that total."""
 
-    def __init__(self, targets: dict | None, results: list | None, create_graph: bool,
-                 arrays: bool) -> None:
+    def __init__(
+        self, targets: dict | None, results: list | None, create_graph: bool, arrays: bool
+    ) -> None:
         self.targets, self.results, self.create_graph = targets, results, create_graph
         self.arrays = arrays  # contributions are arrays (else Tensors)
         self.handed_out = set()  # ids of memory already stored as some .grad this pass
@@ -66,8 +67,9 @@ class Delivery:
             else:
                 self._store(leaf, g)
         for leaf, g in hooked:
-            self._store(leaf, _apply_hooks(leaf._hooks, g, leaf.shape,
-                                           f"a leaf of shape {leaf.shape}"))
+            self._store(
+                leaf, _apply_hooks(leaf._hooks, g, leaf.shape, f"a leaf of shape {leaf.shape}")
+            )
             if self.targets is None:  # .grad was updated: run the post-accumulate hooks
                 for hook in list(leaf._hooks.values()):
                     if type(hook) is PostAccumulateHook:
@@ -133,8 +135,12 @@ def _run_node_hooks(node: Any, grads: list) -> None:
     """The hooks registered on a node's outputs, each on its output's gradient."""
     for output_nr, hooks in node._hooks.items():
         if grads[output_nr] is not None and hooks:
-            grads[output_nr] = _apply_hooks(hooks, grads[output_nr], grads[output_nr].shape,
-                                            f"output {output_nr} of {type(node).__name__}")
+            grads[output_nr] = _apply_hooks(
+                hooks,
+                grads[output_nr],
+                grads[output_nr].shape,
+                f"output {output_nr} of {type(node).__name__}",
+            )
 
 
 def _fill_retained(node: Any, grads: list) -> None:

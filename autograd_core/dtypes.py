@@ -48,9 +48,7 @@ def as_dtype(dtype: DTypeLike, where: str) -> np.dtype:
     except TypeError:
         raise TypeError(f"{where}: unknown dtype {dtype!r}") from None
     if dtype.kind not in "biuf":
-        raise TypeError(
-            f"{where}: dtype {dtype} is not supported (use bool, int or float dtypes)"
-        )
+        raise TypeError(f"{where}: dtype {dtype} is not supported (use bool, int or float dtypes)")
     return dtype
 
 

@@ -56,15 +56,24 @@ def toposort(roots: Sequence[Node | None]) -> list[Node]:
         stack.append(node)
         stack.append(_EMIT)
         for entry in reversed(node._entries()):
-            parent = entry if isinstance(entry, Node) else \
-                entry.grad_fn if isinstance(entry, Tensor) else None
+            parent = (
+                entry
+                if isinstance(entry, Node)
+                else entry.grad_fn
+                if isinstance(entry, Tensor)
+                else None
+            )
             if parent is not None and parent not in visited:
                 stack.append(parent)
     return order
 
 
-def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Sequence[Any] | None = None,
-             retain_graph: bool | None = None, create_graph: bool = False) -> None:
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Sequence[Any] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves.
 
     ``retain_graph`` defaults to ``create_graph`` (a recorded backward pass usually gets
@@ -75,9 +84,14 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Sequence[Any] | N
     _run(tensors, grad_tensors, retain_graph, create_graph, targets=None)
 
 
-def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
-         grad_outputs: Any = None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
     """Gradients of ``outputs`` w.r.t. ``inputs``, returned as a tuple (``.grad`` untouched).
 
     Like ``torch.autograd.grad``: ``grad_outputs`` are the cotangents (may be omitted for
@@ -117,8 +131,14 @@ def _as_tuple(x: Any) -> tuple:
     raise TypeError(f"expected a Tensor or a sequence of Tensors, got {type(x).__name__}")
 
 
-def _run(roots: Any, seeds: Any, retain_graph: bool, create_graph: bool,
-         targets: dict | None, results: list | None = None) -> None:
+def _run(
+    roots: Any,
+    seeds: Any,
+    retain_graph: bool,
+    create_graph: bool,
+    targets: dict | None,
+    results: list | None = None,
+) -> None:
     """One backward pass: seed, walk the graph, deliver the leaves' gradients."""
     roots = _as_tuple(roots)
     st = current()
@@ -130,8 +150,9 @@ def _run(roots: Any, seeds: Any, retain_graph: bool, create_graph: bool,
     elif len(seeds) != len(roots):
         raise RuntimeError(f"backward: got {len(seeds)} gradients for {len(roots)} output tensors")
     order = toposort([r.grad_fn for r in roots])
-    arrays = not create_graph and (not shared.tangents_made
-                                   or all(node._out_tangents is None for node in order))
+    arrays = not create_graph and (
+        not shared.tangents_made or all(node._out_tangents is None for node in order)
+    )
     previous = st.grad_enabled, st.array_backward
     st.grad_enabled, st.array_backward = create_graph, arrays
     try:
@@ -216,8 +237,11 @@ def _step(node: Node, grads: list, pending: dict, delivery: Delivery, anomaly: b
             continue
         if not arrays:
             g = _fit_tensor(node, index, data, g)
-        elif (type(g) is not np.ndarray and type(g) not in FLOAT_SCALARS) \
-                or g.shape != data.shape or g.dtype != data.dtype:
+        elif (
+            (type(g) is not np.ndarray and type(g) not in FLOAT_SCALARS)
+            or g.shape != data.shape
+            or g.dtype != data.dtype
+        ):
             g = _fit_array(node, index, data, g)
         if parent is None:
             delivery.add(entry, g)

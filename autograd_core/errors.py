@@ -59,8 +59,9 @@ def describe_failure(cls: type, args: tuple, exc: Exception) -> Exception:
 
 def unsupported_dtype(cls: type, args: tuple, dtype: np.dtype) -> OpTypeError:
     """forward returned an array of a kind tensors cannot hold (complex, strings...)."""
-    kinds = ", ".join(str(_shape_of(a)) if _array_of_tensor(a) is not None
-                      else type(a).__name__ for a in args)
+    kinds = ", ".join(
+        str(_shape_of(a)) if _array_of_tensor(a) is not None else type(a).__name__ for a in args
+    )
     return OpTypeError(
         f"{op_name(cls)}: dtype {dtype} is not supported (inputs: {kinds}); tensors hold "
         "bool, int or float data"
@@ -69,8 +70,10 @@ def unsupported_dtype(cls: type, args: tuple, dtype: np.dtype) -> OpTypeError:
 
 def ragged_operand(cls: type) -> OpError:
     """A list argument that is not rectangular."""
-    return OpError(f"{op_name(cls)}: a ragged list is not a valid operand (data must be a "
-                   "rectangular nested list of numbers)")
+    return OpError(
+        f"{op_name(cls)}: a ragged list is not a valid operand (data must be a "
+        "rectangular nested list of numbers)"
+    )
 
 
 def non_numeric_operand(cls: type, dtype: np.dtype) -> OpTypeError:

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-def notes_f(x: Tensor | float = 1.0, w: Tensor | float = 0.0,
-            b: Tensor | float = 0.0) -> tuple[Tensor, dict[str, Tensor]]:
+def notes_f(
+    x: Tensor | float = 1.0, w: Tensor | float = 0.0, b: Tensor | float = 0.0
+) -> tuple[Tensor, dict[str, Tensor]]:
     """f(x; w, b) = 1 / (exp(-(wx + b)) + 1), decomposed as in the notes' table.
 
     Returns ``(f, nodes)`` where ``nodes`` maps "x", "w", "b", "h1" … "h6" to tensors:
@@ -38,8 +39,7 @@ def notes_f(x: Tensor | float = 1.0, w: Tensor | float = 0.0,
     return h6, nodes
 
 
-def notes_j(a: float = 5.0, b: float = 3.0,
-            c: float = 2.0) -> tuple[Tensor, dict[str, Tensor]]:
+def notes_j(a: float = 5.0, b: float = 3.0, c: float = 2.0) -> tuple[Tensor, dict[str, Tensor]]:
     """J(a, b, c) = 3(a + bc) with u = bc, v = a + u, J = 3v (the notes' graph example).
 
     Returns ``(J, nodes)`` with nodes "a", "b", "c", "u", "v", "J".

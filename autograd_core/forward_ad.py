@@ -82,10 +82,13 @@ def dual(primal: Tensor, tangent: Tensor, level: int | None = None) -> Tensor:
             "dual_level) to differentiate a tangent"
         )
     if any(lv > level and lv in open_levels for lv in primal._tangents or ()):
-        raise ValueError("dual: the primal carries a tangent at a level inside the one asked "
-                         "for; make the dual at the innermost level")
-    tangents = {lv: t for lv, t in (primal._tangents or {}).items()
-                if lv < level and lv in open_levels}  # (a closed level is never read again)
+        raise ValueError(
+            "dual: the primal carries a tangent at a level inside the one asked "
+            "for; make the dual at the innermost level"
+        )
+    tangents = {
+        lv: t for lv, t in (primal._tangents or {}).items() if lv < level and lv in open_levels
+    }  # (a closed level is never read again)
     tangents[level] = tangent
     return _with_tangents(primal, tangents)
 
@@ -124,7 +127,8 @@ def _with_tangents(t, tangents):
 
 
 def jvp(
-    f: Callable[..., Tensor | tuple[Tensor, ...]], primals: Tensor | Sequence[Tensor],
+    f: Callable[..., Tensor | tuple[Tensor, ...]],
+    primals: Tensor | Sequence[Tensor],
     tangents: Tensor | None | Sequence[Tensor | None],
 ) -> tuple[Tensor | tuple[Tensor, ...], Tensor | tuple[Tensor, ...]]:
     """Evaluate ``f(*primals)`` and its directional derivative along ``tangents`` in one pass.
@@ -223,8 +227,9 @@ def _rebind(t, new):
     base = t._base
     if base is not None and (tangents or base._tangents):
         source = _positions_in(base._data, t._data)  # which element of t each one is
-        _set_tangents(base, _placed(base, _set_tangents(_wrap(t._data), tangents or None),
-                                    source)._tangents)
+        _set_tangents(
+            base, _placed(base, _set_tangents(_wrap(t._data), tangents or None), source)._tangents
+        )
     _set_tangents(t, tangents or None)
     t._version.up_to_date = {id(x): weakref.ref(x) for x in (t, base) if x is not None}
 
@@ -234,8 +239,14 @@ def refresh_view(view):
     the buffer made them out of date)."""
     base = view._base
     positions = _positions_in(view._data, base._data)
-    _set_tangents(view, {level: getitem(reshape(tangent, (-1,)), positions)
-                         for level, tangent in (base._tangents or {}).items()} or None)
+    _set_tangents(
+        view,
+        {
+            level: getitem(reshape(tangent, (-1,)), positions)
+            for level, tangent in (base._tangents or {}).items()
+        }
+        or None,
+    )
 
 
 def _refresh(x):
@@ -270,8 +281,12 @@ def _check_propagating(*xs):
     st = current()
     off_from = BASE_LEVEL if not st.forward_enabled else forward_levels().off_from
     for x in xs:
-        if isinstance(x, Tensor) and x._tangents and off_from is not None \
-                and max(x._tangents) >= off_from:
+        if (
+            isinstance(x, Tensor)
+            and x._tangents
+            and off_from is not None
+            and max(x._tangents) >= off_from
+        ):
             raise RuntimeError(
                 "forward mode: an in-place change of a tensor carrying a tangent at a level "
                 "that is switched off here (inside a jvp rule); use out-of-place ops"

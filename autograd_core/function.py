@@ -136,8 +136,9 @@ class Primitive(Function):
 
 
 # ---------------------------------------------------------------------------- apply's steps
-def _call_forward(cls: type, ctx: Function, args: tuple, arrays: list,
-                  config: dict) -> tuple[Any, tuple[np.ndarray, ...]]:
+def _call_forward(
+    cls: type, ctx: Function, args: tuple, arrays: list, config: dict
+) -> tuple[Any, tuple[np.ndarray, ...]]:
     """forward on the arrays: what it returned, and that as a tuple of arrays of dtypes
     tensors hold. A numpy error inside forward becomes one that names the op and shapes."""
     try:
@@ -173,8 +174,9 @@ def _as_output(cls: type, value: Any) -> np.ndarray:
     )
 
 
-def _finish(cls: type, ctx: Function, st: Any, args: tuple, outs: tuple, record: bool,
-            tangent: bool) -> tuple[Tensor, ...]:
+def _finish(
+    cls: type, ctx: Function, st: Any, args: tuple, outs: tuple, record: bool, tangent: bool
+) -> tuple[Tensor, ...]:
     """The output Tensors of a recorded call (or one that carries tangents): views linked
     to their input's buffer, the creation line kept in anomaly mode, tangents pushed."""
     if len(outs) == 1 and not ctx._non_differentiable:  # the common case, without a loop
@@ -197,12 +199,14 @@ def _node_outputs(ctx: Function, outs: tuple, record: bool) -> tuple[Tensor, ...
     """One Tensor per output: with the node as grad_fn where it is recorded, floating point
     and not marked non-differentiable."""
     non_diff = ctx._non_differentiable
-    results = tuple([
-        _make(array, ctx, True, index)
-        if record and array.dtype.kind == "f" and id(array) not in non_diff
-        else _make(array, None, False, index)
-        for index, array in enumerate(outs)
-    ])
+    results = tuple(
+        [
+            _make(array, ctx, True, index)
+            if record and array.dtype.kind == "f" and id(array) not in non_diff
+            else _make(array, None, False, index)
+            for index, array in enumerate(outs)
+        ]
+    )
     if record and type(ctx._saved) is tuple:
         ctx._watch_saved_outputs(results)
     return results
@@ -226,8 +230,10 @@ def _apply_promoted(cls: type[Function], promoted: tuple, config: dict) -> Any:
 
 def _link_view(out: Tensor, source: Any) -> None:
     """A view op's output reading its input's buffer shares the input's version counter."""
-    if isinstance(source, Tensor) and out._data.base is not None and np.may_share_memory(
-        out._data, source._data
+    if (
+        isinstance(source, Tensor)
+        and out._data.base is not None
+        and np.may_share_memory(out._data, source._data)
     ):
         _share_buffer(out, source)
 

@@ -17,8 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Literal, TypeVar
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "detect_anomaly"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly"]
 
 
 BASE_LEVEL = 0  # forward mode's level outside any jvp
@@ -39,8 +38,15 @@ class Levels:
 
 
 class _State:
-    __slots__ = ("grad_enabled", "forward_enabled", "anomaly", "array_backward", "tracer",
-                 "module", "levels")
+    __slots__ = (
+        "grad_enabled",
+        "forward_enabled",
+        "anomaly",
+        "array_backward",
+        "tracer",
+        "module",
+        "levels",
+    )
 
     def __init__(self):
         self.grad_enabled = True  # record graphs for reverse mode

@@ -45,8 +45,9 @@ def add_grad_hook(t: Tensor, fn: Callable[[Tensor], Tensor | None]) -> Removable
     if not t.requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     if capture.traced(t):
-        capture.refuse("a gradient hook on a tensor of the function (it would run only "
-                       "while tracing)")
+        capture.refuse(
+            "a gradient hook on a tensor of the function (it would run only while tracing)"
+        )
     if t.grad_fn is None:
         if t._hooks is None:
             t._hooks = {}

@@ -85,8 +85,9 @@ def setitem(t: Tensor, index: Any, value: Operand) -> None:
     try:
         t._data[index] = value._data if isinstance(value, Tensor) else value
     except (ValueError, IndexError, TypeError) as exc:
-        raise type(exc)(f"__setitem__: cannot assign into a tensor of shape {t.shape}: "
-                        f"{exc}") from None
+        raise type(exc)(
+            f"__setitem__: cannot assign into a tensor of shape {t.shape}: {exc}"
+        ) from None
     _bump(t)
     if _has_tangents(t, value):
         forward_ad.assigned(t, index, value)
@@ -98,8 +99,12 @@ def rebinds(t: Tensor, other: Operand) -> bool:
     or other requires grad: so ``total += loss`` works and other's gradient is kept, and the
     old value (with every earlier reference to it) stays unchanged."""
     return grad_mode.current().grad_enabled and (
-        t._requires_grad and t.grad_fn is not None
-        or isinstance(other, Tensor) and other._requires_grad and not t._requires_grad)
+        t._requires_grad
+        and t.grad_fn is not None
+        or isinstance(other, Tensor)
+        and other._requires_grad
+        and not t._requires_grad
+    )
 
 
 def _cannot_update(t: Tensor, op: str, value: Any, exc: Exception) -> Exception:
@@ -146,9 +151,15 @@ def _has_tangents(t: Tensor, other: Operand) -> bool:
     """Does an in-place change of t by ``other`` concern forward mode? (t, other or t's base
     carries tangents, or the buffer's tangents were changed in place before)"""
     base = t._base
-    return (t._tangent is not None or isinstance(other, Tensor) and other._tangent is not None
-            or base is not None and base._tangent is not None
-            or t._version is not None and t._version.up_to_date is not None)
+    return (
+        t._tangent is not None
+        or isinstance(other, Tensor)
+        and other._tangent is not None
+        or base is not None
+        and base._tangent is not None
+        or t._version is not None
+        and t._version.up_to_date is not None
+    )
 
 
 # ---------------------------------------------------------------------------- version counters

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from .grad_mode import current
 from .dtypes import constant_array
+from .grad_mode import current
 from .inplace import _refresh_tangents, _version_of
 from .tensor import Tensor, _make, _set_tangents, _wrap
 
@@ -86,8 +86,18 @@ class Node:
     """
 
     __slots__ = (
-        "_in0", "_in1", "_n_in", "_out", "config", "seq", "module", "_saved", "_n_outputs",
-        "_needs", "_replayed", "__dict__",
+        "_in0",
+        "_in1",
+        "_n_in",
+        "_out",
+        "config",
+        "seq",
+        "module",
+        "_saved",
+        "_n_outputs",
+        "_needs",
+        "_replayed",
+        "__dict__",
     )
     # _needs: needs_input_grad when fixed in advance; _replayed: a node ag.compile replays,
     # whose saved values are the plain arrays forward saved (both set by apply or compile)
@@ -132,8 +142,12 @@ class Node:
                     parent = a.grad_fn
                     # a result of a recorded node, without a tangent, not a view and never
                     # modified in place (those have a counter): keep the node, not the Tensor
-                    if parent is not None and a._tangent is None and a._version is None \
-                            and parent._out is not None:
+                    if (
+                        parent is not None
+                        and a._tangent is None
+                        and a._version is None
+                        and parent._out is not None
+                    ):
                         entries.append(parent)
                         continue
                 if a._version is not None:
@@ -159,8 +173,7 @@ class Node:
     def inputs(self) -> tuple:
         """The positional arguments ``apply`` received: Tensors (a result of another node
         may come back as a new Tensor object on the same data) and constants."""
-        return tuple([e._output_tensor(0) if isinstance(e, Node) else e
-                      for e in self._entries()])
+        return tuple([e._output_tensor(0) if isinstance(e, Node) else e for e in self._entries()])
 
     @inputs.setter
     def inputs(self, values: tuple) -> None:
@@ -172,8 +185,11 @@ class Node:
         needs = self._needs
         if needs is None:  # fixed once asked (as PyTorch fixes it when recording)
             entries = self._entries()
-            needs = self._needs = (_needs_grad(entries[0]), _needs_grad(entries[1])) \
-                if len(entries) == 2 else tuple(map(_needs_grad, entries))  # (no loop for two)
+            needs = self._needs = (
+                (_needs_grad(entries[0]), _needs_grad(entries[1]))
+                if len(entries) == 2
+                else tuple(map(_needs_grad, entries))
+            )  # (no loop for two)
         return needs
 
     # ----------------------------------------------------------------- outputs
@@ -224,8 +240,16 @@ class Node:
         self._saved = values
 
     # ----------------------------------------------------------------- recording
-    def _record(self, module: Any, config: dict, args: tuple, arrays: list, returned: Any,
-                outs: tuple, plain: bool) -> None:
+    def _record(
+        self,
+        module: Any,
+        config: dict,
+        args: tuple,
+        arrays: list,
+        returned: Any,
+        outs: tuple,
+        plain: bool,
+    ) -> None:
         """Fill in the node after forward ran: its outputs, the layer that made it and its
         creation order (viz), its configuration (for a replay), and its saved values."""
         self._n_outputs = len(outs)
@@ -239,13 +263,16 @@ class Node:
         # exactly the inputs, each kept as forward received it (plain): the node has them
         # (compared one by one for one or two inputs: all(map(...)) costs more than the rest)
         n = len(arrays)
-        if plain and len(saved) == n and saved[0] is arrays[0] and (
-                n == 1 or saved[1] is arrays[1] and (n == 2 or all(map(is_, saved, arrays)))):
+        if (
+            plain
+            and len(saved) == n
+            and saved[0] is arrays[0]
+            and (n == 1 or saved[1] is arrays[1] and (n == 2 or all(map(is_, saved, arrays))))
+        ):
             self._saved = _INPUTS
         else:  # each value as an input, an output or a constant
             returned = returned if type(returned) is tuple else (returned,)
-            self._saved = tuple([_resolve(value, args, arrays, returned, outs)
-                                 for value in saved])
+            self._saved = tuple([_resolve(value, args, arrays, returned, outs) for value in saved])
 
     def _watch_saved_outputs(self, results: tuple) -> None:
         """A saved output that is not part of the graph (an integer or non-differentiable
@@ -277,8 +304,9 @@ class Node:
         if saved is _INPUTS:  # self._entries(), inline
             n = self._n_in
             saved = (self._in0, self._in1) if n == 2 else (self._in0,) if n == 1 else self._in0
-        unpack = self._unpack_array if self.array_rules and current().array_backward \
-            else self._unpack
+        unpack = (
+            self._unpack_array if self.array_rules and current().array_backward else self._unpack
+        )
         if len(saved) == 1:  # one or two values, the common cases, without a loop
             return (unpack(saved[0]),)
         if len(saved) == 2:
@@ -307,8 +335,9 @@ class Node:
         if isinstance(value, Node):  # another node's output, saved as an input
             return self._saved_input(value._output_tensor(0))
         if isinstance(value, _OutputRef):
-            return self._rebuild(value.index, self._saved_output(value),
-                                 any(map(_needs_grad, self._entries())))
+            return self._rebuild(
+                value.index, self._saved_output(value), any(map(_needs_grad, self._entries()))
+            )
         if isinstance(value, np.ndarray):
             return _wrap(value)
         return value  # a Python number or None
@@ -376,8 +405,11 @@ def _modified_error(node: Node, saved: Any) -> RuntimeError:
     else:
         t, expected = (saved, 0) if isinstance(saved, Tensor) else (saved.tensor, saved.expected)
         shape, dtype, now = t.shape, t.dtype, 0 if t._version is None else t._version.value
-        what = ("a leaf" if t.grad_fn is None
-                else f"output {t._output_nr} of {type(t.grad_fn).__name__}Backward")
+        what = (
+            "a leaf"
+            if t.grad_fn is None
+            else f"output {t._output_nr} of {type(t.grad_fn).__name__}Backward"
+        )
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an "
         f"inplace operation: [{dtype} {shape}], which is {what} saved by "

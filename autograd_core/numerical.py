@@ -39,8 +39,12 @@ def _evaluate(f, values):
     return tuple(np.array(o._data if isinstance(o, Tensor) else o, dtype=np.float64) for o in outs)
 
 
-def numerical_grad(f: Callable[..., Tensor], inputs: Tensor | Sequence[Tensor], eps: float = 1e-6,
-                   method: str = "central") -> np.ndarray | tuple[np.ndarray, ...]:
+def numerical_grad(
+    f: Callable[..., Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    eps: float = 1e-6,
+    method: str = "central",
+) -> np.ndarray | tuple[np.ndarray, ...]:
     """Finite-difference gradient of a scalar ``f`` w.r.t. each input.
 
     ``method="central"``: (f(x+eps) - f(x-eps)) / 2eps, error O(eps²);
@@ -139,10 +143,16 @@ def _forward_jacobian(f, tensors, wrt):
     return jac
 
 
-def gradcheck(f: Callable[..., Tensor | tuple[Tensor, ...]], inputs: Tensor | Sequence[Tensor],
-              eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True, check_forward: bool = False,
-              check_backward: bool = True) -> bool:
+def gradcheck(
+    f: Callable[..., Tensor | tuple[Tensor, ...]],
+    inputs: Tensor | Sequence[Tensor],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    check_forward: bool = False,
+    check_backward: bool = True,
+) -> bool:
     """Compare reverse mode (and forward mode with ``check_forward=True``) with central
     differences, element by element of the full Jacobian of ``f``.
 
@@ -198,11 +208,17 @@ def _differentiable(x):
     return leaf if x._tangents is None else _with_tangents(leaf, x._tangents)  # every level
 
 
-def gradgradcheck(f: Callable[..., Tensor | tuple[Tensor, ...]], inputs: Tensor | Sequence[Tensor],
-                  grad_outputs: Tensor | Sequence[Tensor] | None = None, eps: float = 1e-6,
-                  atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True,
-                  check_forward: bool = False,
-                  rng: np.random.Generator | int | None = 0) -> bool:
+def gradgradcheck(
+    f: Callable[..., Tensor | tuple[Tensor, ...]],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Tensor | Sequence[Tensor] | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    check_forward: bool = False,
+    rng: np.random.Generator | int | None = 0,
+) -> bool:
     """Check second derivatives: gradcheck of ``x -> vᵀ J_f(x)`` (a backward pass recorded
     with ``create_graph=True``) for random cotangents ``v``.
 
@@ -229,11 +245,23 @@ def gradgradcheck(f: Callable[..., Tensor | tuple[Tensor, ...]], inputs: Tensor 
         ys = f(*xs)
         ys = ys if isinstance(ys, (tuple, list)) else (ys,)
         pairs = [(y, v) for y, v in zip(ys, grad_outputs) if y.requires_grad]
-        grads = grad([y for y, _ in pairs], [xs[i] for i in wrt], [v for _, v in pairs],
-                     create_graph=True, allow_unused=True)
+        grads = grad(
+            [y for y, _ in pairs],
+            [xs[i] for i in wrt],
+            [v for _, v in pairs],
+            create_graph=True,
+            allow_unused=True,
+        )
         return tuple(
             _wrap(np.zeros_like(xs[i]._data)) if g is None else g for i, g in zip(wrt, grads)
         )
 
-    return gradcheck(first_derivative, tensors, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception, check_forward=check_forward)
+    return gradcheck(
+        first_derivative,
+        tensors,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+        check_forward=check_forward,
+    )

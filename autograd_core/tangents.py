@@ -46,8 +46,9 @@ def push_tangents(cls: type, ctx: Any, args: tuple, results: tuple) -> None:
         st.forward_enabled, levels.off_from = previous
 
 
-def _store_level(cls: type, ctx: Any, level: int, out_tangents: Any, results: tuple,
-                 stored: list) -> None:
+def _store_level(
+    cls: type, ctx: Any, level: int, out_tangents: Any, results: tuple, stored: list
+) -> None:
     """Give each differentiable output its tangent at ``level`` (levels come outer first:
     the last one set is the innermost, which ``_tangent`` holds)."""
     if type(out_tangents) is not tuple:
@@ -61,8 +62,9 @@ def _store_level(cls: type, ctx: Any, level: int, out_tangents: Any, results: tu
     for i, (t, tangent) in enumerate(zip(results, out_tangents)):
         if tangent is not None and t.dtype.kind in "fc" and id(t._data) not in non_diff:
             t._tangent = tangent = _tangent_like(cls, tangent, t)
-            t._tangents = stored[i] = {level: tangent} if stored[i] is None else \
-                {**stored[i], level: tangent}
+            t._tangents = stored[i] = (
+                {level: tangent} if stored[i] is None else {**stored[i], level: tangent}
+            )
 
 
 def _carried_levels(args: tuple, off_from: int | None) -> list[int]:
@@ -92,8 +94,11 @@ def _tangents_at(args: tuple, level: int) -> tuple[list, bool]:
 
 def _tangent_like(cls: type, tangent: Any, out: Tensor) -> Tensor:
     """A jvp rule's tangent as a Tensor of the output's shape (broadcast) and dtype."""
-    if type(tangent) is Tensor and tangent._data.shape == out._data.shape \
-            and tangent._data.dtype == out._data.dtype:  # the common case
+    if (
+        type(tangent) is Tensor
+        and tangent._data.shape == out._data.shape
+        and tangent._data.dtype == out._data.dtype
+    ):  # the common case
         return tangent
     from .ops import broadcast_to, cast  # (the ops import function, which imports this)
 

@@ -36,15 +36,30 @@ class Tensor(TensorOps):
     # never changed once set, as tensors and nodes share it); _tangent: the innermost of
     # them, or None, the one check the common case needs
     __slots__ = (
-        "_data", "_grad", "grad_fn", "_requires_grad", "_name", "_tangent", "_tangents",
-        "_output_nr", "_version", "_base", "_hooks", "__weakref__",
+        "_data",
+        "_grad",
+        "grad_fn",
+        "_requires_grad",
+        "_name",
+        "_tangent",
+        "_tangents",
+        "_output_nr",
+        "_version",
+        "_base",
+        "_hooks",
+        "__weakref__",
     )
     # numpy ufuncs refuse Tensors (np.exp(t) would silently drop the graph), so
     # `ndarray * Tensor` falls back to Tensor.__rmul__ and records the op
     __array_ufunc__ = None
 
-    def __init__(self, data: ArrayLike | Tensor, requires_grad: bool = False,
-                 dtype: DTypeLike | None = None, name: str | None = None):
+    def __init__(
+        self,
+        data: ArrayLike | Tensor,
+        requires_grad: bool = False,
+        dtype: DTypeLike | None = None,
+        name: str | None = None,
+    ):
         source = data._data if isinstance(data, Tensor) else data
         array = dtypes.to_array(source, dtype, where="tensor")
         if array is source:
@@ -67,8 +82,9 @@ class Tensor(TensorOps):
     @data.setter
     def data(self, array: ArrayLike | Tensor) -> None:
         capture.refuse(f"an assignment to .data (of a tensor of shape {self.shape})")
-        self._data = dtypes.to_array(array._data if isinstance(array, Tensor) else array,
-                                     where="Tensor.data")
+        self._data = dtypes.to_array(
+            array._data if isinstance(array, Tensor) else array, where="Tensor.data"
+        )
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -103,8 +119,9 @@ class Tensor(TensorOps):
     @name.setter
     def name(self, value: str | None) -> None:
         if value is not None and not isinstance(value, str):
-            raise TypeError(f"a Tensor's name must be a str or None, got "
-                            f"{type(value).__name__} {value!r}")
+            raise TypeError(
+                f"a Tensor's name must be a str or None, got {type(value).__name__} {value!r}"
+            )
         self._name = value
         node = self.grad_fn
         if node is not None:  # the node keeps it: the graph may outlive this Tensor object
@@ -126,17 +143,23 @@ class Tensor(TensorOps):
         """The accumulated gradient (a Tensor) of a leaf, or of a non-leaf after
         ``retain_grad()``; None before any backward."""
         if capture.tracing():
-            capture.refuse(f"reading .grad (of a tensor of shape {self.shape}): an update "
-                           "made with it would run only while tracing; step an nn.optim "
-                           "optimiser inside, or use the gradient outside the function")
+            capture.refuse(
+                f"reading .grad (of a tensor of shape {self.shape}): an update "
+                "made with it would run only while tracing; step an nn.optim "
+                "optimiser inside, or use the gradient outside the function"
+            )
         node = self.grad_fn
-        if self._grad is None and node is not None \
-                and self._output_nr not in (node._retained or ()):  # not retained
+        if (
+            self._grad is None
+            and node is not None
+            and self._output_nr not in (node._retained or ())
+        ):  # not retained
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed: "
                 "it is not populated during backward. Call .retain_grad() on the non-leaf "
                 "Tensor if you want its gradient, or read the gradient of a leaf instead.",
-                UserWarning, stacklevel=2,
+                UserWarning,
+                stacklevel=2,
             )
         return self._grad
 
@@ -144,16 +167,19 @@ class Tensor(TensorOps):
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError("assigned grad must be a Tensor or None, got "
-                                f"{type(value).__name__}")
+                raise TypeError(
+                    f"assigned grad must be a Tensor or None, got {type(value).__name__}"
+                )
             if value.shape != self.shape:
                 raise RuntimeError(
                     f"assigned grad has shape {value.shape}, but the tensor has shape {self.shape}"
                 )
         if capture.tracing():  # inside ag.compile: replay the reset
             if value is not None:
-                capture.refuse(f"an assignment to .grad (of a tensor of shape {self.shape}); "
-                               "only resetting it to None is replayed")
+                capture.refuse(
+                    f"an assignment to .grad (of a tensor of shape {self.shape}); "
+                    "only resetting it to None is replayed"
+                )
             capture.side_effect(_clear_grad, self)
             return
         self._grad = value
@@ -251,8 +277,13 @@ class Tensor(TensorOps):
     # is not copied (as in PyTorch): a 10^5-node graph would overflow Python's recursion.
     def __deepcopy__(self, memo: dict) -> Tensor:
         _check_leaf(self, "copy.deepcopy")
-        new = _rebuild_leaf(type(self), self._data.copy(), self._requires_grad, self._name,
-                            None if self._grad is None else self._grad._data.copy())
+        new = _rebuild_leaf(
+            type(self),
+            self._data.copy(),
+            self._requires_grad,
+            self._name,
+            None if self._grad is None else self._grad._data.copy(),
+        )
         memo[id(self)] = new
         if self._tangents is not None:
             _set_tangents(new, copy.deepcopy(self._tangents, memo))
@@ -286,8 +317,10 @@ class Tensor(TensorOps):
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
         if capture.traced(self):
-            capture.refuse("retain_grad() on a tensor of the function (its .grad would be "
-                           "filled only while tracing)")
+            capture.refuse(
+                "retain_grad() on a tensor of the function (its .grad would be "
+                "filled only while tracing)"
+            )
         if self.grad_fn is not None:
             self.grad_fn._retain(self)
         return self
@@ -301,14 +334,19 @@ class Tensor(TensorOps):
         replaces the gradient. Returns a handle whose ``remove()`` detaches the hook."""
         return hooks.add_grad_hook(self, fn)
 
-    def register_post_accumulate_grad_hook(self, fn: Callable[[Tensor], None]
-                                           ) -> hooks.RemovableHandle:
+    def register_post_accumulate_grad_hook(
+        self, fn: Callable[[Tensor], None]
+    ) -> hooks.RemovableHandle:
         """Call ``fn(tensor)`` after backward has accumulated into this leaf's ``.grad``
         (e.g. to step an optimiser per parameter). Returns a removable handle."""
         return hooks.add_post_accumulate_hook(self, fn)
 
-    def backward(self, grad: Operand | None = None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
+    def backward(
+        self,
+        grad: Operand | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+    ) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
 
         ``grad`` is the cotangent to start from; it may be omitted only for one-element
@@ -323,14 +361,20 @@ class Tensor(TensorOps):
                 "backward(create_graph=True) creates a reference cycle between each leaf and "
                 "its .grad (grad -> graph -> leaf), freed only by the garbage collector; "
                 "prefer ag.grad(..., create_graph=True), which returns the gradients instead",
-                UserWarning, stacklevel=2,
+                UserWarning,
+                stacklevel=2,
             )
         backward((self,), None if grad is None else (grad,), retain_graph, create_graph)
 
 
 # ---------------------------------------------------------------------------- making tensors
-def _init(t: Tensor, array: np.ndarray, grad_fn: Any = None, requires_grad: bool = False,
-          output_nr: int = 0) -> Tensor:
+def _init(
+    t: Tensor,
+    array: np.ndarray,
+    grad_fn: Any = None,
+    requires_grad: bool = False,
+    output_nr: int = 0,
+) -> Tensor:
     """Fill every slot of a new Tensor (the one place that knows them all)."""
     t._data = array
     t._grad = None
@@ -346,8 +390,9 @@ def _init(t: Tensor, array: np.ndarray, grad_fn: Any = None, requires_grad: bool
     return t
 
 
-def _make(array: np.ndarray, grad_fn: Any = None, requires_grad: bool = False,
-          output_nr: int = 0) -> Tensor:
+def _make(
+    array: np.ndarray, grad_fn: Any = None, requires_grad: bool = False, output_nr: int = 0
+) -> Tensor:
     """A Tensor around an existing ndarray, no copy and no checks (internal use)."""
     return _init(Tensor.__new__(Tensor), array, grad_fn, requires_grad, output_nr)
 
@@ -385,8 +430,13 @@ def _check_leaf(t: Tensor, what: str) -> None:
         )
 
 
-def _rebuild_leaf(cls: type[Tensor], data: np.ndarray, requires_grad: bool, name: str | None,
-                  grad: np.ndarray | None) -> Tensor:
+def _rebuild_leaf(
+    cls: type[Tensor],
+    data: np.ndarray,
+    requires_grad: bool,
+    name: str | None,
+    grad: np.ndarray | None,
+) -> Tensor:
     """A leaf of class ``cls`` (Tensor or a subclass) from what ``__reduce_ex__`` saved."""
     t = _init(cls.__new__(cls), np.array(data), None, requires_grad)
     t._name = name

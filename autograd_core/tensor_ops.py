@@ -234,8 +234,12 @@ def _compare(ufunc: np.ufunc, a: Tensor, b: Operand) -> Tensor:
     """``ufunc(a, b)`` (a comparison) as a bool tensor outside the graph, computed in the
     dtype an op on a and b would use."""
     Tensor = tensor_module.Tensor
-    if not (isinstance(b, Tensor) and a._data.dtype is b._data.dtype
-            or type(b) in (int, float) and a._data.dtype.kind == "f"):
+    if not (
+        isinstance(b, Tensor)
+        and a._data.dtype is b._data.dtype
+        or type(b) in (int, float)
+        and a._data.dtype.kind == "f"
+    ):
         a, b = ag.ops.elementwise.promoted_arrays(a, b)
     a = a._data if isinstance(a, Tensor) else a
     b = b._data if isinstance(b, Tensor) else b
@@ -243,8 +247,7 @@ def _compare(ufunc: np.ufunc, a: Tensor, b: Operand) -> Tensor:
         result = np.asarray(ufunc(a, b))
     except ValueError:
         raise ValueError(
-            f"{ufunc.__name__}: shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast "
-            "together"
+            f"{ufunc.__name__}: shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast together"
         ) from None
     except TypeError:
         raise TypeError(

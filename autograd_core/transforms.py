@@ -41,14 +41,17 @@ def _outputs(result, where):
     outs = tuple(result) if multi else (result,)
     for o in outs:
         if not isinstance(o, Tensor):
-            raise TypeError(f"{where}: f must return a Tensor or a tuple of Tensors, "
-                            f"got {type(o).__name__}")
+            raise TypeError(
+                f"{where}: f must return a Tensor or a tuple of Tensors, got {type(o).__name__}"
+            )
     return multi, outs
 
 
 def vjp(
-    f: Callable[..., Tensor | tuple[Tensor, ...]], primals: Tensor | Sequence[Tensor],
-    cotangents: Tensor | Sequence[Tensor] | None = None, create_graph: bool = False,
+    f: Callable[..., Tensor | tuple[Tensor, ...]],
+    primals: Tensor | Sequence[Tensor],
+    cotangents: Tensor | Sequence[Tensor] | None = None,
+    create_graph: bool = False,
 ) -> tuple[Tensor | tuple[Tensor, ...], Tensor | tuple[Tensor, ...]]:
     """``(f(*primals), cotangents · J)``: the outputs and the vector-Jacobian product.
 
@@ -64,8 +67,9 @@ def vjp(
     grads = [None] * len(leaves)
     if usable:
         cts = None if cotangents is None else [cotangents[i] for i in usable]
-        grads = grad([outs[i] for i in usable], leaves, cts, create_graph=create_graph,
-                     allow_unused=True)
+        grads = grad(
+            [outs[i] for i in usable], leaves, cts, create_graph=create_graph, allow_unused=True
+        )
     grads = tuple(
         _wrap(np.zeros_like(leaf._data)) if g is None else g for leaf, g in zip(leaves, grads)
     )
@@ -73,8 +77,9 @@ def vjp(
     return (values if multi else values[0]), (grads[0] if single else grads)
 
 
-def jacobian(f: Callable[..., Tensor | tuple[Tensor, ...]], x: Tensor | Sequence[Tensor],
-             mode: str = "rev") -> Tensor | tuple[Tensor | tuple[Tensor, ...], ...]:
+def jacobian(
+    f: Callable[..., Tensor | tuple[Tensor, ...]], x: Tensor | Sequence[Tensor], mode: str = "rev"
+) -> Tensor | tuple[Tensor | tuple[Tensor, ...], ...]:
     """The Jacobian of ``f`` at ``x``: a Tensor of shape ``out.shape + x.shape``.
 
     ``mode="rev"`` runs one backward pass per output element; ``mode="fwd"`` one jvp per
@@ -96,8 +101,10 @@ def jacobian(f: Callable[..., Tensor | tuple[Tensor, ...]], x: Tensor | Sequence
                 row = grad(o, leaves, _wrap(seed), retain_graph=True, allow_unused=True)
                 for i, g in enumerate(row):
                     rows[k][i].append(g)
-        blocks = [[_assemble(rows[k][i], 0, o, leaf) for i, leaf in enumerate(leaves)]
-                  for k, o in enumerate(outs)]
+        blocks = [
+            [_assemble(rows[k][i], 0, o, leaf) for i, leaf in enumerate(leaves)]
+            for k, o in enumerate(outs)
+        ]
     else:
         columns = None  # columns[k][i]: d out_k / d leaf_i[element], one per element
         for i, leaf in enumerate(leaves):
@@ -118,13 +125,16 @@ def jacobian(f: Callable[..., Tensor | tuple[Tensor, ...]], x: Tensor | Sequence
         if columns is None:  # no input element: f was never called
             multi, outs = _outputs(f(*leaves), "jacobian")
             columns = [[[] for _ in leaves] for _ in outs]
-        blocks = [[_assemble(columns[k][i], -1, o, leaf) for i, leaf in enumerate(leaves)]
-                  for k, o in enumerate(outs)]
+        blocks = [
+            [_assemble(columns[k][i], -1, o, leaf) for i, leaf in enumerate(leaves)]
+            for k, o in enumerate(outs)
+        ]
     return _nest(blocks, multi, single)
 
 
-def hessian(f: Callable[..., Tensor],
-            x: Tensor | Sequence[Tensor]) -> Tensor | tuple[tuple[Tensor, ...], ...]:
+def hessian(
+    f: Callable[..., Tensor], x: Tensor | Sequence[Tensor]
+) -> Tensor | tuple[tuple[Tensor, ...], ...]:
     """Second derivatives of a scalar ``f`` at ``x``, shape ``x.shape + x.shape``.
 
     Computed forward-over-reverse: for each input element, a dual input carrying that basis
@@ -140,17 +150,24 @@ def hessian(f: Callable[..., Tensor],
             direction = np.zeros(leaf.shape, dtype=leaf.dtype)
             direction.flat[flat] = 1.0
             with dual_level() as level, enable_grad():
-                inputs = [dual(lf, _wrap(direction), level) if i == j else lf
-                          for i, lf in enumerate(leaves)]
+                inputs = [
+                    dual(lf, _wrap(direction), level) if i == j else lf
+                    for i, lf in enumerate(leaves)
+                ]
                 out = f(*inputs)
                 if not isinstance(out, Tensor) or out.size != 1:
                     raise ValueError("hessian: f must return a one-element Tensor")
-                grads = grad(out, leaves, allow_unused=True) if out.requires_grad else \
-                    (None,) * len(leaves)
+                grads = (
+                    grad(out, leaves, allow_unused=True)
+                    if out.requires_grad
+                    else (None,) * len(leaves)
+                )
                 for i, g in enumerate(grads):
                     columns[i][j].append(None if g is None else unpack_dual(g, level).tangent)
-    blocks = [[_assemble(columns[i][j], -1, a, b) for j, b in enumerate(leaves)]
-              for i, a in enumerate(leaves)]
+    blocks = [
+        [_assemble(columns[i][j], -1, a, b) for j, b in enumerate(leaves)]
+        for i, a in enumerate(leaves)
+    ]
     if single:
         return blocks[0][0]
     return tuple(tuple(row) for row in blocks)

@@ -94,9 +94,13 @@ def _fanout_torch(k):
     return _timed(x, lambda x: _fanout(torch.stack, x, consts))
 
 
-WORKERS = {("ours", "chain"): _chain_ours, ("ours (gc off)", "chain"): _chain_ours_gc_off,
-           ("pytorch", "chain"): _chain_torch,
-           ("ours", "fanout"): _fanout_ours, ("pytorch", "fanout"): _fanout_torch}
+WORKERS = {
+    ("ours", "chain"): _chain_ours,
+    ("ours (gc off)", "chain"): _chain_ours_gc_off,
+    ("pytorch", "chain"): _chain_torch,
+    ("ours", "fanout"): _fanout_ours,
+    ("pytorch", "fanout"): _fanout_torch,
+}
 
 
 def worker(lib, shape, n):
@@ -120,10 +124,19 @@ def worker(lib, shape, n):
     nodes = n if shape == "chain" else 2 * n + 2  # fan-out: K products, stack, sum, h
     peak = max_rss_mb()
     return {
-        "impl": lib, "graph": shape, "n": n, "nodes": nodes, "runs": reps,
-        "forward_s": fwd, "backward_s": bwd, "free_s": free,
+        "impl": lib,
+        "graph": shape,
+        "n": n,
+        "nodes": nodes,
+        "runs": reps,
+        "forward_s": fwd,
+        "backward_s": bwd,
+        "free_s": free,
         "us_per_node": (fwd + bwd) / nodes * 1e6,
-        "base_rss_mb": base, "max_rss_mb": peak, "graph_rss_mb": peak - base, "grad": grad,
+        "base_rss_mb": base,
+        "max_rss_mb": peak,
+        "graph_rss_mb": peak - base,
+        "grad": grad,
     }
 
 
@@ -155,8 +168,10 @@ def run(lengths=LENGTHS, fanouts=FANOUTS):
 
 
 def report(rows):
-    print("Deep chain y = y * c (n nodes) and wide fan-out (h consumed n times): "
-          "forward + backward, one process per row")
+    print(
+        "Deep chain y = y * c (n nodes) and wide fan-out (h consumed n times): "
+        "forward + backward, one process per row"
+    )
     body, notes = [], []
     for r in rows:
         if "skipped" in r:
@@ -168,27 +183,61 @@ def report(rows):
             continue
         flag = ""
         if r["impl"] == "ours" and r["graph"] == "chain" and r["n"] >= 10**6:
-            flag = ("<1 GiB ok" if r["max_rss_mb"] < RSS_LIMIT_MB else "≥1 GiB MISS")
+            flag = "<1 GiB ok" if r["max_rss_mb"] < RSS_LIMIT_MB else "≥1 GiB MISS"
             if r.get("vs_pytorch") is not None:
-                flag += ", " + ("faster than torch" if r["vs_pytorch"] < 1 else
-                                "slower than torch MISS")
+                flag += ", " + (
+                    "faster than torch" if r["vs_pytorch"] < 1 else "slower than torch MISS"
+                )
         if r.get("grad_matches_ours") is False:
             flag += " GRAD DIFFERS"
-        body.append([r["graph"], r["n"], r["impl"], f"{r['forward_s']:.3f}",
-                     f"{r['backward_s']:.3f}", f"{r['free_s']:.3f}", f"{r['us_per_node']:.2f}",
-                     "-" if r.get("vs_pytorch") is None else f"{r['vs_pytorch']:.2f}x",
-                     f"{r['base_rss_mb']:.0f}", f"{r['max_rss_mb']:.0f}", flag])
-    table(["graph", "n", "impl", "fwd (s)", "bwd (s)", "free (s)", "µs/node", "vs torch",
-           "base MB", "peak MB", "check"], body)
+        body.append(
+            [
+                r["graph"],
+                r["n"],
+                r["impl"],
+                f"{r['forward_s']:.3f}",
+                f"{r['backward_s']:.3f}",
+                f"{r['free_s']:.3f}",
+                f"{r['us_per_node']:.2f}",
+                "-" if r.get("vs_pytorch") is None else f"{r['vs_pytorch']:.2f}x",
+                f"{r['base_rss_mb']:.0f}",
+                f"{r['max_rss_mb']:.0f}",
+                flag,
+            ]
+        )
+    table(
+        [
+            "graph",
+            "n",
+            "impl",
+            "fwd (s)",
+            "bwd (s)",
+            "free (s)",
+            "µs/node",
+            "vs torch",
+            "base MB",
+            "peak MB",
+            "check",
+        ],
+        body,
+    )
     # flatness: µs/node of the largest size over the smallest, per (impl, graph)
-    for (impl, graph) in sorted({(r["impl"], r["graph"]) for r in rows if "us_per_node" in r}):
-        rs = sorted((r for r in rows if r.get("impl") == impl and r.get("graph") == graph
-                     and "us_per_node" in r), key=lambda r: r["n"])
+    for impl, graph in sorted({(r["impl"], r["graph"]) for r in rows if "us_per_node" in r}):
+        rs = sorted(
+            (
+                r
+                for r in rows
+                if r.get("impl") == impl and r.get("graph") == graph and "us_per_node" in r
+            ),
+            key=lambda r: r["n"],
+        )
         if len(rs) > 1:
             growth = rs[-1]["us_per_node"] / rs[0]["us_per_node"]
             verdict = "flat" if growth <= FLAT else "NOT FLAT"
-            print(f"  {impl} {graph}: µs/node at n={rs[-1]['n']:.0e} is {growth:.2f}x that at "
-                  f"n={rs[0]['n']:.0e}: {verdict} (≤{FLAT}x counts as flat)")
+            print(
+                f"  {impl} {graph}: µs/node at n={rs[-1]['n']:.0e} is {growth:.2f}x that at "
+                f"n={rs[0]['n']:.0e}: {verdict} (≤{FLAT}x counts as flat)"
+            )
     for n in notes:
         print(f"  note: {n}")
 

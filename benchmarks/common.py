@@ -27,12 +27,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def measure(candidates, repeats=7, warmup=1, number=1):
     """Median seconds per call of each ``name -> fn``, repeats interleaved so that machine
     noise hits every candidate alike. Each sample times ``number`` consecutive calls."""
-    return {name: s["median"] for name, s in
-            measure_stats(candidates, repeats, warmup, number).items()}
+    return {
+        name: s["median"] for name, s in measure_stats(candidates, repeats, warmup, number).items()
+    }
 
 
-def measure_stats(candidates, repeats=7, warmup=1, number=1, pools=None, switch_pause=0.2,
-                  before_sample=None):
+def measure_stats(
+    candidates, repeats=7, warmup=1, number=1, pools=None, switch_pause=0.2, before_sample=None
+):
     """Like ``measure`` but returns ``name -> {"median", "min", "max", "samples"}`` (seconds
     per call). ``number`` may be an int or a ``name -> int`` dict (calls per sample). A
     candidate may also be a list of equivalent callables, used in turn (one per sample).
@@ -52,8 +54,9 @@ def measure_stats(candidates, repeats=7, warmup=1, number=1, pools=None, switch_
     # a candidate may be a list of equivalent callables ("instances"): sample r uses
     # instance r % len. Two identical models can differ by ~5-7% in step time because of
     # where their arrays landed in memory; rotating over a few spreads that placement luck.
-    instances = {name: list(fn) if isinstance(fn, (list, tuple)) else [fn]
-                 for name, fn in candidates.items()}
+    instances = {
+        name: list(fn) if isinstance(fn, (list, tuple)) else [fn] for name, fn in candidates.items()
+    }
     for fns in instances.values():
         for fn in fns:
             for _ in range(warmup):
@@ -78,9 +81,15 @@ def measure_stats(candidates, repeats=7, warmup=1, number=1, pools=None, switch_
             for _ in range(k):
                 fn()
             samples[name].append((time.perf_counter() - start) / k)
-    return {name: {"median": statistics.median(times), "min": min(times), "max": max(times),
-                   "samples": len(times)}
-            for name, times in samples.items()}
+    return {
+        name: {
+            "median": statistics.median(times),
+            "min": min(times),
+            "max": max(times),
+            "samples": len(times),
+        }
+        for name, times in samples.items()
+    }
 
 
 def _round_order(groups: dict, rng: random.Random) -> list:
@@ -162,13 +171,15 @@ def fmt_ratio(x):
 
 def table(headers, rows, indent="  "):
     """Print a left/right aligned plain-text table (first column left-aligned)."""
-    cells = [[str(c) for c in headers]] + [[("-" if c is None else str(c)) for c in r]
-                                           for r in rows]
+    cells = [[str(c) for c in headers]] + [
+        [("-" if c is None else str(c)) for c in r] for r in rows
+    ]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
 
     def line(r):
         return indent + "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))
+        )
 
     print(line(cells[0]))
     print(indent + "  ".join("-" * w for w in widths))
@@ -258,7 +269,9 @@ def machine():
         "cpus": os.cpu_count(),
         "date": time.strftime("%Y-%m-%d"),
         "peers": peer_versions(),
-        "threads": {v: os.environ.get(v) for v in
-                    ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
+        "threads": {
+            v: os.environ.get(v)
+            for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+        },
         "loadavg_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
     }

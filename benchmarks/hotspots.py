@@ -71,7 +71,7 @@ def profile(name, top=15):
     stats.sort_stats("tottime").print_stats(top)
     text = out.getvalue()
     # keep the table, drop pstats' preamble
-    body = text[text.index("ncalls") if "ncalls" in text else 0:]
+    body = text[text.index("ncalls") if "ncalls" in text else 0 :]
     total = stats.total_tt
     print(f"== {name}: {calls} calls, {total / calls * 1e3:.3f} ms per call under cProfile")
     print(body.rstrip())
@@ -80,8 +80,9 @@ def profile(name, top=15):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workloads", nargs="*", help=f"any of {', '.join(WORKLOADS)} "
-                        "(default: mlp small_ops)")
+    parser.add_argument(
+        "workloads", nargs="*", help=f"any of {', '.join(WORKLOADS)} (default: mlp small_ops)"
+    )
     parser.add_argument("-n", "--top", type=int, default=15)
     args = parser.parse_args(argv)
     unknown = [w for w in args.workloads if w not in WORKLOADS]

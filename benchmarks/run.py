@@ -34,7 +34,7 @@ def _take_threads(argv: list[str]) -> list[str]:
         print("warning: --threads has no effect once numpy is imported; run benchmarks/run.py")
     for var in THREAD_VARS:
         os.environ[var] = str(int(n))
-    return argv[:i] + argv[i + 2:]
+    return argv[:i] + argv[i + 2 :]
 
 
 if __name__ == "__main__":
@@ -51,12 +51,12 @@ from benchmarks import chain, jacobian, memory, mlp, scalar, small_ops  # noqa: 
 from benchmarks.common import machine, peer_versions  # noqa: E402
 
 SUITES = {
-    "mlp": mlp,              # 1. MLP training step vs numpy floor / PyTorch / HIPS / MyGrad
+    "mlp": mlp,  # 1. MLP training step vs numpy floor / PyTorch / HIPS / MyGrad
     "small_ops": small_ops,  # 2. per-op overhead of a chain of 100 tiny elementwise ops
-    "scalar": scalar,        # 3. micrograd's demo on scalar tensors vs micrograd
-    "chain": chain,          # 4. deep chains 10^3..10^6 and a 10^4-10^5 fan-out
-    "memory": memory,        # 5. tracemalloc and RSS over 1,000 MLP steps
-    "jacobian": jacobian,    # 6. forward vs reverse mode Jacobians
+    "scalar": scalar,  # 3. micrograd's demo on scalar tensors vs micrograd
+    "chain": chain,  # 4. deep chains 10^3..10^6 and a 10^4-10^5 fan-out
+    "memory": memory,  # 5. tracemalloc and RSS over 1,000 MLP steps
+    "jacobian": jacobian,  # 6. forward vs reverse mode Jacobians
 }
 
 OUT = pathlib.Path(__file__).with_name("results.json")
@@ -87,8 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - start
         print(f"  ({name}: {elapsed:.0f} s)\n")
         results[name] = rows
-        runs[name] = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": round(elapsed, 1),
-                      "machine": results["machine"]}
+        runs[name] = {
+            "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "seconds": round(elapsed, 1),
+            "machine": results["machine"],
+        }
     OUT.write_text(json.dumps(results, indent=2, default=_json_default) + "\n")
     print(f"wrote {OUT} ({time.perf_counter() - total:.0f} s in all)")
     return 0
@@ -98,11 +101,15 @@ def _print_peers() -> None:
     """Which peer libraries are installed (their columns are skipped where not)."""
     peers = peer_versions()
     missing = [p for p, v in peers.items() if v is None]
-    print("peers: " + ", ".join(f"{p} {v}" for p, v in peers.items() if v)
-          + (f"; not installed (their columns are skipped): {', '.join(missing)}"
-             if missing else ""))
-    print("note: timings are medians of interleaved repeats; on a shared machine compare "
-          "only rows of one run\n")
+    print(
+        "peers: "
+        + ", ".join(f"{p} {v}" for p, v in peers.items() if v)
+        + (f"; not installed (their columns are skipped): {', '.join(missing)}" if missing else "")
+    )
+    print(
+        "note: timings are medians of interleaved repeats; on a shared machine compare "
+        "only rows of one run\n"
+    )
 
 
 def _read_results() -> dict:

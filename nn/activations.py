@@ -21,8 +21,22 @@ if TYPE_CHECKING:
     from autograd_core import Tensor
 
 __all__ = [
-    "Sigmoid", "Logistic", "Tanh", "HardLogistic", "HardTanh", "ReLU", "LeakyReLU", "PReLU",
-    "ELU", "Softplus", "Swish", "SiLU", "GELU", "DyT", "Softmax", "LogSoftmax",
+    "Sigmoid",
+    "Logistic",
+    "Tanh",
+    "HardLogistic",
+    "HardTanh",
+    "ReLU",
+    "LeakyReLU",
+    "PReLU",
+    "ELU",
+    "Softplus",
+    "Swish",
+    "SiLU",
+    "GELU",
+    "DyT",
+    "Softmax",
+    "LogSoftmax",
 ]
 
 

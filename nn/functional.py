@@ -28,12 +28,35 @@ if TYPE_CHECKING:
 
 
 __all__ = [
-    "Erf", "Softplus", "erf",
-    "sigmoid", "logistic", "tanh", "hard_logistic", "hard_tanh", "relu", "leaky_relu", "prelu",
-    "elu", "softplus", "swish", "silu", "gelu", "maxout", "dyt", "softmax", "log_softmax",
-    "linear", "dropout", "batch_norm",
-    "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "frobenius_penalty",
+    "Erf",
+    "Softplus",
+    "erf",
+    "sigmoid",
+    "logistic",
+    "tanh",
+    "hard_logistic",
+    "hard_tanh",
+    "relu",
+    "leaky_relu",
+    "prelu",
+    "elu",
+    "softplus",
+    "swish",
+    "silu",
+    "gelu",
+    "maxout",
+    "dyt",
+    "softmax",
+    "log_softmax",
+    "linear",
+    "dropout",
+    "batch_norm",
+    "mse_loss",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "frobenius_penalty",
 ]
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -143,8 +166,15 @@ class Linear(Primitive):
     @staticmethod
     def jvp(ctx, t_x, t_w, t_b):
         x, weight = ctx.saved_tensors
-        terms = [t for t in (None if t_x is None else t_x @ weight.T,
-                             None if t_w is None else x @ t_w.T, t_b) if t is not None]
+        terms = [
+            t
+            for t in (
+                None if t_x is None else t_x @ weight.T,
+                None if t_w is None else x @ t_w.T,
+                t_b,
+            )
+            if t is not None
+        ]
         out = terms[0]
         for t in terms[1:]:
             out = out + t
@@ -371,7 +401,9 @@ def _probability(p: float, where: str) -> float:
 
 
 def dropout(
-    x: Tensor | ArrayLike, p: float = 0.5, training: bool = True,
+    x: Tensor | ArrayLike,
+    p: float = 0.5,
+    training: bool = True,
     rng: np.random.Generator | int | None = None,
 ) -> Tensor:
     """Inverted dropout: zero each element with probability p and scale the rest by 1/(1-p),
@@ -387,9 +419,14 @@ def dropout(
 
 
 def batch_norm(
-    x: Tensor | ArrayLike, running_mean: Tensor | None = None, running_var: Tensor | None = None,
-    weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
-    momentum: float = 0.1, eps: float = 1e-5,
+    x: Tensor | ArrayLike,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
 ) -> Tensor:
     """Batch normalisation over axis 1 of (N, C) or (N, C, L) inputs.
 
@@ -548,9 +585,9 @@ def cross_entropy(
         log_p = ag.log_softmax(input, axis=1)
         loss = -(_float_target(target, input, "cross_entropy") * log_p).sum(axis=1)
     else:
-        return SoftmaxCrossEntropy.apply(input, labels=_class_indices(target, input,
-                                                                       "cross_entropy"),
-                                         reduction=reduction)
+        return SoftmaxCrossEntropy.apply(
+            input, labels=_class_indices(target, input, "cross_entropy"), reduction=reduction
+        )
     return _reduce(loss, reduction)
 
 

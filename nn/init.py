@@ -23,8 +23,17 @@ from autograd_core import Tensor, get_default_dtype
 from autograd_core.creation import generator as _generator
 
 __all__ = [
-    "calculate_gain", "zeros_", "ones_", "constant_", "normal_", "uniform_", "uniform_fan_in_",
-    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "calculate_gain",
+    "zeros_",
+    "ones_",
+    "constant_",
+    "normal_",
+    "uniform_",
+    "uniform_fan_in_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
 ]
 
 
@@ -104,7 +113,9 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
 
 
 def normal_(
-    tensor: Tensor, mean: float = 0.0, std: float = 1.0,
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
     rng: np.random.Generator | int | None = None,
 ) -> Tensor:
     """Fill with samples of N(mean, std²)."""
@@ -148,7 +159,9 @@ def _xavier_std(tensor, gain, mode, where):
 
 
 def xavier_uniform_(
-    tensor: Tensor, gain: float = 1.0, mode: str = "fan_avg",
+    tensor: Tensor,
+    gain: float = 1.0,
+    mode: str = "fan_avg",
     rng: np.random.Generator | int | None = None,
 ) -> Tensor:
     """Xavier/Glorot uniform: U(-a, a) with a = √3 · std, the std of ``xavier_normal_``.
@@ -160,7 +173,9 @@ def xavier_uniform_(
 
 
 def xavier_normal_(
-    tensor: Tensor, gain: float = 1.0, mode: str = "fan_avg",
+    tensor: Tensor,
+    gain: float = 1.0,
+    mode: str = "fan_avg",
     rng: np.random.Generator | int | None = None,
 ) -> Tensor:
     """Xavier/Glorot normal: N(0, std²), std = gain · √(2 / (fan_in + fan_out)).
@@ -172,7 +187,10 @@ def xavier_normal_(
 
 
 def kaiming_uniform_(
-    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
     rng: np.random.Generator | int | None = None,
 ) -> Tensor:
     """He uniform: U(-b, b), b = gain · √(3 / fan), gain = calculate_gain(nonlinearity, a).
@@ -185,7 +203,10 @@ def kaiming_uniform_(
 
 
 def kaiming_normal_(
-    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
     rng: np.random.Generator | int | None = None,
 ) -> Tensor:
     """He normal: N(0, std²), std = gain / √fan; for ReLU std = √(2 / fan_in)."""

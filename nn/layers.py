@@ -51,8 +51,12 @@ class Linear(Module):
     """
 
     def __init__(
-        self, in_features: int, out_features: int, bias: bool = True,
-        rng: np.random.Generator | int | None = None, dtype: DTypeLike | None = None,
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        rng: np.random.Generator | int | None = None,
+        dtype: DTypeLike | None = None,
     ) -> None:
         super().__init__()
         self.in_features = _positive_int(in_features, "in_features", "Linear")
@@ -159,7 +163,10 @@ class BatchNorm1d(Module):
     """
 
     def __init__(
-        self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
         dtype: DTypeLike | None = None,
     ) -> None:
         super().__init__()
@@ -184,8 +191,14 @@ class BatchNorm1d(Module):
                 f"(N, {self.num_features}) or (N, {self.num_features}, L), got {x.shape}"
             )
         return F.batch_norm(
-            x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
-            self.momentum, self.eps,
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training,
+            self.momentum,
+            self.eps,
         )
 
     def extra_repr(self) -> str:
@@ -215,8 +228,12 @@ class Maxout(Module):
     """
 
     def __init__(
-        self, in_features: int, out_features: int, k: int,
-        rng: np.random.Generator | int | None = None, dtype: DTypeLike | None = None,
+        self,
+        in_features: int,
+        out_features: int,
+        k: int,
+        rng: np.random.Generator | int | None = None,
+        dtype: DTypeLike | None = None,
     ) -> None:
         super().__init__()
         self.in_features = _positive_int(in_features, "in_features", "Maxout")

@@ -24,7 +24,17 @@ from autograd_core.creation import generator as _generator
 from . import functional as F
 from . import init, optim
 from .activations import (
-    ELU, GELU, HardLogistic, HardTanh, LeakyReLU, ReLU, SiLU, Sigmoid, Softplus, Swish, Tanh,
+    ELU,
+    GELU,
+    HardLogistic,
+    HardTanh,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softplus,
+    Swish,
+    Tanh,
 )
 from .data.loader import DataLoader, TensorDataset
 from .layers import Linear, _positive_int
@@ -40,13 +50,25 @@ __all__ = ["Perceptron", "ELM", "AutoEncoder", "TiedLinear"]
 # Elementwise activations by name (as in nn.functional); each entry builds a parameter-free
 # Module, so an ELM or AutoEncoder shows its activations in repr.
 _ACTIVATIONS = {
-    "sigmoid": Sigmoid, "logistic": Sigmoid, "tanh": Tanh, "hard_logistic": HardLogistic,
-    "hard_tanh": HardTanh, "relu": ReLU, "leaky_relu": LeakyReLU, "elu": ELU,
-    "softplus": Softplus, "swish": Swish, "silu": SiLU, "gelu": GELU,
+    "sigmoid": Sigmoid,
+    "logistic": Sigmoid,
+    "tanh": Tanh,
+    "hard_logistic": HardLogistic,
+    "hard_tanh": HardTanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "elu": ELU,
+    "softplus": Softplus,
+    "swish": Swish,
+    "silu": SiLU,
+    "gelu": GELU,
 }
 
 _OPTIMIZERS = {
-    "sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSProp,
+    "sgd": optim.SGD,
+    "adam": optim.Adam,
+    "adamw": optim.AdamW,
+    "rmsprop": optim.RMSProp,
     "adagrad": optim.AdaGrad,
 }
 
@@ -59,8 +81,9 @@ def _activation(name: str, where: str) -> Module:
     return _ACTIVATIONS[name]()
 
 
-def _matrix(X: Tensor | ArrayLike, where: str, n_features: int | None = None,
-            name: str = "X") -> np.ndarray:
+def _matrix(
+    X: Tensor | ArrayLike, where: str, n_features: int | None = None, name: str = "X"
+) -> np.ndarray:
     """``X`` as a finite 2-D float array (default dtype) with ``n_features`` columns."""
     array = X.data if isinstance(X, Tensor) else np.asarray(X)
     if array.dtype.kind not in "biuf":
@@ -145,8 +168,13 @@ class Perceptron:
     (True, 1.0)
     """
 
-    def __init__(self, n_features: int, max_epochs: int = 100, lr: float = 1.0,
-                 rng: np.random.Generator | int | None = None) -> None:
+    def __init__(
+        self,
+        n_features: int,
+        max_epochs: int = 100,
+        lr: float = 1.0,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
         self.n_features = _positive_int(n_features, "n_features", "Perceptron")
         self.max_epochs = _positive_int(max_epochs, "max_epochs", "Perceptron")
         self.lr = float(lr)
@@ -167,8 +195,9 @@ class Perceptron:
         return float(self.augmented_weight[-1])
 
     def __repr__(self) -> str:
-        return (f"Perceptron(n_features={self.n_features}, max_epochs={self.max_epochs}, "
-                f"lr={self.lr})")
+        return (
+            f"Perceptron(n_features={self.n_features}, max_epochs={self.max_epochs}, lr={self.lr})"
+        )
 
     def _signs(self, y, n):
         """Labels as ±1 (and the two label values), from {-1, +1} or {0, 1}."""
@@ -283,8 +312,13 @@ class ELM(Module):
     True
     """
 
-    def __init__(self, n_hidden: int, activation: str = "sigmoid", C: float | None = None,
-                 rng: np.random.Generator | int | None = None) -> None:
+    def __init__(
+        self,
+        n_hidden: int,
+        activation: str = "sigmoid",
+        C: float | None = None,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
         super().__init__()
         self.n_hidden = _positive_int(n_hidden, "n_hidden", "ELM")
         if C is not None and not (np.isfinite(C) and C > 0):
@@ -414,9 +448,7 @@ class TiedLinear(Module):
     def __init__(self, encoder_layer: Linear, rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
         if not isinstance(encoder_layer, Linear):
-            raise TypeError(
-                f"TiedLinear ties to an nn.Linear, got {type(encoder_layer).__name__}"
-            )
+            raise TypeError(f"TiedLinear ties to an nn.Linear, got {type(encoder_layer).__name__}")
         self.in_features = encoder_layer.out_features
         self.out_features = encoder_layer.in_features
         self.weight = encoder_layer.weight
@@ -504,9 +536,14 @@ class AutoEncoder(Module):
     ((3, 16), (3, 64))
     """
 
-    def __init__(self, sizes: Sequence[int], activation: str = "sigmoid", tied: bool = False,
-                 output_activation: str | None = None,
-                 rng: np.random.Generator | int | None = None) -> None:
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str = "sigmoid",
+        tied: bool = False,
+        output_activation: str | None = None,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
         super().__init__()
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
             raise ValueError(
@@ -556,9 +593,18 @@ class AutoEncoder(Module):
         """The reconstruction r = f(h(x))."""
         return self.decode(self.encode(x))
 
-    def fit(self, X: Tensor | ArrayLike, epochs: int = 10, lr: float = 1e-3, batch_size: int = 32,
-            noise: float = 0.0, corruption: str = "gaussian", optimizer: str = "adam",
-            rng: np.random.Generator | int | None = None, progress: bool = False) -> list[float]:
+    def fit(
+        self,
+        X: Tensor | ArrayLike,
+        epochs: int = 10,
+        lr: float = 1e-3,
+        batch_size: int = 32,
+        noise: float = 0.0,
+        corruption: str = "gaussian",
+        optimizer: str = "adam",
+        rng: np.random.Generator | int | None = None,
+        progress: bool = False,
+    ) -> list[float]:
         """Train on the reconstruction MSE with minibatches (``nn.fit``); returns the loss
         history, one mean training loss per epoch (of f(h(x̃)) against x when denoising).
 
@@ -604,11 +650,16 @@ class AutoEncoder(Module):
         return _fit(self, batches, F.mse_loss, opt, epochs, progress=progress)["loss"]
 
     @classmethod
-    def greedy_layerwise_pretrain(cls, X: Tensor | ArrayLike, sizes: Sequence[int],
-                                  activation: str = "sigmoid", tied: bool = False,
-                                  output_activation: str | None = None,
-                                  rng: np.random.Generator | int | None = None,
-                                  **fit_options: Any) -> AutoEncoder:
+    def greedy_layerwise_pretrain(
+        cls,
+        X: Tensor | ArrayLike,
+        sizes: Sequence[int],
+        activation: str = "sigmoid",
+        tied: bool = False,
+        output_activation: str | None = None,
+        rng: np.random.Generator | int | None = None,
+        **fit_options: Any,
+    ) -> AutoEncoder:
         """Build a stacked autoencoder by greedy layer-wise training (逐层预训练).
 
         For each k, a shallow autoencoder ``sizes[k]`` → ``sizes[k+1]`` → ``sizes[k]`` is
@@ -637,8 +688,13 @@ class AutoEncoder(Module):
         decoder_layers = _linears(stacked.decoder)[::-1]
         codes, histories = X, []
         for k, (n_in, n_out) in enumerate(zip(stacked.sizes[:-1], stacked.sizes[1:])):
-            shallow = cls([n_in, n_out], activation, tied,
-                          output_activation if k == 0 else activation, rng=rng)
+            shallow = cls(
+                [n_in, n_out],
+                activation,
+                tied,
+                output_activation if k == 0 else activation,
+                rng=rng,
+            )
             histories.append(shallow.fit(codes, rng=rng, **fit_options))
             encoder_layers[k].load_state_dict(_linears(shallow.encoder)[0].state_dict())
             decoder_layers[k].load_state_dict(_linears(shallow.decoder)[0].state_dict())

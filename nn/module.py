@@ -73,8 +73,10 @@ class Module:
             st.module = outer
         hooks = self.__dict__.get("_forward_hooks")
         if hooks:
-            refuse(f"a forward hook of {type(self).__name__} (Python run on every call would "
-                   "run only while tracing)")
+            refuse(
+                f"a forward hook of {type(self).__name__} (Python run on every call would "
+                "run only while tracing)"
+            )
             for hook in list(hooks.values()):
                 replaced = hook(self, args, out)
                 if replaced is not None:
@@ -244,9 +246,7 @@ class Module:
         """The Parameters of this module and (with ``recurse``) of its descendants."""
         return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(
-        self, prefix: str = "", recurse: bool = True
-    ) -> Iterator[tuple[str, Tensor]]:
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
         """``(dotted name, Tensor)`` pairs of the registered buffers."""
         return self._named_members("_buffers", prefix, recurse)
 

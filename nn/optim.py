@@ -30,8 +30,17 @@ _NO_GRAD = ag.no_grad()  # one context for every update (it keeps a stack: re-en
 Params = Iterable[Tensor] | Iterable[dict[str, Any]]
 
 __all__ = [
-    "Optimizer", "SGD", "AdaGrad", "Adagrad", "RMSProp", "RMSprop", "Adam", "AdamW",
-    "LRScheduler", "StepLR", "CosineAnnealingLR",
+    "Optimizer",
+    "SGD",
+    "AdaGrad",
+    "Adagrad",
+    "RMSProp",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "LRScheduler",
+    "StepLR",
+    "CosineAnnealingLR",
 ]
 
 
@@ -138,8 +147,10 @@ class Optimizer:
         """
         loss = None
         if closure is not None:
-            refuse("an optimiser step with a closure (the closure runs the model again "
-                   "inside the step): call step() without one in a compiled function")
+            refuse(
+                "an optimiser step with a closure (the closure runs the model again "
+                "inside the step): call step() without one in a compiled function"
+            )
             with ag.enable_grad():
                 loss = closure()
         side_effect(self._step)
@@ -233,8 +244,9 @@ class Optimizer:
                     f"state of parameter {key} has entries {unknown} that "
                     f"{type(self).__name__} does not use (expected {list(self._state_keys)})"
                 )
-            new_state[p] = {name: _state_value(name, value, p, key)
-                            for name, value in entry.items()}
+            new_state[p] = {
+                name: _state_value(name, value, p, key) for name, value in entry.items()
+            }
         self.param_groups[:] = new_groups
         self.state = new_state
 
@@ -276,11 +288,22 @@ class SGD(Optimizer):
 
     _state_keys = ("momentum_buffer",)
 
-    def __init__(self, params: Params, lr: float, momentum: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False,
-                 dampening: float = 0.0) -> None:
-        defaults = dict(lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=nesterov,
-                        dampening=dampening)
+    def __init__(
+        self,
+        params: Params,
+        lr: float,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        dampening: float = 0.0,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            dampening=dampening,
+        )
         super().__init__(params, defaults)
 
     def _check_group(self, group):
@@ -319,18 +342,31 @@ class AdaGrad(Optimizer):
 
     _state_keys = ("step", "sum")
 
-    def __init__(self, params: Params, lr: float = 1e-2, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
-                 eps: float = 1e-10) -> None:
-        defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, eps=eps)
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
         super().__init__(params, defaults)
 
     def _check_group(self, group):
         _check_common(group)
         _check(group["lr_decay"] >= 0.0, f"Invalid lr_decay value: {group['lr_decay']}")
-        _check(group["initial_accumulator_value"] >= 0.0,
-               f"Invalid initial_accumulator_value value: {group['initial_accumulator_value']}")
+        _check(
+            group["initial_accumulator_value"] >= 0.0,
+            f"Invalid initial_accumulator_value value: {group['initial_accumulator_value']}",
+        )
         _check(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']}")
 
     def _update(self, p, g, state, group):
@@ -349,20 +385,33 @@ class AdaGrad(Optimizer):
 class RMSProp(Optimizer):
     """RMSProp: AdaGrad with a moving average in place of the sum of squared gradients.
 
-        g ← g + λ θ                                 (weight decay λ)
-        r ← ρ r + (1 - ρ) g ⊙ g                     (ρ is ``alpha``)
-        centered=True: ḡ ← ρ ḡ + (1 - ρ) g,  r̃ = r - ḡ ⊙ ḡ  (else r̃ = r)
-        θ ← θ - ε g / (√r̃ + δ)
-        momentum μ > 0: b ← μ b + g / (√r̃ + δ),  θ ← θ - ε b
+    g ← g + λ θ                                 (weight decay λ)
+    r ← ρ r + (1 - ρ) g ⊙ g                     (ρ is ``alpha``)
+    centered=True: ḡ ← ρ ḡ + (1 - ρ) g,  r̃ = r - ḡ ⊙ ḡ  (else r̃ = r)
+    θ ← θ - ε g / (√r̃ + δ)
+    momentum μ > 0: b ← μ b + g / (√r̃ + δ),  θ ← θ - ε b
     """
 
     _state_keys = ("step", "square_avg", "grad_avg", "momentum_buffer")
 
-    def __init__(self, params: Params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0,
-                 centered: bool = False) -> None:
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                        momentum=momentum, centered=centered)
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+        )
         super().__init__(params, defaults)
 
     def _check_group(self, group):
@@ -420,11 +469,18 @@ class Adam(Optimizer):
     _state_keys = ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     _decoupled = False  # AdamW: decay θ directly instead of adding λθ to g
 
-    def __init__(self, params: Params, lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False) -> None:
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad)
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+        )
         super().__init__(params, defaults)
 
     def _check_group(self, group):
@@ -470,9 +526,15 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params: Params, lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
 
 
@@ -545,8 +607,9 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """Decay by ``gamma`` every ``step_size`` epochs: ε_e = ε₀ γ^⌊e / step_size⌋."""
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         if int(step_size) != step_size or step_size < 1:
             raise ValueError(f"step_size must be a positive integer, got {step_size}")
         self.step_size, self.gamma = int(step_size), gamma
@@ -567,8 +630,9 @@ class CosineAnnealingLR(LRScheduler):
     Past ``T_max`` the cosine continues, so the rate climbs back, as in PyTorch.
     """
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
         if int(T_max) != T_max or T_max < 1:
             raise ValueError(f"T_max must be a positive integer, got {T_max}")
         self.T_max, self.eta_min = int(T_max), eta_min

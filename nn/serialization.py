@@ -29,6 +29,7 @@ sweeps it (see ``_sweep_stale_temps``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -58,8 +59,7 @@ STALE_TEMP_SECONDS = 600  # a temp file unmodified this long is no save in progr
 # dtype strings allowed in a file: bool, integers, floats, complex (all little-endian)
 DTYPES = frozenset(
     np.dtype(t).newbyteorder("<").str
-    for t in ("?", "i1", "u1", "i2", "u2", "i4", "u4", "i8", "u8",
-              "f2", "f4", "f8", "c8", "c16")
+    for t in ("?", "i1", "u1", "i2", "u2", "i4", "u4", "i8", "u8", "f2", "f4", "f8", "c8", "c16")
 )
 
 _LENGTH = struct.Struct("<Q")
@@ -84,12 +84,15 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
     tree = _encode(obj, arrays, "obj", 0)
     entries, offset = [], 0
     for a in arrays:
-        entries.append({"dtype": a.dtype.str, "shape": list(a.shape),
-                        "offsets": [offset, offset + a.nbytes]})
+        entries.append(
+            {"dtype": a.dtype.str, "shape": list(a.shape), "offsets": [offset, offset + a.nbytes]}
+        )
         offset += a.nbytes
     header = json.dumps(
         {"format": FORMAT, "version": VERSION, "tree": tree, "arrays": entries},
-        ensure_ascii=False, allow_nan=False, separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        separators=(",", ":"),
     ).encode("utf-8")
     _atomic_write(os.fspath(path), [_LENGTH.pack(len(header)), header] + arrays)
 
@@ -100,17 +103,26 @@ def load(path: str | os.PathLike[str]) -> Any:
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         if size < _LENGTH.size:
-            raise ValueError(_bad(path, f"truncated: {size} bytes, fewer than the 8-byte header "
-                                        "length"))
+            raise ValueError(
+                _bad(path, f"truncated: {size} bytes, fewer than the 8-byte header length")
+            )
         prefix = f.read(_LENGTH.size)
         (header_len,) = _LENGTH.unpack(prefix)
         if header_len > size - _LENGTH.size:
-            raise ValueError(_bad(path, f"header length {header_len} is bigger than the rest of "
-                                        f"the file ({size - _LENGTH.size} bytes): truncated, or "
-                                        f"not an nn.save file{_sniff(f, prefix)}"))
+            raise ValueError(
+                _bad(
+                    path,
+                    f"header length {header_len} is bigger than the rest of "
+                    f"the file ({size - _LENGTH.size} bytes): truncated, or "
+                    f"not an nn.save file{_sniff(f, prefix)}",
+                )
+            )
         if header_len > MAX_HEADER_BYTES:
-            raise ValueError(_bad(path, f"header of {header_len} bytes exceeds the "
-                                        f"{MAX_HEADER_BYTES}-byte limit"))
+            raise ValueError(
+                _bad(
+                    path, f"header of {header_len} bytes exceeds the {MAX_HEADER_BYTES}-byte limit"
+                )
+            )
         header = _parse_header(path, f.read(header_len))
         data_size = size - _LENGTH.size - header_len
         specs = _check_arrays(path, header["arrays"], data_size)
@@ -123,8 +135,9 @@ def load(path: str | os.PathLike[str]) -> Any:
     used = set()
     obj = _decode(header["tree"], arrays, used, path, 0)
     if len(used) != len(arrays):
-        raise ValueError(_bad(path, f"{len(arrays) - len(used)} array(s) are not referenced "
-                                    "by the tree"))
+        raise ValueError(
+            _bad(path, f"{len(arrays) - len(used)} array(s) are not referenced by the tree")
+        )
     return obj
 
 
@@ -150,10 +163,16 @@ def _encode(obj, arrays, where, depth):
         items = []
         for key, value in obj.items():
             if not (key is None or isinstance(key, (str, int, float))):
-                raise TypeError(f"nn.save: {where} has a key of type {type(key).__name__}; "
-                                "keys must be str, int, float, bool or None")
-            items.append([_encode(key, arrays, where, depth + 1),
-                          _encode(value, arrays, f"{where}[{key!r}]", depth + 1)])
+                raise TypeError(
+                    f"nn.save: {where} has a key of type {type(key).__name__}; "
+                    "keys must be str, int, float, bool or None"
+                )
+            items.append(
+                [
+                    _encode(key, arrays, where, depth + 1),
+                    _encode(value, arrays, f"{where}[{key!r}]", depth + 1),
+                ]
+            )
         return {"dict": items}
     if isinstance(obj, (list, tuple)):
         values = [_encode(v, arrays, f"{where}[{i}]", depth + 1) for i, v in enumerate(obj)]
@@ -167,8 +186,10 @@ def _encode(obj, arrays, where, depth):
 def _add_array(a, arrays, where):
     dtype = a.dtype.newbyteorder("<") if a.dtype.byteorder != "|" else a.dtype
     if dtype.str not in DTYPES:
-        raise TypeError(f"nn.save: {where} has dtype {a.dtype}, which cannot be saved "
-                        "(bool, integer, float and complex arrays can)")
+        raise TypeError(
+            f"nn.save: {where} has dtype {a.dtype}, which cannot be saved "
+            "(bool, integer, float and complex arrays can)"
+        )
     arrays.append(np.asarray(a, dtype=dtype, order="C"))  # (ascontiguousarray would make 0-d 1-d)
     return len(arrays) - 1
 
@@ -180,8 +201,9 @@ def _atomic_write(path, chunks):
         raise IsADirectoryError(f"nn.save: {path} is a directory")
     directory, name = os.path.split(path)
     if not os.path.isdir(directory):  # else os.open would name the temp file, not the target
-        raise FileNotFoundError(f"nn.save: cannot write {path}: directory {directory} does "
-                                "not exist")
+        raise FileNotFoundError(
+            f"nn.save: cannot write {path}: directory {directory} does not exist"
+        )
     _sweep_stale_temps(directory, name)
     tmp = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
@@ -189,16 +211,15 @@ def _atomic_write(path, chunks):
         with os.fdopen(fd, "wb") as f:
             _keep_mode(f.fileno(), path)
             for chunk in chunks:
-                f.write(chunk.reshape(-1).view(np.uint8) if isinstance(chunk, np.ndarray)
-                        else chunk)
+                f.write(
+                    chunk.reshape(-1).view(np.uint8) if isinstance(chunk, np.ndarray) else chunk
+                )
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:  # KeyboardInterrupt too: never leave the temp file behind
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     if os.name == "posix":  # make the rename itself durable
         dir_fd = os.open(directory, os.O_RDONLY)
@@ -296,8 +317,13 @@ def _parse_header(path, raw):
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ValueError(_bad(path, f"header does not declare format {FORMAT!r}"))
     if header.get("version") != VERSION:
-        raise ValueError(_bad(path, f"unsupported version {header.get('version')!r} "
-                                    f"(this library reads version {VERSION})"))
+        raise ValueError(
+            _bad(
+                path,
+                f"unsupported version {header.get('version')!r} "
+                f"(this library reads version {VERSION})",
+            )
+        )
     if "tree" not in header or not isinstance(header.get("arrays"), list):
         raise ValueError(_bad(path, "header lacks 'tree' or the 'arrays' list"))
     return header
@@ -317,25 +343,40 @@ def _check_arrays(path, entries, data_size):
         if not isinstance(dtype, str) or dtype not in DTYPES:
             raise ValueError(_bad(path, f"array {i}: unknown dtype {dtype!r}"))
         if not isinstance(shape, list) or not all(_is_count(n) for n in shape):
-            raise ValueError(_bad(path, f"array {i}: shape {_short(shape)} is not a list of "
-                                        "non-negative integers"))
+            raise ValueError(
+                _bad(
+                    path, f"array {i}: shape {_short(shape)} is not a list of non-negative integers"
+                )
+            )
         _check_allocatable(path, i, shape, np.dtype(dtype))
         if not (isinstance(offsets, list) and len(offsets) == 2 and all(map(_is_count, offsets))):
-            raise ValueError(_bad(path, f"array {i}: offsets {_short(offsets)} are not "
-                                        "[begin, end]"))
+            raise ValueError(
+                _bad(path, f"array {i}: offsets {_short(offsets)} are not [begin, end]")
+            )
         begin, end = offsets
         if begin != position:
             what = "overlaps the previous array" if begin < position else "leaves a gap"
-            raise ValueError(_bad(path, f"array {i}: begins at byte {begin}, which {what} "
-                                        f"(expected {position})"))
+            raise ValueError(
+                _bad(path, f"array {i}: begins at byte {begin}, which {what} (expected {position})")
+            )
         dtype = np.dtype(dtype)
         nbytes = math.prod(shape) * dtype.itemsize
         if end - begin != nbytes:
-            raise ValueError(_bad(path, f"array {i}: offsets span {end - begin} bytes, but shape "
-                                        f"{_short(shape)} of {dtype} needs {nbytes}"))
+            raise ValueError(
+                _bad(
+                    path,
+                    f"array {i}: offsets span {end - begin} bytes, but shape "
+                    f"{_short(shape)} of {dtype} needs {nbytes}",
+                )
+            )
         if end > data_size:
-            raise ValueError(_bad(path, f"array {i}: ends at byte {end}, past the end of the "
-                                        f"data ({data_size} bytes): the file is truncated"))
+            raise ValueError(
+                _bad(
+                    path,
+                    f"array {i}: ends at byte {end}, past the end of the "
+                    f"data ({data_size} bytes): the file is truncated",
+                )
+            )
         specs.append((dtype, tuple(shape), (begin, end)))
         position = end
     if position != data_size:
@@ -347,14 +388,22 @@ def _check_allocatable(path, i, shape, dtype):
     """Refuse shapes numpy cannot make, before np.empty gives its own bare message. An empty
     array (a 0 in the shape) needs no bytes, so the offsets check cannot catch these."""
     if len(shape) > MAX_NDIM:
-        raise ValueError(_bad(path, f"array {i}: shape has {len(shape)} dimensions, more than "
-                                    f"numpy's limit of {MAX_NDIM}"))
+        raise ValueError(
+            _bad(
+                path,
+                f"array {i}: shape has {len(shape)} dimensions, more than "
+                f"numpy's limit of {MAX_NDIM}",
+            )
+        )
     size = 1
     for n in shape:  # each size and the byte count must fit numpy's signed index type
         size *= max(n, 1)
         if n > sys.maxsize or size * dtype.itemsize > sys.maxsize:
-            raise ValueError(_bad(path, f"array {i}: shape {_short(shape)} of {dtype} is too "
-                                        "large for any array"))
+            raise ValueError(
+                _bad(
+                    path, f"array {i}: shape {_short(shape)} of {dtype} is too large for any array"
+                )
+            )
 
 
 def _short(value):
@@ -416,8 +465,9 @@ def _decode(node, arrays, used, path, depth):
         if not isinstance(requires_grad, bool) or (requires_grad and array.dtype.kind != "f"):
             raise ValueError(_bad(path, f"bad requires_grad for array {value} ({array.dtype})"))
         if array.dtype.kind not in "biuf":  # Tensors hold bool, integers and floats only
-            raise ValueError(_bad(path, f"{tag} {value} has dtype {array.dtype}, which a "
-                                        "Tensor cannot hold"))
+            raise ValueError(
+                _bad(path, f"{tag} {value} has dtype {array.dtype}, which a Tensor cannot hold")
+            )
         if tag == "parameter":
             return Parameter(array, requires_grad=requires_grad)
         return Tensor(array, requires_grad=requires_grad)

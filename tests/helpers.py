@@ -27,8 +27,9 @@ def weighted_sum(y: ag.Tensor, seed: int = 0) -> ag.Tensor:
     return (y * ag.tensor(w)).sum()
 
 
-def check_against_numeric(f: Callable, inputs: Sequence[ag.Tensor], rtol: float = 1e-6,
-                          atol: float = 1e-7) -> None:
+def check_against_numeric(
+    f: Callable, inputs: Sequence[ag.Tensor], rtol: float = 1e-6, atol: float = 1e-7
+) -> None:
     """Backward of sum(f(*inputs) * w) matches central differences; grad shapes match."""
     for t in inputs:
         t.zero_grad()

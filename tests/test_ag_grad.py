@@ -71,4 +71,3 @@ def test_grad_output_is_the_input():
     """d x / d x = 1 for a leaf output (no graph to walk)."""
     x = leaf(2.0)
     assert ag.grad(x, x)[0].item() == 1.0
-

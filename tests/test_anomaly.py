@@ -25,8 +25,11 @@ def test_off_by_default_nan_and_inf_pass_silently():
 
 def test_forward_nan_raises_at_the_op_and_names_it_and_the_user_line():
     x = leaf([1.0, -1.0])
-    with ag.detect_anomaly(), np.errstate(all="ignore"), \
-            pytest.raises(ANOMALY_ERRORS, match=r"Log") as info:
+    with (
+        ag.detect_anomaly(),
+        np.errstate(all="ignore"),
+        pytest.raises(ANOMALY_ERRORS, match=r"Log") as info,
+    ):
         ag.log(x)
     assert "nan" in str(info.value) and THIS_FILE in str(info.value)
 
@@ -38,9 +41,11 @@ def test_backward_inf_names_the_backward_function_and_the_forward_line():
     x = leaf([0.0, 4.0])
     with ag.detect_anomaly(), np.errstate(all="ignore"):
         y = ag.sqrt(x)  # the line the error must point at
-        with pytest.raises(FloatingPointError,
-                           match=r"Function 'SqrtBackward' returned inf values in its 0th "
-                                 rf"output.*{THIS_FILE}:\d+") as info:
+        with pytest.raises(
+            FloatingPointError,
+            match=r"Function 'SqrtBackward' returned inf values in its 0th "
+            rf"output.*{THIS_FILE}:\d+",
+        ) as info:
             y.sum().backward()
     assert "ag.sqrt(x)" in str(info.value)
 

@@ -128,10 +128,18 @@ def test_a_pass_adds_the_sum_of_a_leafs_contributions_to_its_grad():
         assert x.grad.item() == 1.0 + 2 * tiny != (1.0 + tiny) + tiny
 
 
-@pytest.mark.parametrize("f", [
-    lambda x: x.sum(), lambda x: (x + x).sum(), lambda x: x[0], lambda x: x.max(),
-    lambda x: ag.stack([x, x]).sum(), lambda x: x.broadcast_to((2, 3)).sum(),
-], ids=["sum", "add", "index", "max", "stack", "broadcast"])
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: x.sum(),
+        lambda x: (x + x).sum(),
+        lambda x: x[0],
+        lambda x: x.max(),
+        lambda x: ag.stack([x, x]).sum(),
+        lambda x: x.broadcast_to((2, 3)).sum(),
+    ],
+    ids=["sum", "add", "index", "max", "stack", "broadcast"],
+)
 def test_leaf_grad_is_a_writeable_array_of_its_own(f):
     """.grad is writeable, never a read-only broadcast view, and shares memory with no
     other tensor of the computation (optimizers may update it in place)."""

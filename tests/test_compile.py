@@ -20,8 +20,10 @@ def _batch(rng, n=8):
 def test_training_with_a_compiled_loss_matches_eager_training_bit_for_bit():
     models = {"eager": _mlp(), "compiled": _mlp()}
     opts = {k: nn.optim.Adam(m.parameters(), lr=0.01) for k, m in models.items()}
-    fns = {"eager": lambda x, y: F.cross_entropy(models["eager"](x), y),
-           "compiled": ag.compile(lambda x, y: F.cross_entropy(models["compiled"](x), y))}
+    fns = {
+        "eager": lambda x, y: F.cross_entropy(models["eager"](x), y),
+        "compiled": ag.compile(lambda x, y: F.cross_entropy(models["compiled"](x), y)),
+    }
     rng = np.random.default_rng(0)
     for _ in range(5):
         x, y = _batch(rng)  # new data and labels every step
@@ -78,7 +80,7 @@ def test_indexing_with_a_tensor_argument_follows_the_argument():
 
 
 def test_a_new_shape_or_static_argument_traces_again():
-    f = ag.compile(lambda x, power: (x ** power).sum())
+    f = ag.compile(lambda x, power: (x**power).sum())
     f(ag.tensor(np.ones(3)), 2)
     f(ag.tensor(np.ones(3)), 2)
     assert f.traces == 1
@@ -143,7 +145,7 @@ def test_backward_twice_needs_retain_graph():
 
 
 def test_second_derivatives_through_a_compiled_function():
-    f = ag.compile(lambda x: (x ** 3).sum())
+    f = ag.compile(lambda x: (x**3).sum())
     x = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
     f(x)
     (g,) = ag.grad(f(x), [x], create_graph=True)
@@ -181,18 +183,22 @@ def test_forward_mode_and_anomaly_mode_run_eagerly():
     assert f.traces == 0
 
 
-@pytest.mark.parametrize("body, what", [
-    (lambda x: x if x.sum() > 0 else -x, "bool()"),
-    (lambda x: x * x.max().item(), ".item()"),
-    (lambda x: x * float(x.sum()), ".item()"),
-    (lambda x: ag.tensor(x.numpy() * 2), ".numpy()"),
-    (lambda x: F.dropout(x, 0.5, training=True), "dropout"),
-    (lambda x: x + ag.randn(3), "random numbers"),
-])
+@pytest.mark.parametrize(
+    "body, what",
+    [
+        (lambda x: x if x.sum() > 0 else -x, "bool()"),
+        (lambda x: x * x.max().item(), ".item()"),
+        (lambda x: x * float(x.sum()), ".item()"),
+        (lambda x: ag.tensor(x.numpy() * 2), ".numpy()"),
+        (lambda x: F.dropout(x, 0.5, training=True), "dropout"),
+        (lambda x: x + ag.randn(3), "random numbers"),
+    ],
+)
 def test_what_cannot_be_captured_raises_a_clear_error(body, what):
     f = ag.compile(body)
-    with pytest.raises(ag.CompileError, match=what.replace("(", r"\(").replace(")", r"\)")
-                       .replace(".", r"\.")):
+    with pytest.raises(
+        ag.CompileError, match=what.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")
+    ):
         f(ag.tensor(np.ones(3)))
 
 
@@ -258,9 +264,16 @@ def test_a_trace_is_not_kept_alive_by_its_program():
 
 # ---------------------------------------------------------------------------- scalar graphs
 def _scalar_mlp(rng, sizes=(2, 6, 6, 1)):
-    layers = [[([ag.tensor(rng.uniform(-1, 1), requires_grad=True) for _ in range(n_in)],
-                ag.tensor(rng.uniform(-0.1, 0.1), requires_grad=True)) for _ in range(n_out)]
-              for n_in, n_out in zip(sizes, sizes[1:])]
+    layers = [
+        [
+            (
+                [ag.tensor(rng.uniform(-1, 1), requires_grad=True) for _ in range(n_in)],
+                ag.tensor(rng.uniform(-0.1, 0.1), requires_grad=True),
+            )
+            for _ in range(n_out)
+        ]
+        for n_in, n_out in zip(sizes, sizes[1:])
+    ]
     params = [p for layer in layers for ws, b in layer for p in ws + [b]]
 
     def model(xs):
@@ -288,10 +301,14 @@ def test_scalar_graphs_replay_in_waves_bit_identical_to_eager():
         scores = [model(x) for x in points]
         _unused = [s.exp() * 3.0 for s in scores]  # computed, not differentiated
         margins = [ag.maximum(1 + -y * s, 0.0) for y, s in zip(labels, scores)]
-        extras = [ag.sigmoid(s).exp() / (1.0 + s * s) + ag.clip(s, -0.5, 0.5) ** 2
-                  for s in scores[:3]]
-        return sum(margins) * (1.0 / len(margins)) + sum(extras) * -0.0 + \
-            1e-3 * sum(p * p for p in params)
+        extras = [
+            ag.sigmoid(s).exp() / (1.0 + s * s) + ag.clip(s, -0.5, 0.5) ** 2 for s in scores[:3]
+        ]
+        return (
+            sum(margins) * (1.0 / len(margins))
+            + sum(extras) * -0.0
+            + 1e-3 * sum(p * p for p in params)
+        )
 
     compiled = ag.compile(loss)
     for _ in range(3):
@@ -371,8 +388,11 @@ def test_transforms_and_checkers_accept_a_compiled_function():
     f = ag.compile(lambda v: ag.tanh(A @ v))
     x = ag.randn(3, rng=1)
     for mode in ("rev", "fwd"):
-        np.testing.assert_allclose(ag.jacobian(f, x, mode=mode).data,
-                                   ag.jacobian(lambda v: ag.tanh(A @ v), x).data, rtol=1e-12)
+        np.testing.assert_allclose(
+            ag.jacobian(f, x, mode=mode).data,
+            ag.jacobian(lambda v: ag.tanh(A @ v), x).data,
+            rtol=1e-12,
+        )
     g = ag.compile(lambda v: (v * v * v).sum())
     np.testing.assert_allclose(ag.hessian(g, x).data, np.diag(6 * x.data), rtol=1e-12)
     leaf = ag.randn(3, rng=2, requires_grad=True)
@@ -452,20 +472,25 @@ def _train_step(model, opt, scheduler=None, module_zero_grad=False):
     return step
 
 
-@pytest.mark.parametrize("make_opt, with_scheduler, module_zero_grad", [
-    (lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True), False, False),
-    (lambda ps: nn.optim.Adam(ps, lr=0.01, weight_decay=0.01), True, False),
-    (lambda ps: nn.optim.RMSProp(ps, lr=0.01), False, True),
-    (lambda ps: nn.optim.AdaGrad(ps, lr=0.1), True, True),
-])
-def test_a_whole_training_step_compiles_bit_identical_to_eager(make_opt, with_scheduler,
-                                                                module_zero_grad):
+@pytest.mark.parametrize(
+    "make_opt, with_scheduler, module_zero_grad",
+    [
+        (lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True), False, False),
+        (lambda ps: nn.optim.Adam(ps, lr=0.01, weight_decay=0.01), True, False),
+        (lambda ps: nn.optim.RMSProp(ps, lr=0.01), False, True),
+        (lambda ps: nn.optim.AdaGrad(ps, lr=0.1), True, True),
+    ],
+)
+def test_a_whole_training_step_compiles_bit_identical_to_eager(
+    make_opt, with_scheduler, module_zero_grad
+):
     models = {"eager": _mlp(), "compiled": _mlp()}
     opts = {k: make_opt(m.parameters()) for k, m in models.items()}
-    schedulers = {k: nn.optim.StepLR(o, step_size=2, gamma=0.5) if with_scheduler else None
-                  for k, o in opts.items()}
-    steps = {k: _train_step(models[k], opts[k], schedulers[k], module_zero_grad)
-             for k in models}
+    schedulers = {
+        k: nn.optim.StepLR(o, step_size=2, gamma=0.5) if with_scheduler else None
+        for k, o in opts.items()
+    }
+    steps = {k: _train_step(models[k], opts[k], schedulers[k], module_zero_grad) for k in models}
     steps["compiled"] = ag.compile(steps["compiled"])
     rng = np.random.default_rng(0)
     for _ in range(6):
@@ -475,12 +500,12 @@ def test_a_whole_training_step_compiles_bit_identical_to_eager(make_opt, with_sc
         for a, b in zip(models["eager"].parameters(), models["compiled"].parameters()):
             np.testing.assert_array_equal(a.data, b.data)
             np.testing.assert_array_equal(a.grad.data, b.grad.data)
-        assert [g["lr"] for g in opts["eager"].param_groups] == \
-            [g["lr"] for g in opts["compiled"].param_groups]
+        assert [g["lr"] for g in opts["eager"].param_groups] == [
+            g["lr"] for g in opts["compiled"].param_groups
+        ]
     assert steps["compiled"].traces == 1
     source = steps["compiled"].source
-    assert "backward_pass_1(inputs," in source and "_step()" in source and \
-        "_zero_grad(" in source
+    assert "backward_pass_1(inputs," in source and "_step()" in source and "_zero_grad(" in source
     code = steps["compiled"].code
     assert ".backward(), from g" in code and ".step()" in code and ".zero_grad(" in code
 

@@ -300,14 +300,17 @@ def test_equal_static_values_of_different_types_or_signs_trace_apart(first, seco
 
 
 # ---------------------------------------------------------------------------- reading data
-@pytest.mark.parametrize("read", [
-    lambda x: np.asarray(x),
-    lambda x: np.array(x),
-    lambda x: x.data,
-    lambda x: x.data.argmax(),
-    lambda x: float(x.sum()),
-    lambda x: x.numpy(),
-])
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda x: np.asarray(x),
+        lambda x: np.array(x),
+        lambda x: x.data,
+        lambda x: x.data.argmax(),
+        lambda x: float(x.sum()),
+        lambda x: x.numpy(),
+    ],
+)
 def test_reading_a_tensor_as_numpy_inside_a_trace_is_refused(read):
     def f(x):
         read(x)
@@ -344,10 +347,13 @@ def test_a_function_that_changes_what_it_reads_is_refused_after_running_once():
     assert COUNTER == 1  # it ran once, as an eager call would
 
 
-@pytest.mark.parametrize("draw", [
-    lambda: np.random.randn(3),
-    lambda: np.random.default_rng(np.random.randint(10)).normal(size=3),
-])
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda: np.random.randn(3),
+        lambda: np.random.default_rng(np.random.randint(10)).normal(size=3),
+    ],
+)
 def test_a_random_draw_from_numpy_s_global_generator_is_refused(draw):
     def f(x):
         return x * ag.tensor(draw())

@@ -12,8 +12,21 @@ import autograd_core as ag
 import nn
 
 BLOCKS = ["scale", "flag", "coeffs", "array", "act", "model", "holder", "config"]
-ACTIONS = ["call", "call_with_captured", "scale", "flag", "coeff", "array", "gamma", "train",
-           "eval", "dropout_p", "rebind", "config", "step_weights"]
+ACTIONS = [
+    "call",
+    "call_with_captured",
+    "scale",
+    "flag",
+    "coeff",
+    "array",
+    "gamma",
+    "train",
+    "eval",
+    "dropout_p",
+    "rebind",
+    "config",
+    "step_weights",
+]
 
 
 def _bits(t):
@@ -21,10 +34,14 @@ def _bits(t):
 
 
 @settings(max_examples=60, deadline=None)
-@given(blocks=st.lists(st.sampled_from(BLOCKS), min_size=1, max_size=5),
-       actions=st.lists(st.tuples(st.sampled_from(ACTIONS),
-                                  st.floats(-3, 3, allow_nan=False, width=32)),
-                        min_size=1, max_size=14))
+@given(
+    blocks=st.lists(st.sampled_from(BLOCKS), min_size=1, max_size=5),
+    actions=st.lists(
+        st.tuples(st.sampled_from(ACTIONS), st.floats(-3, 3, allow_nan=False, width=32)),
+        min_size=1,
+        max_size=14,
+    ),
+)
 def test_compiled_equals_eager_or_refuses_while_what_it_reads_changes(blocks, actions):
     scale, flag = 2.0, True
     coeffs = [1.0, 0.5]

@@ -9,8 +9,13 @@ from hypothesis import strategies as st
 import autograd_core as ag
 import nn
 
-PROPERTY = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+PROPERTY = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 UNARY = {
     "exp": lambda a: ag.exp(ag.clip(a, -5.0, 5.0)),
@@ -72,8 +77,7 @@ def _check(fn, n_inputs, shape, seed):
     mode: the value and every input's gradient, exactly (NaN equal to NaN)."""
     compiled = ag.compile(fn)
     rng = np.random.default_rng(seed)
-    compiled(*[ag.tensor(rng.standard_normal(shape), requires_grad=True)
-                for _ in range(n_inputs)])
+    compiled(*[ag.tensor(rng.standard_normal(shape), requires_grad=True) for _ in range(n_inputs)])
     data = [rng.standard_normal(shape) for _ in range(n_inputs)]
     results = []
     for f in (compiled, fn):
@@ -115,7 +119,7 @@ def test_wide_scalar_programs_run_in_waves_bit_for_bit(program, seed):
     copies = 12
 
     def wide(*inputs):
-        return sum(one(*inputs[i * n_inputs:(i + 1) * n_inputs]) for i in range(copies))
+        return sum(one(*inputs[i * n_inputs : (i + 1) * n_inputs]) for i in range(copies))
 
     compiled = _check(wide, n_inputs * copies, (), seed)
     ((program_,),) = compiled._programs.values()
@@ -133,11 +137,16 @@ ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
 
 @PROPERTY
-@given(st.lists(st.integers(1, 6), min_size=0, max_size=3),
-       st.lists(st.sampled_from(sorted(ACTIVATIONS)), min_size=3, max_size=3),
-       st.sampled_from(sorted(OPTIMIZERS)), st.integers(1, 5), st.integers(0, 2**16))
-def test_random_compiled_training_steps_match_eager_bit_for_bit(hidden, activations, opt,
-                                                                batch, seed):
+@given(
+    st.lists(st.integers(1, 6), min_size=0, max_size=3),
+    st.lists(st.sampled_from(sorted(ACTIVATIONS)), min_size=3, max_size=3),
+    st.sampled_from(sorted(OPTIMIZERS)),
+    st.integers(1, 5),
+    st.integers(0, 2**16),
+)
+def test_random_compiled_training_steps_match_eager_bit_for_bit(
+    hidden, activations, opt, batch, seed
+):
     """zero_grad, forward, loss.backward() and the step, compiled as one program, over three
     steps on new batches: every loss, parameter and gradient equals eager mode's."""
     widths = [3, *hidden, 2]

@@ -44,8 +44,9 @@ def test_batches_in_order_keep_or_drop_the_last_partial_one(drop_last, sizes):
     assert len(loader) == len(sizes) and [len(x) for x, _ in batches] == sizes
     x, y = batches[0]
     assert isinstance(x, ag.Tensor) and x.dtype == np.float32 and y.dtype == np.int64
-    np.testing.assert_array_equal(np.concatenate([y.data for _, y in batches]),
-                                  np.arange(sum(sizes)))
+    np.testing.assert_array_equal(
+        np.concatenate([y.data for _, y in batches]), np.arange(sum(sizes))
+    )
 
 
 def test_shuffle_visits_every_sample_once_and_keeps_pairs_together():
@@ -62,8 +63,7 @@ def epochs(loader, n=3):
 
 def test_seeded_shuffle_is_reproducible_and_differs_between_epochs():
     a = epochs(DataLoader(dataset(), batch_size=4, shuffle=True, rng=7))
-    b = epochs(DataLoader(dataset(), batch_size=4, shuffle=True,
-                          rng=np.random.default_rng(7)))
+    b = epochs(DataLoader(dataset(), batch_size=4, shuffle=True, rng=np.random.default_rng(7)))
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     assert not np.array_equal(a[0], a[1])
 
@@ -192,8 +192,10 @@ def write_mnist(directory, kind="train", n=5, gz=False):
     images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
     labels = rng.integers(0, 10, n, dtype=np.uint8)
     prefix = "train" if kind == "train" else "t10k"
-    for name, array in ((f"{prefix}-images-idx3-ubyte", images),
-                        (f"{prefix}-labels-idx1-ubyte", labels)):
+    for name, array in (
+        (f"{prefix}-images-idx3-ubyte", images),
+        (f"{prefix}-labels-idx1-ubyte", labels),
+    ):
         raw = idx_bytes(array)
         (directory / (name + ".gz" if gz else name)).write_bytes(gzip.compress(raw) if gz else raw)
     return images, labels
@@ -215,13 +217,16 @@ def test_load_mnist_names_the_missing_files(tmp_path):
         load_mnist(tmp_path, kind="validation")
 
 
-@pytest.mark.parametrize("corrupt, message", [
-    (lambda raw: raw[:-10], "truncated or corrupt"),
-    (lambda raw: raw + b"\x00", "more data than the 3920 bytes its header declares"),
-    (lambda raw: b"\x00\x01" + raw[2:], "not an MNIST images file"),
-    (lambda raw: raw[:3] + b"\x02" + raw[4:], "magic number 0x00000802, expected 0x00000803"),
-    (lambda raw: gzip.compress(raw)[:-12], "corrupt or truncated gzip"),
-])
+@pytest.mark.parametrize(
+    "corrupt, message",
+    [
+        (lambda raw: raw[:-10], "truncated or corrupt"),
+        (lambda raw: raw + b"\x00", "more data than the 3920 bytes its header declares"),
+        (lambda raw: b"\x00\x01" + raw[2:], "not an MNIST images file"),
+        (lambda raw: raw[:3] + b"\x02" + raw[4:], "magic number 0x00000802, expected 0x00000803"),
+        (lambda raw: gzip.compress(raw)[:-12], "corrupt or truncated gzip"),
+    ],
+)
 def test_load_mnist_rejects_corrupt_files(corrupt, message, tmp_path):
     write_mnist(tmp_path)
     path = tmp_path / "train-images-idx3-ubyte"
@@ -267,16 +272,20 @@ def test_load_mnist_stops_inflating_a_gzip_bomb_at_the_declared_size(tmp_path):
     assert peak < 8 * 2**20  # the 32 MB were never held in memory
 
 
-@pytest.mark.parametrize("kind, header, message", [
-    ("train", idx_header(0x0D, 3, 5, 28, 28), r"magic number 0x00000d03, expected 0x00000803"),
-    ("train", idx_header(0x08, 3, 5, 29, 29), r"5 x 29 x 29 .* expected N x 28 x 28"),
-    ("train", idx_header(0x08, 3, 60_001, 28, 28), r"60001 images, at most 60000"),
-    ("test", idx_header(0x08, 3, 10_001, 28, 28), r"10001 images, at most 10000"),
-    ("train", idx_header(0x08, 3, 2**32 - 1, 2**32 - 1, 2**32 - 1), r"expected N x 28 x 28"),
-], ids=["float images", "29x29 images", "more than 60000", "more than 10000 (test)",
-        "huge dims"])
-def test_load_mnist_checks_the_image_header_before_reading_the_data(kind, header, message,
-                                                                    tmp_path):
+@pytest.mark.parametrize(
+    "kind, header, message",
+    [
+        ("train", idx_header(0x0D, 3, 5, 28, 28), r"magic number 0x00000d03, expected 0x00000803"),
+        ("train", idx_header(0x08, 3, 5, 29, 29), r"5 x 29 x 29 .* expected N x 28 x 28"),
+        ("train", idx_header(0x08, 3, 60_001, 28, 28), r"60001 images, at most 60000"),
+        ("test", idx_header(0x08, 3, 10_001, 28, 28), r"10001 images, at most 10000"),
+        ("train", idx_header(0x08, 3, 2**32 - 1, 2**32 - 1, 2**32 - 1), r"expected N x 28 x 28"),
+    ],
+    ids=["float images", "29x29 images", "more than 60000", "more than 10000 (test)", "huge dims"],
+)
+def test_load_mnist_checks_the_image_header_before_reading_the_data(
+    kind, header, message, tmp_path
+):
     write_mnist(tmp_path, kind)
     prefix = "train" if kind == "train" else "t10k"
     (tmp_path / f"{prefix}-images-idx3-ubyte").write_bytes(header + bytes(5 * 784))
@@ -287,8 +296,11 @@ def test_load_mnist_checks_the_image_header_before_reading_the_data(kind, header
 def test_load_mnist_refuses_labels_of_another_type(tmp_path):
     write_mnist(tmp_path)
     (tmp_path / "train-labels-idx1-ubyte").write_bytes(idx_header(0x0C, 1, 5) + bytes(20))
-    with pytest.raises(ValueError, match=r"labels-idx1-ubyte: magic number 0x00000c01, "
-                                         r"expected 0x00000801"):
+    with pytest.raises(
+        ValueError,
+        match=r"labels-idx1-ubyte: magic number 0x00000c01, "
+        r"expected 0x00000801",
+    ):
         load_mnist(tmp_path)
 
 

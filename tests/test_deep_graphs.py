@@ -42,8 +42,14 @@ def test_million_node_chain_backward_and_delete():
     """A 1,000,000-node chain backpropagates without RecursionError and its graph can be
     dropped without overflowing the C stack (run in a subprocess: a crash is a failure)."""
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, "-c", CHAIN_SCRIPT], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHAIN_SCRIPT],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = dict((line + " ").split(" ", 1) for line in proc.stdout.splitlines())
     value, grad = float(lines["value"]), float(lines["grad"])
@@ -100,6 +106,8 @@ def test_wide_fan_out_through_stack():
     y = ag.stack([x] * 10_000).sum()
     y.backward()
     np.testing.assert_array_equal(x.grad.data, [10_000, 10_000])
+
+
 def _fan_out_time(n):
     best = np.inf
     for _ in range(3):

@@ -85,8 +85,15 @@ def test_default_dtype_of_python_data_is_float64():
 
 
 # ------------------------------------------------------------------ unbroadcasting
-BROADCAST_SHAPES = [((3, 1), (1, 4)), ((1,), (5, 4)), ((4,), (2, 3, 4)), ((), (2, 3)),
-                    ((2, 1, 4), (3, 1)), ((5, 4), (1,)), ((2, 3), ())]
+BROADCAST_SHAPES = [
+    ((3, 1), (1, 4)),
+    ((1,), (5, 4)),
+    ((4,), (2, 3, 4)),
+    ((), (2, 3)),
+    ((2, 1, 4), (3, 1)),
+    ((5, 4), (1,)),
+    ((2, 3), ()),
+]
 BINARY = [
     ("add", lambda a, b: a + b),
     ("sub", lambda a, b: a - b),
@@ -121,4 +128,3 @@ def test_broadcast_to_grad_sums_back():
     assert y.shape == (3, 2, 4)
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.data, [[12.0], [12.0]])
-

@@ -37,12 +37,18 @@ BROADCAST = [
     ("pow", lambda: x23() ** t((5,)), r"^pow: shapes \(2, 3\) and \(5,\)"),
     ("maximum", lambda: ag.maximum(x23(), t((3, 2))), r"^maximum: shapes \(2, 3\) and \(3, 2\)"),
     ("minimum", lambda: ag.minimum(x23(), t((4,))), r"^minimum: shapes \(2, 3\) and \(4,\)"),
-    ("where", lambda: ag.where(np.ones((2, 3), bool), x23(), t((3, 2))),
-     r"^where: shapes .*\(2, 3\).*\(3, 2\) cannot be broadcast"),
+    (
+        "where",
+        lambda: ag.where(np.ones((2, 3), bool), x23(), t((3, 2))),
+        r"^where: shapes .*\(2, 3\).*\(3, 2\) cannot be broadcast",
+    ),
     ("less", lambda: x23() < t((3, 2)), r"^less: shapes \(2, 3\) and \(3, 2\)"),
     ("equal", lambda: x23() == t((4,)), r"^equal: shapes \(2, 3\) and \(4,\)"),
-    ("broadcast_to", lambda: x23().broadcast_to((3, 3)),
-     r"^broadcast_to: cannot broadcast a tensor of shape \(2, 3\) to \(3, 3\)"),
+    (
+        "broadcast_to",
+        lambda: x23().broadcast_to((3, 3)),
+        r"^broadcast_to: cannot broadcast a tensor of shape \(2, 3\) to \(3, 3\)",
+    ),
 ]
 
 
@@ -55,16 +61,31 @@ def test_shapes_that_do_not_broadcast(name, f, pattern):
 
 # ------------------------------------------------------------------ matmul
 MATMUL = [
-    ("2d inner", (2, 3), (4, 2), r"^matmul: inner dimensions do not match: \(2, 3\) @ \(4, 2\) "
-     r"\(3 != 4\)"),
+    (
+        "2d inner",
+        (2, 3),
+        (4, 2),
+        r"^matmul: inner dimensions do not match: \(2, 3\) @ \(4, 2\) "
+        r"\(3 != 4\)",
+    ),
     ("1d 1d", (3,), (4,), r"^matmul: inner dimensions .*\(3,\) @ \(4,\) \(3 != 4\)"),
     ("1d 2d", (3,), (4, 2), r"^matmul: inner dimensions .*\(3,\) @ \(4, 2\) \(3 != 4\)"),
     ("2d 1d", (2, 3), (4,), r"^matmul: inner dimensions .*\(2, 3\) @ \(4,\) \(3 != 4\)"),
     ("batched inner", (5, 2, 3), (5, 4, 2), r"^matmul: inner dimensions .*\(3 != 4\)"),
-    ("batch dims", (2, 2, 3), (3, 3, 4), r"^matmul: batch dimensions of \(2, 2, 3\) and "
-     r"\(3, 3, 4\) cannot be broadcast"),
-    ("0-d right", (2, 3), (), r"^matmul: both operands need at least one dimension.*\(2, 3\) "
-     r"and \(\)"),
+    (
+        "batch dims",
+        (2, 2, 3),
+        (3, 3, 4),
+        r"^matmul: batch dimensions of \(2, 2, 3\) and "
+        r"\(3, 3, 4\) cannot be broadcast",
+    ),
+    (
+        "0-d right",
+        (2, 3),
+        (),
+        r"^matmul: both operands need at least one dimension.*\(2, 3\) "
+        r"and \(\)",
+    ),
     ("0-d left", (), (3,), r"^matmul: both operands need at least one dimension.*\(\) and \(3,\)"),
 ]
 
@@ -79,13 +100,17 @@ def test_matmul_shape_errors(name, a, b, pattern):
 # ------------------------------------------------------------------ backward misuse
 def test_backward_on_non_scalar_without_grad():
     y = x23() * 2
-    with pytest.raises(RuntimeError,
-                       match=r"grad can be implicitly created only for scalar outputs.*\(2, 3\)"):
+    with pytest.raises(
+        RuntimeError, match=r"grad can be implicitly created only for scalar outputs.*\(2, 3\)"
+    ):
         y.backward()
 
 
-@pytest.mark.parametrize("grad", [ag.tensor(np.ones((3, 2))), np.ones(3), ag.tensor(1.0)],
-                         ids=["tensor (3,2)", "ndarray (3,)", "0-d"])
+@pytest.mark.parametrize(
+    "grad",
+    [ag.tensor(np.ones((3, 2))), np.ones(3), ag.tensor(1.0)],
+    ids=["tensor (3,2)", "ndarray (3,)", "0-d"],
+)
 def test_backward_with_grad_of_wrong_shape(grad):
     """The message names the grad's shape and the output's shape."""
     y = x23() * 2
@@ -98,11 +123,15 @@ def test_backward_wrong_grad_shape_names_both_shapes():
         (x23() * 2).backward(ag.tensor(np.ones((3, 2))))
 
 
-@pytest.mark.parametrize("make", [
-    lambda: ag.tensor(1.0),
-    lambda: ag.tensor([1.0, 2.0]).sum(),
-    lambda: leaf(1.0).detach() * 2,
-], ids=["constant", "op on constants", "detached"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ag.tensor(1.0),
+        lambda: ag.tensor([1.0, 2.0]).sum(),
+        lambda: leaf(1.0).detach() * 2,
+    ],
+    ids=["constant", "op on constants", "detached"],
+)
 def test_backward_on_tensor_that_does_not_require_grad(make):
     with pytest.raises(RuntimeError, match="does not require grad and does not have a grad_fn"):
         make().backward()
@@ -163,8 +192,9 @@ NON_FLOAT = [
 
 @pytest.mark.parametrize("name, f, dtype", NON_FLOAT, ids=[r[0] for r in NON_FLOAT])
 def test_requires_grad_on_integer_or_bool_data(name, f, dtype):
-    with pytest.raises(TypeError,
-                       match=rf"Only Tensors of floating point .*can require gradients.*{dtype}"):
+    with pytest.raises(
+        TypeError, match=rf"Only Tensors of floating point .*can require gradients.*{dtype}"
+    ):
         f()
 
 
@@ -177,8 +207,11 @@ def test_integer_tensor_without_requires_grad_is_fine():
 @pytest.mark.parametrize("shape", [(2, 3), (0,), (2,)], ids=str)
 def test_item_on_tensor_with_more_or_fewer_than_one_element(shape):
     """item() and float() name the shape and the element count."""
-    with pytest.raises(ValueError, match=rf"item\(\): only one-element tensors.*shape "
-                                         rf"{re.escape(str(shape))}"):
+    with pytest.raises(
+        ValueError,
+        match=rf"item\(\): only one-element tensors.*shape "
+        rf"{re.escape(str(shape))}",
+    ):
         ag.tensor(np.ones(shape)).item()
     with pytest.raises(ValueError, match="only one-element tensors"):
         float(ag.tensor(np.ones(shape)))
@@ -227,16 +260,21 @@ def test_non_numeric_operand_to_an_op():
 # ------------------------------------------------------------------ reshape, transpose
 @pytest.mark.parametrize("shape", [(4, 2), (-1, 4), (7,), (2, 2, 2)], ids=str)
 def test_reshape_to_incompatible_shape(shape):
-    pattern = (r"^reshape: cannot reshape a tensor of shape \(2, 3\) \(6 elements\) into shape "
-               + re.escape(str(shape)))
+    pattern = (
+        r"^reshape: cannot reshape a tensor of shape \(2, 3\) \(6 elements\) into shape "
+        + re.escape(str(shape))
+    )
     with pytest.raises(ValueError, match=pattern):
         x23().reshape(*shape)
 
 
 @pytest.mark.parametrize("axes", [(0, 0), (0, 1, 2), (1,)], ids=str)
 def test_transpose_with_bad_axes(axes):
-    with pytest.raises(ValueError, match=r"^transpose: axes .* are not a permutation for shape "
-                                         r"\(2, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"^transpose: axes .* are not a permutation for shape "
+        r"\(2, 3\)",
+    ):
         x23().transpose(*axes)
 
 
@@ -254,8 +292,11 @@ AXIS_OPS = [
 @pytest.mark.parametrize("axis", [2, -3, 10], ids=str)
 @pytest.mark.parametrize("name, f", AXIS_OPS, ids=[r[0] for r in AXIS_OPS])
 def test_axis_out_of_range(name, f, axis):
-    with pytest.raises(ValueError, match=rf"^{name}: axis {axis} is out of range for a tensor "
-                                         r"with 2 dimensions"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^{name}: axis {axis} is out of range for a tensor "
+        r"with 2 dimensions",
+    ):
         f(x23(), axis)
 
 
@@ -272,8 +313,11 @@ def test_non_integer_axis(name, f):
         f(x23(), 1.5)
 
 
-@pytest.mark.parametrize("f", [lambda a: a.softmax(axis=2), lambda a: a.log_softmax(axis=-3)],
-                         ids=["softmax", "log_softmax"])
+@pytest.mark.parametrize(
+    "f",
+    [lambda a: a.softmax(axis=2), lambda a: a.log_softmax(axis=-3)],
+    ids=["softmax", "log_softmax"],
+)
 def test_softmax_axis_out_of_range(f):
     """Composites report the axis error from the reduction they are built on."""
     with pytest.raises(ValueError, match=r"axis (2|-3) is out of range for a tensor with 2 dim"):
@@ -323,13 +367,15 @@ def test_concatenate_mismatched_ndim():
 
 
 def test_stack_mismatched_shapes():
-    with pytest.raises(ValueError,
-                       match=r"^stack: all tensors must have the same shape.*\(2, 3\).*\(3, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"^stack: all tensors must have the same shape.*\(2, 3\).*\(3, 2\)"
+    ):
         ag.stack([x23(), t((3, 2))])
 
 
-@pytest.mark.parametrize("f, name", [(ag.concatenate, "concatenate"), (ag.stack, "stack")],
-                         ids=["concatenate", "stack"])
+@pytest.mark.parametrize(
+    "f, name", [(ag.concatenate, "concatenate"), (ag.stack, "stack")], ids=["concatenate", "stack"]
+)
 def test_join_nothing(f, name):
     with pytest.raises(ValueError, match=rf"^{name}: need at least one tensor"):
         f([])
@@ -340,8 +386,11 @@ def test_join_nothing(f, name):
 @pytest.mark.parametrize("shape, axis", [((0,), None), ((0, 3), 0), ((2, 0), None)], ids=str)
 def test_reduction_of_empty_tensor(name, shape, axis):
     """max/min/logsumexp over an empty axis have no value: a clear error naming the shape."""
-    with pytest.raises(ValueError, match=rf"^{name}: cannot reduce over an empty axis of shape "
-                                         rf"{re.escape(str(shape))}"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^{name}: cannot reduce over an empty axis of shape "
+        rf"{re.escape(str(shape))}",
+    ):
         getattr(ag.tensor(np.ones(shape)), name)(axis=axis)
 
 
@@ -422,8 +471,11 @@ class NoBackward(ag.Function):
 
 def test_custom_function_too_few_gradients():
     x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
-    with pytest.raises(RuntimeError, match=r"function TooFewGrads\.backward returned an incorrect "
-                                           r"number of gradients \(expected 2, got 1\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"function TooFewGrads\.backward returned an incorrect "
+        r"number of gradients \(expected 2, got 1\)",
+    ):
         TooFewGrads.apply(x, y).sum().backward()
 
 
@@ -438,20 +490,29 @@ def test_custom_function_gradient_of_wrong_shape(via):
     """A gradient that cannot be summed to the input's shape names both shapes."""
     x = leaf([1.0, 2.0, 3.0])
     y = WrongShapeGrad.apply(x)
-    with pytest.raises(RuntimeError, match=r"WrongShapeGrad\.backward returned an invalid gradient "
-                                           r"at index 0: got shape \(5,\).*expected shape \(3,\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"WrongShapeGrad\.backward returned an invalid gradient "
+        r"at index 0: got shape \(5,\).*expected shape \(3,\)",
+    ):
         y.backward() if via == "backward" else ag.grad(y, x)
 
 
 def test_custom_function_forward_returns_non_array():
-    with pytest.raises(TypeError, match=r"NonArrayForward\.forward must return numpy arrays or "
-                                        r"Tensors.*got str"):
+    with pytest.raises(
+        TypeError,
+        match=r"NonArrayForward\.forward must return numpy arrays or "
+        r"Tensors.*got str",
+    ):
         NonArrayForward.apply(leaf(1.0))
 
 
 def test_custom_function_saves_unsupported_value():
-    with pytest.raises(TypeError, match=r"save_for_backward takes arrays, Tensors, numbers or "
-                                        r"None, got dict"):
+    with pytest.raises(
+        TypeError,
+        match=r"save_for_backward takes arrays, Tensors, numbers or "
+        r"None, got dict",
+    ):
         BadSave.apply(leaf(1.0))
 
 

@@ -105,6 +105,7 @@ def test_inplace_update_by_a_constant_scales_the_tangent(name):
 
 def test_closed_forms_of_mul_and_div():
     """d(c *= y) = tc·y + c_old·ty;  d(c /= y) = (tc - c_new·ty) / y."""
+
     def mul(a, b):
         c = a * 1.0
         c *= b
@@ -231,6 +232,7 @@ def test_an_inplace_update_through_a_view_updates_the_base_tangent():
 
 def test_augmented_item_assignment_on_a_row():
     """c[0] += y is c.__setitem__(0, c[0].__iadd__(y)): through a view, then setitem."""
+
     def f(x):
         c = ag.ones(2, 3) * x
         c[0] += x * x
@@ -257,6 +259,7 @@ def test_transposed_and_reshaped_views():
 def test_a_view_taken_before_the_base_changed_gets_the_new_tangent():
     """A view's values change with its base; so does its tangent (taken again from the
     base's when the view is next used)."""
+
     def f(x):
         c = x * 1.0
         first = c[0:2]
@@ -333,6 +336,7 @@ def test_an_inplace_update_does_not_change_an_earlier_tangent_object():
 
 def test_inplace_updates_keep_nested_levels_right():
     """Second derivatives through in-place updates: jvp of jvp of f with c *= c; c += x."""
+
     def f(x):
         c = ag.sin(x) * 1.0
         c *= c
@@ -345,8 +349,7 @@ def test_inplace_updates_keep_nested_levels_right():
 
     _, second = ag.jvp(first, ag.tensor([0.4]), ag.ones(1))
     x = 0.4  # f = x·(sin² x + x):  f'' = 2 sin(2x) + 2x cos(2x) + 2
-    assert second.item() == pytest.approx(2 * np.sin(2 * x) + 2 * x * np.cos(2 * x) + 2,
-                                          rel=1e-10)
+    assert second.item() == pytest.approx(2 * np.sin(2 * x) + 2 * x * np.cos(2 * x) + 2, rel=1e-10)
 
 
 def test_float32_tensor_updated_by_a_float64_dual_keeps_its_dtype():

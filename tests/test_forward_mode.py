@@ -32,8 +32,19 @@ def test_dual_and_unpack_dual_round_trip():
 
 def test_every_op_on_a_dual_yields_a_dual():
     x = ag.dual(ag.tensor([[0.3, 0.7]]), ag.tensor([[1.0, 0.0]]))
-    results = [x.exp(), x.sum(), x.T, x[0], x @ x.T, x.logsumexp(), ag.stack([x, x]),
-               ag.concatenate([x, x]), x.max(), ag.maximum(x, 0.5), x.reshape(2)]
+    results = [
+        x.exp(),
+        x.sum(),
+        x.T,
+        x[0],
+        x @ x.T,
+        x.logsumexp(),
+        ag.stack([x, x]),
+        ag.concatenate([x, x]),
+        x.max(),
+        ag.maximum(x, 0.5),
+        x.reshape(2),
+    ]
     assert all(r.tangent is not None and r.tangent.shape == r.shape for r in results)
 
 
@@ -45,8 +56,9 @@ def test_tangent_shape_and_dtype_follow_the_primal():
 
 
 def test_dual_rejects_a_tangent_of_another_shape():
-    with pytest.raises(ValueError,
-                       match=r"tangent has shape \(2,\) but the primal has shape \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"tangent has shape \(2,\) but the primal has shape \(3,\)"
+    ):
         ag.dual(ag.tensor([1.0, 2.0, 3.0]), ag.tensor([1.0, 2.0]))
 
 
@@ -67,8 +79,9 @@ def test_jvp_with_several_inputs_and_outputs():
 
 
 def test_jvp_missing_tangent_means_zero():
-    out, tangent = ag.jvp(lambda a, b: a * b, (ag.tensor(2.0), ag.tensor(3.0)),
-                          (None, ag.tensor(1.0)))
+    out, tangent = ag.jvp(
+        lambda a, b: a * b, (ag.tensor(2.0), ag.tensor(3.0)), (None, ag.tensor(1.0))
+    )
     assert tangent.item() == 2.0
 
 
@@ -81,9 +94,13 @@ def test_forward_mode_is_one_pass_not_double_backward():
     np.testing.assert_allclose(y.tangent.data, np.exp([1.0, 2.0]))
 
 
-JACOBIAN_SAMPLES = [pytest.param(info, sample, id=f"{info.name}-{sample.name}")
-                    for info in OP_DB if info.supports_forward_ad
-                    for sample in info.samples() if sample.grad and Bound(info, sample).leaves]
+JACOBIAN_SAMPLES = [
+    pytest.param(info, sample, id=f"{info.name}-{sample.name}")
+    for info in OP_DB
+    if info.supports_forward_ad
+    for sample in info.samples()
+    if sample.grad and Bound(info, sample).leaves
+]
 
 
 @pytest.mark.parametrize("info, sample", JACOBIAN_SAMPLES)

@@ -52,6 +52,7 @@ def test_three_nested_jvps_give_the_third_derivative():
 def test_no_perturbation_confusion():
     """d/dx [x · (d/dy (x + y))|_{y=1}] = d/dx [x · 1] = 1 (confusing the two tangents
     gives 2)."""
+
     def outer(x):
         inner = derivative(lambda y: x + y, ag.tensor(1.0))
         return x * inner
@@ -61,8 +62,10 @@ def test_no_perturbation_confusion():
 
 def test_no_perturbation_confusion_when_the_inner_function_multiplies_by_the_closure():
     """d/dx [d/dy (x·y)] = d/dx [x] = 1; and d/dx [x · d/dy (x·y)] = 2x."""
-    assert derivative(lambda x: derivative(lambda y: x * y, ag.tensor(2.0)),
-                      ag.tensor(3.0)).item() == 1.0
+    assert (
+        derivative(lambda x: derivative(lambda y: x * y, ag.tensor(2.0)), ag.tensor(3.0)).item()
+        == 1.0
+    )
     value = derivative(lambda x: x * derivative(lambda y: x * y, ag.tensor(2.0)), ag.tensor(3.0))
     assert value.item() == 6.0
 
@@ -74,6 +77,7 @@ def test_an_inner_jvp_does_not_see_the_outer_tangent_of_a_closure():
         def inner(y):
             seen.append(ag.unpack_dual(x).tangent)  # x has no tangent at the inner level
             return x * y
+
         return derivative(inner, ag.tensor(2.0))
 
     derivative(outer, ag.tensor(3.0))
@@ -109,6 +113,7 @@ def test_forward_over_forward_jacobian_is_the_hessian():
 
 def test_jacobian_of_a_forward_jacobian_of_a_vector_function():
     """J of J of g(x) = x ⊙ sin(x)·x₀: a (3, 3, 3) tensor of second derivatives."""
+
     def g(x):
         return x * ag.sin(x) * x[0]
 
@@ -118,7 +123,7 @@ def test_jacobian_of_a_forward_jacobian_of_a_vector_function():
     eps = 1e-6
     for j in range(3):
         e = np.eye(3)[j] * eps
-        fd = (ag.jacobian(g, ag.tensor(x0 + e)).data - ag.jacobian(g, ag.tensor(x0 - e)).data)
+        fd = ag.jacobian(g, ag.tensor(x0 + e)).data - ag.jacobian(g, ag.tensor(x0 - e)).data
         np.testing.assert_allclose(T.data[..., j], fd / (2 * eps), rtol=1e-6, atol=1e-8)
 
 
@@ -131,7 +136,7 @@ def test_reverse_jacobian_inside_a_forward_jacobian():
     eps = 1e-6
     for j in range(2):
         e = np.eye(2)[j] * eps
-        fd = (ag.jacobian(g, ag.tensor(x0 + e)).data - ag.jacobian(g, ag.tensor(x0 - e)).data)
+        fd = ag.jacobian(g, ag.tensor(x0 + e)).data - ag.jacobian(g, ag.tensor(x0 - e)).data
         np.testing.assert_allclose(nested.data[..., j], fd / (2 * eps), rtol=1e-6, atol=1e-8)
 
 
@@ -214,15 +219,21 @@ def test_unpack_dual_level_argument():
 def test_nested_forward_mode_with_every_elementwise_op():
     """Second derivatives by jvp-of-jvp against central differences of first derivatives."""
     ops = {
-        "exp": ag.exp, "log": lambda x: ag.log(x + 2.0), "sqrt": lambda x: ag.sqrt(x + 2.0),
-        "tanh": ag.tanh, "sigmoid": ag.sigmoid, "cos": ag.cos, "pow": lambda x: (x + 2.0) ** x,
-        "div": lambda x: 1.0 / (x * x + 1.0), "logsumexp": lambda x: ag.logsumexp(
-            ag.stack([x, 2 * x, x * x])), "norm": lambda x: ag.norm(ag.stack([x, x * x + 1.0])),
-        "max": lambda x: ag.maximum(x * x, 0.1 * x), "softmax": lambda x: ag.softmax(
-            ag.stack([x, x * x]))[0],
+        "exp": ag.exp,
+        "log": lambda x: ag.log(x + 2.0),
+        "sqrt": lambda x: ag.sqrt(x + 2.0),
+        "tanh": ag.tanh,
+        "sigmoid": ag.sigmoid,
+        "cos": ag.cos,
+        "pow": lambda x: (x + 2.0) ** x,
+        "div": lambda x: 1.0 / (x * x + 1.0),
+        "logsumexp": lambda x: ag.logsumexp(ag.stack([x, 2 * x, x * x])),
+        "norm": lambda x: ag.norm(ag.stack([x, x * x + 1.0])),
+        "max": lambda x: ag.maximum(x * x, 0.1 * x),
+        "softmax": lambda x: ag.softmax(ag.stack([x, x * x]))[0],
     }
     for name, op in ops.items():
-        second = derivative(lambda x: derivative(op, x), ag.tensor(0.3)).item()
+        second = derivative(lambda x, op=op: derivative(op, x), ag.tensor(0.3)).item()
 
         def first(x, op=op):
             return derivative(op, ag.tensor(x)).item()

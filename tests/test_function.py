@@ -109,7 +109,7 @@ class SumAndIndexSaved(SplitSum):
 
     @staticmethod
     def backward(ctx, g_sum, g_index):
-        ctx.saved_tensors  # checks that the saved index is unchanged
+        _ = ctx.saved_tensors  # checks that the saved index is unchanged
         return ag.broadcast_to(g_sum, ctx.shape)
 
 
@@ -213,7 +213,9 @@ def test_wrong_tangent_shape_is_a_clear_error():
         def jvp(ctx, t):
             return ag.ones(7)
 
-    with pytest.raises(RuntimeError, match=r"tangent of shape \(7,\) for an output of shape \(2,\)"):
+    with pytest.raises(
+        RuntimeError, match=r"tangent of shape \(7,\) for an output of shape \(2,\)"
+    ):
         ag.jvp(WrongTangent.apply, ag.tensor([1.0, 2.0]), ag.tensor([1.0, 1.0]))
 
 
@@ -239,7 +241,7 @@ def test_a_custom_primitive_runs_its_rule_on_arrays_first_order_and_on_tensors_r
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
-            return x ** 3
+            return x**3
 
         @staticmethod
         def backward(ctx, g):

@@ -28,8 +28,13 @@ import autograd_core as ag
 import nn
 from autograd_core.errors import OpError, OpTypeError
 
-FUZZ = settings(max_examples=30, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 TIME_LIMIT = 5.0  # seconds per call: a hang is a failure, not a stuck test run
 
 
@@ -48,7 +53,8 @@ def numeric_arrays(draw, kinds="fib"):
     shape = draw(SHAPES)
     if dtype in FLOATS:
         elements = st.floats(-1e3, 1e3, width=FLOATS[dtype]) | st.sampled_from(
-            [np.nan, np.inf, -np.inf, 0.0, -0.0])
+            [np.nan, np.inf, -np.inf, 0.0, -0.0]
+        )
     elif dtype is np.bool_:
         elements = st.booleans()
     else:
@@ -61,9 +67,13 @@ def odd_arrays(draw):
     """Arrays that cannot be tensors: complex (with NaN) and object (numbers, None, str)."""
     shape = draw(SHAPES)
     if draw(st.booleans()):
-        return draw(hnp.arrays(np.complex128, shape,
-                               elements=st.complex_numbers(max_magnitude=10)
-                               | st.just(complex(np.nan, 1.0))))
+        return draw(
+            hnp.arrays(
+                np.complex128,
+                shape,
+                elements=st.complex_numbers(max_magnitude=10) | st.just(complex(np.nan, 1.0)),
+            )
+        )
     elements = st.one_of(st.floats(-10, 10), st.none(), st.text(max_size=2))
     return draw(hnp.arrays(object, shape, elements=elements))
 
@@ -76,30 +86,77 @@ def tensors(draw, kinds="fib"):
     return ag.tensor(array, requires_grad=grad)
 
 
-WRONG = st.sampled_from([
-    None, "abc", "", {"a": 1}, ["a", "b"], [[1.0, 2.0], [3.0]], [[1.0], 2.0], [1.0, None], 1j,
-    object(), (1, "a"), [], b"xy",
-])
-PYNUM = st.one_of(st.integers(-3, 3), st.floats(allow_nan=True, allow_infinity=True),
-                  st.booleans())
+WRONG = st.sampled_from(
+    [
+        None,
+        "abc",
+        "",
+        {"a": 1},
+        ["a", "b"],
+        [[1.0, 2.0], [3.0]],
+        [[1.0], 2.0],
+        [1.0, None],
+        1j,
+        object(),
+        (1, "a"),
+        [],
+        b"xy",
+    ]
+)
+PYNUM = st.one_of(st.integers(-3, 3), st.floats(allow_nan=True, allow_infinity=True), st.booleans())
 NESTED = st.lists(st.floats(-5, 5), min_size=0, max_size=3) | st.lists(
-    st.lists(st.floats(-5, 5), min_size=2, max_size=2), min_size=1, max_size=2)
-ANY = st.one_of(tensors(), tensors(), tensors(), numeric_arrays(), odd_arrays(), PYNUM, NESTED,
-                WRONG)
-AXIS = st.one_of(st.none(), st.integers(-4, 4), st.tuples(st.integers(-3, 3)),
-                 st.tuples(st.integers(-3, 3), st.integers(-3, 3)), st.floats(-2, 2),
-                 st.sampled_from(["a", [0, 1], {0: 1}, (0.5,)]))
+    st.lists(st.floats(-5, 5), min_size=2, max_size=2), min_size=1, max_size=2
+)
+ANY = st.one_of(
+    tensors(), tensors(), tensors(), numeric_arrays(), odd_arrays(), PYNUM, NESTED, WRONG
+)
+AXIS = st.one_of(
+    st.none(),
+    st.integers(-4, 4),
+    st.tuples(st.integers(-3, 3)),
+    st.tuples(st.integers(-3, 3), st.integers(-3, 3)),
+    st.floats(-2, 2),
+    st.sampled_from(["a", [0, 1], {0: 1}, (0.5,)]),
+)
 KEEPDIMS = st.one_of(st.booleans(), st.sampled_from([None, "yes", 2]))
-SHAPE = st.one_of(st.tuples(), st.lists(st.integers(-2, 4), max_size=3).map(tuple),
-                  st.integers(-2, 6), st.sampled_from([None, "ab", (2.5,), ("a", 1), [2, 3]]))
-DTYPE = st.sampled_from([np.float32, np.float64, np.float16, np.int64, bool, np.complex128,
-                         object, "float32", "foo", None, 3, np.str_])
-INDEX = st.one_of(st.integers(-4, 4), st.none(), st.just(Ellipsis),
-                  st.tuples(st.integers(-3, 3), st.integers(-3, 3)),
-                  st.builds(slice, st.integers(-3, 3) | st.none(), st.integers(-3, 3) | st.none(),
-                            st.sampled_from([None, 1, -1, 2])),
-                  numeric_arrays("ib"), tensors("ib"), st.lists(st.integers(-4, 4), max_size=3),
-                  st.sampled_from(["a", 1.5, [1.5], {"a": 1}, (None, "x")]))
+SHAPE = st.one_of(
+    st.tuples(),
+    st.lists(st.integers(-2, 4), max_size=3).map(tuple),
+    st.integers(-2, 6),
+    st.sampled_from([None, "ab", (2.5,), ("a", 1), [2, 3]]),
+)
+DTYPE = st.sampled_from(
+    [
+        np.float32,
+        np.float64,
+        np.float16,
+        np.int64,
+        bool,
+        np.complex128,
+        object,
+        "float32",
+        "foo",
+        None,
+        3,
+        np.str_,
+    ]
+)
+INDEX = st.one_of(
+    st.integers(-4, 4),
+    st.none(),
+    st.just(Ellipsis),
+    st.tuples(st.integers(-3, 3), st.integers(-3, 3)),
+    st.builds(
+        slice,
+        st.integers(-3, 3) | st.none(),
+        st.integers(-3, 3) | st.none(),
+        st.sampled_from([None, 1, -1, 2]),
+    ),
+    numeric_arrays("ib"),
+    tensors("ib"),
+    st.lists(st.integers(-4, 4), max_size=3),
+    st.sampled_from(["a", 1.5, [1.5], {"a": 1}, (None, "x")]),
+)
 SEQ = st.lists(ANY, min_size=0, max_size=3) | ANY
 
 
@@ -141,6 +198,7 @@ def _describe(args):
         if isinstance(a, np.ndarray):
             return f"ndarray(dtype={a.dtype}, shape={a.shape})"
         return repr(a)[:60]
+
     return ", ".join(one(a) for a in args)
 
 
@@ -158,11 +216,13 @@ def check_call(target, args):
                 if not isinstance(out, ag.Tensor):
                     assert target.returns_other, (
                         f"{target.name}({_describe(args)}) returned a {type(out).__name__}, "
-                        "not a Tensor")
+                        "not a Tensor"
+                    )
                     return
                 assert isinstance(out.data, np.ndarray) and out.dtype.kind in "biuf", (
                     f"{target.name}({_describe(args)}) returned a tensor of dtype {out.dtype}, "
-                    "which ag.tensor refuses (silently accepted unsupported data)")
+                    "which ag.tensor refuses (silently accepted unsupported data)"
+                )
                 if out.requires_grad:
                     stage = "backward"
                     leaves = _leaves(args)
@@ -179,7 +239,8 @@ def check_call(target, args):
                 why = _documented(exc, target.prefixes)
                 assert why is None, (
                     f"{target.name}({_describe(args)}) [{stage}] raised "
-                    f"{type(exc).__name__}: {str(exc)[:300]!r}; {why}")
+                    f"{type(exc).__name__}: {str(exc)[:300]!r}; {why}"
+                )
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -205,14 +266,19 @@ UNARY = ["exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs"]
 REDUCTIONS = ["sum", "mean", "var", "max", "min", "logsumexp", "norm"]
 ENGINE_PREFIXES = ("backward",)
 # composites report errors of the primitives they are built from
-BUILT_FROM = {"mean": ("sum", "div"), "var": ("mean", "sub", "mul", "sum", "div"),
-              "softmax": ("logsumexp", "sub", "exp", "log_softmax"),
-              "log_softmax": ("logsumexp", "sub")}
+BUILT_FROM = {
+    "mean": ("sum", "div"),
+    "var": ("mean", "sub", "mul", "sum", "div"),
+    "softmax": ("logsumexp", "sub", "exp", "log_softmax"),
+    "log_softmax": ("logsumexp", "sub"),
+}
 
 MODULE_TARGETS = (
     [Target(name, getattr(ag, name), (ANY,)) for name in UNARY]
-    + [Target(name, getattr(ag, name), (ANY, AXIS, KEEPDIMS), BUILT_FROM.get(name, ()))
-       for name in REDUCTIONS]
+    + [
+        Target(name, getattr(ag, name), (ANY, AXIS, KEEPDIMS), BUILT_FROM.get(name, ()))
+        for name in REDUCTIONS
+    ]
     + [
         Target("maximum", ag.maximum, (ANY, ANY)),
         Target("minimum", ag.minimum, (ANY, ANY)),
@@ -233,22 +299,40 @@ MODULE_TARGETS = (
         Target("full", ag.full, (SHAPE, ANY)),
         Target("zeros_like", ag.zeros_like, (ANY,)),
         Target("ones_like", ag.ones_like, (ANY,)),
-        Target("randn", lambda s, rng: ag.randn(s, rng=rng), (SHAPE, PYNUM | WRONG),
-               messages=(r"^rng must be a numpy Generator",)),
-        Target("rand", lambda s, rng: ag.rand(s, rng=rng), (SHAPE, PYNUM | WRONG),
-               messages=(r"^rng must be a numpy Generator",)),
+        Target(
+            "randn",
+            lambda s, rng: ag.randn(s, rng=rng),
+            (SHAPE, PYNUM | WRONG),
+            messages=(r"^rng must be a numpy Generator",),
+        ),
+        Target(
+            "rand",
+            lambda s, rng: ag.rand(s, rng=rng),
+            (SHAPE, PYNUM | WRONG),
+            messages=(r"^rng must be a numpy Generator",),
+        ),
         Target("arange", ag.arange, (PYNUM | WRONG, PYNUM | st.none(), PYNUM)),
         Target("dual", ag.dual, (ANY, ANY)),
         Target("unpack_dual", ag.unpack_dual, (ANY,), returns_other=True),
     ]
 )
 
-BINARY_OPERATORS = [("add", operator.add), ("sub", operator.sub), ("mul", operator.mul),
-                    ("div", operator.truediv), ("pow", operator.pow),
-                    ("matmul", operator.matmul)]
-COMPARISONS = [("less", operator.lt), ("less_equal", operator.le), ("greater", operator.gt),
-               ("greater_equal", operator.ge), ("equal", operator.eq),
-               ("not_equal", operator.ne)]
+BINARY_OPERATORS = [
+    ("add", operator.add),
+    ("sub", operator.sub),
+    ("mul", operator.mul),
+    ("div", operator.truediv),
+    ("pow", operator.pow),
+    ("matmul", operator.matmul),
+]
+COMPARISONS = [
+    ("less", operator.lt),
+    ("less_equal", operator.le),
+    ("greater", operator.gt),
+    ("greater_equal", operator.ge),
+    ("equal", operator.eq),
+    ("not_equal", operator.ne),
+]
 
 
 def _method(name):
@@ -258,26 +342,53 @@ def _method(name):
 TENSOR = tensors()
 TENSOR_TARGETS = (
     [Target(f"Tensor {name}", fn, (TENSOR, ANY), (name,)) for name, fn in BINARY_OPERATORS]
-    + [Target(f"reflected {name}", (lambda f: lambda t, other: f(other, t))(fn), (TENSOR, ANY),
-              (name,)) for name, fn in BINARY_OPERATORS]
-    + [Target(f"Tensor {name}", fn, (TENSOR, ANY), (name,)) for name, fn in COMPARISONS]
-    + [Target("Tensor neg", operator.neg, (TENSOR,), ("neg",)),
-       Target("Tensor abs()", abs, (TENSOR,), ("abs",)),
-       Target("Tensor getitem", operator.getitem, (TENSOR, INDEX), ("getitem",))]
-    + [Target(f"Tensor.{name}", _method(name), (TENSOR,), (name,)) for name in UNARY]
-    + [Target(f"Tensor.{name}", _method(name), (TENSOR, AXIS, KEEPDIMS),
-              (name,) + BUILT_FROM.get(name, ())) for name in REDUCTIONS]
     + [
-        Target("Tensor.softmax", _method("softmax"), (TENSOR, AXIS),
-               ("softmax",) + BUILT_FROM["softmax"]),
-        Target("Tensor.log_softmax", _method("log_softmax"), (TENSOR, AXIS),
-               ("log_softmax",) + BUILT_FROM["log_softmax"]),
-        Target("Tensor.clip", _method("clip"), (TENSOR, PYNUM | st.none() | WRONG,
-                                                PYNUM | st.none()), ("clip",)),
+        Target(
+            f"reflected {name}",
+            (lambda f: lambda t, other: f(other, t))(fn),
+            (TENSOR, ANY),
+            (name,),
+        )
+        for name, fn in BINARY_OPERATORS
+    ]
+    + [Target(f"Tensor {name}", fn, (TENSOR, ANY), (name,)) for name, fn in COMPARISONS]
+    + [
+        Target("Tensor neg", operator.neg, (TENSOR,), ("neg",)),
+        Target("Tensor abs()", abs, (TENSOR,), ("abs",)),
+        Target("Tensor getitem", operator.getitem, (TENSOR, INDEX), ("getitem",)),
+    ]
+    + [Target(f"Tensor.{name}", _method(name), (TENSOR,), (name,)) for name in UNARY]
+    + [
+        Target(
+            f"Tensor.{name}",
+            _method(name),
+            (TENSOR, AXIS, KEEPDIMS),
+            (name,) + BUILT_FROM.get(name, ()),
+        )
+        for name in REDUCTIONS
+    ]
+    + [
+        Target(
+            "Tensor.softmax",
+            _method("softmax"),
+            (TENSOR, AXIS),
+            ("softmax",) + BUILT_FROM["softmax"],
+        ),
+        Target(
+            "Tensor.log_softmax",
+            _method("log_softmax"),
+            (TENSOR, AXIS),
+            ("log_softmax",) + BUILT_FROM["log_softmax"],
+        ),
+        Target(
+            "Tensor.clip",
+            _method("clip"),
+            (TENSOR, PYNUM | st.none() | WRONG, PYNUM | st.none()),
+            ("clip",),
+        ),
         Target("Tensor.reshape", _method("reshape"), (TENSOR, SHAPE), ("reshape",)),
         Target("Tensor.transpose", _method("transpose"), (TENSOR, AXIS), ("transpose",)),
-        Target("Tensor.broadcast_to", _method("broadcast_to"), (TENSOR, SHAPE),
-               ("broadcast_to",)),
+        Target("Tensor.broadcast_to", _method("broadcast_to"), (TENSOR, SHAPE), ("broadcast_to",)),
         Target("Tensor.astype", _method("astype"), (TENSOR, DTYPE), ("cast",)),
         Target("Tensor.flatten", _method("flatten"), (TENSOR,), ("reshape",)),
         Target("Tensor.T", lambda t: t.T, (TENSOR,), ("transpose",)),
@@ -290,12 +401,26 @@ TENSOR_TARGETS = (
         Target("bool", bool, (TENSOR,), (), returns_other=True),
         Target("float", float, (TENSOR,), ("item()",), returns_other=True),
         Target("iter", lambda t: list(iter(t)), (TENSOR,), (), returns_other=True),
-        Target("Tensor.requires_grad_", _method("requires_grad_"), (TENSOR, PYNUM | WRONG),
-               ("requires_grad_",)),
-        Target("Tensor.backward", _method("backward"), (TENSOR, ANY | st.none()),
-               ENGINE_PREFIXES, returns_other=True),
-        Target("grad", lambda y, x: ag.grad(y, x, allow_unused=True), (ANY, ANY | SEQ),
-               ENGINE_PREFIXES, returns_other=True),
+        Target(
+            "Tensor.requires_grad_",
+            _method("requires_grad_"),
+            (TENSOR, PYNUM | WRONG),
+            ("requires_grad_",),
+        ),
+        Target(
+            "Tensor.backward",
+            _method("backward"),
+            (TENSOR, ANY | st.none()),
+            ENGINE_PREFIXES,
+            returns_other=True,
+        ),
+        Target(
+            "grad",
+            lambda y, x: ag.grad(y, x, allow_unused=True),
+            (ANY, ANY | SEQ),
+            ENGINE_PREFIXES,
+            returns_other=True,
+        ),
     ]
 )
 # builtins with their own documented wording (PyTorch's and numpy's phrasing)
@@ -303,13 +428,19 @@ EXTRA_MESSAGES = {
     "len": (r"^len\(\) of a 0-d tensor",),
     "bool": (r"^the truth value of a tensor with \d+ elements is ambiguous",),
     "iter": (r"^iteration over a 0-d tensor",),
-    "Tensor.backward": (r"^grad can be implicitly created only for scalar outputs",
-                        r"^element 0 of tensors does not require grad"),
-    "grad": (r"^grad can be implicitly created only for scalar outputs",
-             r"^element \d+ of tensors does not require grad",
-             r"^expected a Tensor or a sequence of Tensors"),
-    "Tensor.requires_grad_": (r"^Only Tensors of floating point",
-                              r"^you can only change requires_grad flags"),
+    "Tensor.backward": (
+        r"^grad can be implicitly created only for scalar outputs",
+        r"^element 0 of tensors does not require grad",
+    ),
+    "grad": (
+        r"^grad can be implicitly created only for scalar outputs",
+        r"^element \d+ of tensors does not require grad",
+        r"^expected a Tensor or a sequence of Tensors",
+    ),
+    "Tensor.requires_grad_": (
+        r"^Only Tensors of floating point",
+        r"^you can only change requires_grad flags",
+    ),
 }
 for _t in TENSOR_TARGETS:
     _t.messages += EXTRA_MESSAGES.get(_t.name, ())
@@ -328,10 +459,19 @@ def test_fuzz_public_op(target, data):
 
 
 # ---------------------------------------------------------------------------- nn layers
-INT_ARG = st.one_of(st.integers(-2, 4), st.floats(-2, 4), st.booleans(), st.none(),
-                    st.sampled_from(["3", "a", [3], np.int64(2), np.float64(2.0)]))
-FLOAT_ARG = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-2, 2),
-                      st.none(), st.sampled_from(["0.5", "a", [0.5], 1j, {}]))
+INT_ARG = st.one_of(
+    st.integers(-2, 4),
+    st.floats(-2, 4),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(["3", "a", [3], np.int64(2), np.float64(2.0)]),
+)
+FLOAT_ARG = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-2, 2),
+    st.none(),
+    st.sampled_from(["0.5", "a", [0.5], 1j, {}]),
+)
 REDUCTION = st.sampled_from(["mean", "sum", "none", "avg", None, 1, ["mean"]])
 
 CONSTRUCTORS = [
@@ -402,10 +542,18 @@ LOSSES = [
 ]
 # inputs near the layers' expectations, plus anything
 LAYER_INPUT = st.one_of(
-    tensors(), numeric_arrays(), ANY,
-    st.builds(lambda a: ag.tensor(a, requires_grad=True), hnp.arrays(
-        st.sampled_from([np.float32, np.float64]), st.sampled_from([(4, 3), (2, 3, 2), (3,)]),
-        elements=st.floats(-5, 5) | st.just(np.nan))))
+    tensors(),
+    numeric_arrays(),
+    ANY,
+    st.builds(
+        lambda a: ag.tensor(a, requires_grad=True),
+        hnp.arrays(
+            st.sampled_from([np.float32, np.float64]),
+            st.sampled_from([(4, 3), (2, 3, 2), (3,)]),
+            elements=st.floats(-5, 5) | st.just(np.nan),
+        ),
+    ),
+)
 
 
 def _forward_target(name, factory, functional, n_inputs):
@@ -413,13 +561,20 @@ def _forward_target(name, factory, functional, n_inputs):
         layer = factory()
         layer.train(train)
         return layer(*inputs)
+
     # the first argument is the training flag; names may carry arguments: "BatchNorm1d(3): "
-    return Target(name, call, (st.booleans(),) + (LAYER_INPUT,) * n_inputs, functional,
-                  messages=(rf"^{re.escape(name)}\(",))
+    return Target(
+        name,
+        call,
+        (st.booleans(),) + (LAYER_INPUT,) * n_inputs,
+        functional,
+        messages=(rf"^{re.escape(name)}\(",),
+    )
 
 
-FORWARD = ([_forward_target(n, f, fn, 1) for n, f, fn in LAYERS]
-           + [_forward_target(n, f, fn, 2) for n, f, fn in LOSSES])
+FORWARD = [_forward_target(n, f, fn, 1) for n, f, fn in LAYERS] + [
+    _forward_target(n, f, fn, 2) for n, f, fn in LOSSES
+]
 
 
 @pytest.mark.parametrize("target", FORWARD, ids=[t.name for t in FORWARD])
@@ -435,16 +590,39 @@ def test_fuzz_layer_forward(target, data):
 def test_every_public_op_and_layer_is_fuzzed():
     """Adding a public op to autograd_core, or a layer to nn, without a fuzz target fails."""
     fuzzed = {t.name for t in MODULE_TARGETS}
-    not_ops = {"Tensor", "Function", "Primitive", "OpError", "no_grad", "enable_grad", "set_grad_enabled",
-               "is_grad_enabled", "get_default_dtype", "set_default_dtype", "numerical_grad",
-               "gradcheck", "gradgradcheck", "jvp", "vjp", "jacobian", "hessian", "grad",
-               "detect_anomaly", "compile", "CompileError"}
+    not_ops = {
+        "Tensor",
+        "Function",
+        "Primitive",
+        "OpError",
+        "no_grad",
+        "enable_grad",
+        "set_grad_enabled",
+        "is_grad_enabled",
+        "get_default_dtype",
+        "set_default_dtype",
+        "numerical_grad",
+        "gradcheck",
+        "gradgradcheck",
+        "jvp",
+        "vjp",
+        "jacobian",
+        "hessian",
+        "grad",
+        "detect_anomaly",
+        "compile",
+        "CompileError",
+    }
     missing = sorted(set(ag.__all__) - fuzzed - not_ops)
     assert not missing, f"public ops of autograd_core without a fuzz target: {missing}"
     layers = {name for name, _, _ in LAYERS + LOSSES}
-    modules = {name for name in dir(nn) if isinstance(getattr(nn, name), type)
-               and issubclass(getattr(nn, name), nn.Module)
-               and name not in ("Module", "Sequential", "ModuleList")}
+    modules = {
+        name
+        for name in dir(nn)
+        if isinstance(getattr(nn, name), type)
+        and issubclass(getattr(nn, name), nn.Module)
+        and name not in ("Module", "Sequential", "ModuleList")
+    }
     missing = sorted(modules - layers - _MODELS)
     assert not missing, f"nn layers without a fuzz target: {missing}"
 

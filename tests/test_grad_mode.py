@@ -188,4 +188,3 @@ def test_constants_get_no_grad():
     x, c = leaf(2.0), ag.tensor(5.0)
     (x * c).backward()
     assert c.grad is None and x.grad.item() == 5.0
-

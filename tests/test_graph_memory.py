@@ -65,8 +65,7 @@ def test_in_place_change_of_a_consumed_intermediate_is_caught():
     """The version counter of an intermediate lives with its node, so a consumer that kept
     only the node still sees an in-place change made through the Tensor or a view of it."""
     x = leaf([1.0, 2.0])
-    for modify in (lambda h: h.mul_(2.0), lambda h: h[0:1].add_(1.0),
-                   lambda h: h.detach().zero_()):
+    for modify in (lambda h: h.mul_(2.0), lambda h: h[0:1].add_(1.0), lambda h: h.detach().zero_()):
         h = x * 2.0
         y = (h * h).sum()  # Mul saves h
         with ag.no_grad():
@@ -224,8 +223,12 @@ def _mlp_step_factory():
     rng = np.random.default_rng(0)
     X = ag.tensor(rng.standard_normal((32, 4)))
     T = ag.tensor(rng.standard_normal((32, 1)))
-    params = [leaf(rng.standard_normal((4, 16)) * 0.5), leaf(np.zeros(16)),
-              leaf(rng.standard_normal((16, 1)) * 0.5), leaf(np.zeros(1))]
+    params = [
+        leaf(rng.standard_normal((4, 16)) * 0.5),
+        leaf(np.zeros(16)),
+        leaf(rng.standard_normal((16, 1)) * 0.5),
+        leaf(np.zeros(1)),
+    ]
     losses = []
 
     def step():
@@ -306,7 +309,8 @@ def test_create_graph_backward_leaves_no_silent_reference_cycle():
     warned = any("reference cycle" in str(w.message) for w in caught)
     assert freed or warned, (
         "backward(create_graph=True) created a reference cycle x -> x.grad -> grad_fn -> x "
-        "silently (no UserWarning mentioning 'reference cycle', as PyTorch gives)")
+        "silently (no UserWarning mentioning 'reference cycle', as PyTorch gives)"
+    )
 
 
 def _tanh_loss_factory():

@@ -60,8 +60,7 @@ SECOND_ORDER = [
     ("pow 2.5", lambda x: x**2.5, lambda v: 2.5 * 1.5 * v**0.5, "positive"),
     ("rpow 3**x", lambda x: 3.0**x, lambda v: np.log(3.0) ** 2 * 3.0**v, "any"),
     ("x**x", lambda x: x**x, lambda v: v**v * ((np.log(v) + 1) ** 2 + 1 / v), "positive"),
-    ("softplus-like", lambda x: ag.log(ag.exp(x) + 1.0), lambda v: _sig(v) * (1 - _sig(v)),
-     "any"),
+    ("softplus-like", lambda x: ag.log(ag.exp(x) + 1.0), lambda v: _sig(v) * (1 - _sig(v)), "any"),
 ]
 
 
@@ -69,8 +68,9 @@ SECOND_ORDER = [
 @pytest.mark.parametrize("shape", [(), (4,)], ids=["0d", "1d"])
 def test_grad_of_grad_matches_closed_form(name, f, f2, domain, shape):
     """d²/dx² of sum f(x) is f''(x) elementwise (0-d inputs included)."""
-    values = np.array([0.3, 0.7, 1.3, 2.1]) if domain == "positive" else np.array(
-        [-1.2, -0.4, 0.6, 1.5])
+    values = (
+        np.array([0.3, 0.7, 1.3, 2.1]) if domain == "positive" else np.array([-1.2, -0.4, 0.6, 1.5])
+    )
     x = leaf(values[0] if shape == () else values)
     (g,) = ag.grad(f(x).sum(), x, create_graph=True)
     (gg,) = ag.grad(g.sum(), x)
@@ -149,4 +149,3 @@ def test_second_derivative_through_softmax_matches_gradgradcheck():
     x = leaf(np.random.default_rng(3).standard_normal((2, 3)))
     assert ag.gradgradcheck(lambda t: ag.softmax(t, axis=-1), [x])
     assert ag.gradgradcheck(lambda t: ag.log_softmax(t, axis=0), [x])
-

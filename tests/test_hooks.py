@@ -13,8 +13,11 @@ from .helpers import leaf
 
 # ------------------------------------------------------------------ tensor hooks
 def test_hook_on_a_tensor_that_does_not_require_grad():
-    with pytest.raises(RuntimeError, match=r"cannot register a hook on a tensor that doesn't "
-                                           r"require gradient"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"cannot register a hook on a tensor that doesn't "
+        r"require gradient",
+    ):
         ag.tensor([1.0]).register_hook(lambda g: g)
 
 
@@ -107,8 +110,11 @@ def test_post_accumulate_hook_sees_the_updated_grad():
 
 def test_post_accumulate_hook_on_a_non_leaf():
     x = leaf([1.0])
-    with pytest.raises(RuntimeError, match=r"post accumulate grad hooks cannot be registered "
-                                           r"on non-leaf tensors"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"post accumulate grad hooks cannot be registered "
+        r"on non-leaf tensors",
+    ):
         (x * 2.0).register_post_accumulate_grad_hook(lambda t: None)
 
 

@@ -148,8 +148,11 @@ def test_inplace_on_a_leaf_that_requires_grad(name, modify, expected):
     """Refused while recording, with PyTorch's wording; allowed under no_grad (optimizer
     steps, initialisation)."""
     x = leaf([1.0, 2.0, 3.0])
-    with pytest.raises(RuntimeError, match=r"a leaf Variable that requires grad is being used "
-                                           r"in an in-place operation"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"a leaf Variable that requires grad is being used "
+        r"in an in-place operation",
+    ):
         modify(x)
     np.testing.assert_array_equal(x.data, [1.0, 2.0, 3.0])
     with ag.no_grad():
@@ -163,8 +166,11 @@ def test_inplace_on_a_view_of_a_leaf_that_requires_grad():
     the write goes through to the leaf's buffer."""
     x = leaf([1.0, 2.0, 3.0])
     view = x[0:2]
-    with pytest.raises(RuntimeError, match=r"a view of a leaf Variable that requires grad is "
-                                           r"being used in an in-place operation"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"a view of a leaf Variable that requires grad is "
+        r"being used in an in-place operation",
+    ):
         view.mul_(2.0)
     with ag.no_grad():
         view = x[0:2]
@@ -211,8 +217,9 @@ def test_iadd_on_a_recorded_tensor_rebinds_and_keeps_the_graph_right():
 
 def test_explicit_inplace_on_a_recorded_tensor_is_refused():
     y = ag.tensor([1.0], requires_grad=True) * 2
-    with pytest.raises(RuntimeError,
-                       match="mul_: in-place operations on a tensor that requires grad"):
+    with pytest.raises(
+        RuntimeError, match="mul_: in-place operations on a tensor that requires grad"
+    ):
         y.mul_(3)
 
 

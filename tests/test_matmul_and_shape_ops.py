@@ -86,4 +86,3 @@ def test_where_gives_no_gradient_to_unselected_branch():
     ag.where(x.data > 0, x * 3, y * 5).sum().backward()
     np.testing.assert_array_equal(x.grad.data, [0, 3])
     np.testing.assert_array_equal(y.grad.data, [5, 0])
-

@@ -21,20 +21,48 @@ def _weight(dtype=np.float64):
 RANDOM = [
     ("normal_", lambda t, rng: init.normal_(t, 0.5, 2.0, rng=rng), None, 2.0),
     ("uniform_", lambda t, rng: init.uniform_(t, -3.0, 3.0, rng=rng), 3.0, None),
-    ("uniform_fan_in_", lambda t, rng: init.uniform_fan_in_(t, rng=rng), 1 / math.sqrt(FAN_IN),
-     None),
-    ("xavier_uniform_", lambda t, rng: init.xavier_uniform_(t, rng=rng),
-     math.sqrt(6 / (FAN_IN + FAN_OUT)), None),
-    ("xavier_normal_", lambda t, rng: init.xavier_normal_(t, gain=2.0, rng=rng), None,
-     2.0 * math.sqrt(2 / (FAN_IN + FAN_OUT))),
-    ("xavier_normal_fan_in", lambda t, rng: init.xavier_normal_(t, mode="fan_in", rng=rng),
-     None, 1 / math.sqrt(FAN_IN)),  # the notes' W ~ N(0, 1/n)
-    ("kaiming_uniform_", lambda t, rng: init.kaiming_uniform_(t, rng=rng), math.sqrt(6 / FAN_IN),
-     None),
-    ("kaiming_normal_", lambda t, rng: init.kaiming_normal_(t, rng=rng), None,
-     math.sqrt(2 / FAN_IN)),
-    ("kaiming_normal_fan_out_tanh", lambda t, rng: init.kaiming_normal_(
-        t, mode="fan_out", nonlinearity="tanh", rng=rng), None, (5 / 3) / math.sqrt(FAN_OUT)),
+    (
+        "uniform_fan_in_",
+        lambda t, rng: init.uniform_fan_in_(t, rng=rng),
+        1 / math.sqrt(FAN_IN),
+        None,
+    ),
+    (
+        "xavier_uniform_",
+        lambda t, rng: init.xavier_uniform_(t, rng=rng),
+        math.sqrt(6 / (FAN_IN + FAN_OUT)),
+        None,
+    ),
+    (
+        "xavier_normal_",
+        lambda t, rng: init.xavier_normal_(t, gain=2.0, rng=rng),
+        None,
+        2.0 * math.sqrt(2 / (FAN_IN + FAN_OUT)),
+    ),
+    (
+        "xavier_normal_fan_in",
+        lambda t, rng: init.xavier_normal_(t, mode="fan_in", rng=rng),
+        None,
+        1 / math.sqrt(FAN_IN),
+    ),  # the notes' W ~ N(0, 1/n)
+    (
+        "kaiming_uniform_",
+        lambda t, rng: init.kaiming_uniform_(t, rng=rng),
+        math.sqrt(6 / FAN_IN),
+        None,
+    ),
+    (
+        "kaiming_normal_",
+        lambda t, rng: init.kaiming_normal_(t, rng=rng),
+        None,
+        math.sqrt(2 / FAN_IN),
+    ),
+    (
+        "kaiming_normal_fan_out_tanh",
+        lambda t, rng: init.kaiming_normal_(t, mode="fan_out", nonlinearity="tanh", rng=rng),
+        None,
+        (5 / 3) / math.sqrt(FAN_OUT),
+    ),
 ]
 
 

@@ -210,8 +210,9 @@ def test_maxout_gradients():
     x = ag.tensor(RNG.standard_normal((3, 4)), requires_grad=True)
     w = ag.tensor(RNG.standard_normal((6, 4)), requires_grad=True)
     b = ag.tensor(RNG.standard_normal(6), requires_grad=True)
-    assert ag.gradcheck(lambda x, w, b: F.maxout(F.linear(x, w, b), 3), [x, w, b],
-                        check_forward=True)
+    assert ag.gradcheck(
+        lambda x, w, b: F.maxout(F.linear(x, w, b), 3), [x, w, b], check_forward=True
+    )
 
 
 def test_maxout_misuse():

@@ -44,10 +44,10 @@ def test_mse_refuses_to_broadcast_and_nan_targets():
 def test_cross_entropy_with_labels_matches_the_formula():
     expected = -_log_softmax(LOGITS)[np.arange(4), LABELS]
     np.testing.assert_allclose(F.cross_entropy(LOGITS, LABELS).data, expected.mean())
-    np.testing.assert_allclose(nn.CrossEntropyLoss(reduction="sum")(LOGITS, LABELS).data,
-                               expected.sum())
-    np.testing.assert_allclose(nn.CrossEntropyLoss(reduction="none")(LOGITS, LABELS).data,
-                               expected)
+    np.testing.assert_allclose(
+        nn.CrossEntropyLoss(reduction="sum")(LOGITS, LABELS).data, expected.sum()
+    )
+    np.testing.assert_allclose(nn.CrossEntropyLoss(reduction="none")(LOGITS, LABELS).data, expected)
 
 
 def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
@@ -58,13 +58,15 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
 
 def test_cross_entropy_one_hot_and_probability_targets():
     labels_loss = F.cross_entropy(LOGITS, LABELS, reduction="none").data
-    np.testing.assert_allclose(F.cross_entropy(LOGITS, ONE_HOT, reduction="none").data,
-                               labels_loss)
-    np.testing.assert_allclose(F.cross_entropy(LOGITS, ONE_HOT.astype(int)).data,
-                               labels_loss.mean())
+    np.testing.assert_allclose(F.cross_entropy(LOGITS, ONE_HOT, reduction="none").data, labels_loss)
+    np.testing.assert_allclose(
+        F.cross_entropy(LOGITS, ONE_HOT.astype(int)).data, labels_loss.mean()
+    )
     soft = np.full((4, 3), 0.2) + 0.4 * ONE_HOT
-    np.testing.assert_allclose(F.cross_entropy(LOGITS, soft, reduction="none").data,
-                               -(soft * _log_softmax(LOGITS)).sum(axis=1))
+    np.testing.assert_allclose(
+        F.cross_entropy(LOGITS, soft, reduction="none").data,
+        -(soft * _log_softmax(LOGITS)).sum(axis=1),
+    )
 
 
 def test_cross_entropy_gradchecks():
@@ -135,10 +137,12 @@ def test_bce_clamps_each_log_at_minus_100():
 def test_bce_with_logits_is_stable_and_matches_bce_of_sigmoid():
     x = ag.tensor([-3.0, -0.5, 0.7, 2.0], requires_grad=True)
     y = np.array([0.0, 1.0, 1.0, 0.3])
-    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(x, y).data,
-                               F.binary_cross_entropy(F.sigmoid(x), y).data, rtol=1e-12)
-    assert ag.gradcheck(lambda x: F.binary_cross_entropy_with_logits(x, y), [x],
-                        check_forward=True)
+    np.testing.assert_allclose(
+        F.binary_cross_entropy_with_logits(x, y).data,
+        F.binary_cross_entropy(F.sigmoid(x), y).data,
+        rtol=1e-12,
+    )
+    assert ag.gradcheck(lambda x: F.binary_cross_entropy_with_logits(x, y), [x], check_forward=True)
     assert ag.gradgradcheck(lambda x: F.binary_cross_entropy_with_logits(x, y), [x])
 
     big = ag.tensor([1000.0, -1000.0, 1000.0], requires_grad=True)
@@ -156,14 +160,18 @@ def test_binary_misuse():
         F.binary_cross_entropy_with_logits(ag.tensor([0.1, 0.2]), np.zeros((2, 1)))
 
 
-
 @pytest.mark.parametrize("target", [[0.0, 1.5], [-0.5, 1.0], [0.0, np.inf]])
 def test_bce_refuses_targets_outside_0_1_instead_of_a_negative_loss(target):
     p = ag.tensor([0.3, 0.8])
-    for loss in (lambda: F.binary_cross_entropy(p, np.array(target)),
-                 lambda: nn.BCELoss()(p, np.array(target))):
-        with pytest.raises(ValueError, match=r"^binary_cross_entropy: target must hold values "
-                                             r"in \[0, 1\], got .* at index"):
+    for loss in (
+        lambda: F.binary_cross_entropy(p, np.array(target)),
+        lambda: nn.BCELoss()(p, np.array(target)),
+    ):
+        with pytest.raises(
+            ValueError,
+            match=r"^binary_cross_entropy: target must hold values "
+            r"in \[0, 1\], got .* at index",
+        ):
             loss()
 
 
@@ -183,8 +191,9 @@ def test_compiled_bce_checks_the_target_on_every_call():
 
 
 # ---------------------------------------------------------------------------- shared
-@pytest.mark.parametrize("loss", [nn.MSELoss, nn.CrossEntropyLoss, nn.NLLLoss, nn.BCELoss,
-                                  nn.BCEWithLogitsLoss])
+@pytest.mark.parametrize(
+    "loss", [nn.MSELoss, nn.CrossEntropyLoss, nn.NLLLoss, nn.BCELoss, nn.BCEWithLogitsLoss]
+)
 def test_invalid_reduction(loss):
     with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         loss(reduction="avg")

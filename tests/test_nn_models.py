@@ -13,7 +13,7 @@ def digits():
     """Digits scaled to [0, 1], split 80/20 with a fixed permutation."""
     X, y = load_digits()
     order = np.random.default_rng(0).permutation(len(X))
-    train, test = order[: int(0.8 * len(X))], order[int(0.8 * len(X)):]
+    train, test = order[: int(0.8 * len(X))], order[int(0.8 * len(X)) :]
     X = X / 16.0
     return X[train], y[train], X[test], y[test]
 
@@ -75,14 +75,17 @@ def test_perceptron_reports_non_convergence_on_xor():
     assert p.score(X, y) <= 0.75  # no line gets all four corners right
 
 
-@pytest.mark.parametrize("X, y, message", [
-    (np.zeros((3, 3)), [1, -1, 1], "3 features per sample, expected 2"),
-    (np.zeros(3), [1, -1, 1], "2-D array"),
-    (np.zeros((3, 2)), [1, 2, 1], r"labels must be in \{-1, \+1\} or \{0, 1\}"),
-    (np.zeros((3, 2)), [1, -1], "does not match the 3 samples"),
-    (np.zeros((3, 2)), [[1], [-1], [1]], "1-D array of labels"),
-    (np.full((3, 2), np.nan), [1, -1, 1], "NaN"),
-])
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (np.zeros((3, 3)), [1, -1, 1], "3 features per sample, expected 2"),
+        (np.zeros(3), [1, -1, 1], "2-D array"),
+        (np.zeros((3, 2)), [1, 2, 1], r"labels must be in \{-1, \+1\} or \{0, 1\}"),
+        (np.zeros((3, 2)), [1, -1], "does not match the 3 samples"),
+        (np.zeros((3, 2)), [[1], [-1], [1]], "1-D array of labels"),
+        (np.full((3, 2), np.nan), [1, -1, 1], "NaN"),
+    ],
+)
 def test_perceptron_rejects_bad_shapes_and_labels(X, y, message):
     with pytest.raises(ValueError, match=message):
         nn.Perceptron(2).fit(X, y)
@@ -258,7 +261,8 @@ def test_greedy_layerwise_pretraining_stacks_trained_layers(digits, tied):
     sizes = [64, 32, 16]
     options = {"activation": "tanh", "tied": tied, "output_activation": "sigmoid"}
     stacked = nn.AutoEncoder.greedy_layerwise_pretrain(
-        X, sizes, rng=0, epochs=5, lr=1e-2, batch_size=32, **options)
+        X, sizes, rng=0, epochs=5, lr=1e-2, batch_size=32, **options
+    )
     assert stacked.sizes == sizes and stacked.encode(X_test).shape == (len(X_test), 16)
     assert stacked(X_test).shape == X_test.shape
     assert [len(h) for h in stacked.pretrain_losses_] == [5, 5]
@@ -267,7 +271,8 @@ def test_greedy_layerwise_pretraining_stacks_trained_layers(digits, tied):
         assert stacked.decoder[2].weight is stacked.encoder[0].weight
     initial = nn.AutoEncoder(sizes, rng=0, **options)  # the stacked model's starting point
     assert reconstruction_mse(stacked, X_test, X_test) < 0.5 * reconstruction_mse(
-        initial, X_test, X_test)
+        initial, X_test, X_test
+    )
     # the inner pair (32 -> 16 -> 32, tanh output as in the stack) reconstructs the first
     # layer's codes: error well below their variance (measured 0.06 of it)
     with ag.no_grad():

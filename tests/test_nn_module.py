@@ -23,8 +23,17 @@ class MLP(nn.Module):
         return self.fc2(self.block(self.act(self.fc1(x)))) * self.scale
 
 
-NAMES = ["scale", "fc1.weight", "fc1.bias", "block.0.weight", "block.0.bias", "block.1.weight",
-         "block.1.bias", "fc2.weight", "fc2.bias"]
+NAMES = [
+    "scale",
+    "fc1.weight",
+    "fc1.bias",
+    "block.0.weight",
+    "block.0.bias",
+    "block.1.weight",
+    "block.1.bias",
+    "fc2.weight",
+    "fc2.bias",
+]
 
 
 def test_parameters_are_registered_in_order_with_dotted_names():
@@ -40,7 +49,15 @@ def test_children_and_modules():
     kinds = [type(m).__name__ for m in model.children()]
     assert kinds == ["Linear", "ReLU", "Sequential", "Linear"]
     assert [name for name, _ in model.named_modules()] == [
-        "", "fc1", "act", "block", "block.0", "block.1", "block.2", "fc2"]
+        "",
+        "fc1",
+        "act",
+        "block",
+        "block.0",
+        "block.1",
+        "block.2",
+        "fc2",
+    ]
     assert list(model.modules())[0] is model
 
 
@@ -212,7 +229,7 @@ def test_missing_forward_and_attribute():
     with pytest.raises(NotImplementedError, match="Module has no forward"):
         nn.Module()(1)
     with pytest.raises(AttributeError, match="'Linear' object has no attribute 'weights'"):
-        nn.Linear(2, 2).weights
+        _ = nn.Linear(2, 2).weights
 
 
 def test_reassigning_and_deleting_registered_names():

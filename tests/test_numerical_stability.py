@@ -20,8 +20,9 @@ def test_sigmoid_saturates_without_overflow():
     np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.25])
 
 
-@pytest.mark.parametrize("values, probs", [([1000.0] * 3, [1 / 3] * 3), ([-1000.0, 0.0], [0, 1]),
-                                           ([1e4, 0.0], [1, 0])])
+@pytest.mark.parametrize(
+    "values, probs", [([1000.0] * 3, [1 / 3] * 3), ([-1000.0, 0.0], [0, 1]), ([1e4, 0.0], [1, 0])]
+)
 def test_softmax_and_log_softmax_extreme_logits(values, probs):
     """Stable softmax/log_softmax: finite values and gradients for huge logits."""
     w = ag.tensor(np.arange(1.0, len(values) + 1))

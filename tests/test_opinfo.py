@@ -21,8 +21,11 @@ SAMPLES = [(info, sample) for info in OP_DB for sample in info.samples()]
 
 
 def _params(select=lambda info, sample: True):
-    return [pytest.param(info, sample, id=f"{info.name}-{sample.name}")
-            for info, sample in SAMPLES if select(info, sample)]
+    return [
+        pytest.param(info, sample, id=f"{info.name}-{sample.name}")
+        for info, sample in SAMPLES
+        if select(info, sample)
+    ]
 
 
 def _size(bound):
@@ -36,8 +39,11 @@ def _differentiable(info, sample):
 
 def _small(info, sample):
     """gradgradcheck costs O(n²) backward passes: keep it to small inputs."""
-    return _differentiable(info, sample) and info.supports_gradgrad and \
-        _size(Bound(info, sample)) <= info.gradgrad_max_size
+    return (
+        _differentiable(info, sample)
+        and info.supports_gradgrad
+        and _size(Bound(info, sample)) <= info.gradgrad_max_size
+    )
 
 
 def _empty(info, sample):
@@ -87,8 +93,14 @@ def test_forward_matches_reference(info, sample):
 def test_gradcheck_reverse_and_forward_mode(info, sample):
     """Reverse mode (and forward mode) match central differences on every sample."""
     bound = Bound(info, sample)
-    assert ag.gradcheck(bound, bound.leaves, eps=info.grad_eps, atol=info.grad_atol,
-                        rtol=info.grad_rtol, check_forward=info.supports_forward_ad)
+    assert ag.gradcheck(
+        bound,
+        bound.leaves,
+        eps=info.grad_eps,
+        atol=info.grad_atol,
+        rtol=info.grad_rtol,
+        check_forward=info.supports_forward_ad,
+    )
 
 
 def _reverse_jacobian(bound):
@@ -98,8 +110,14 @@ def _reverse_jacobian(bound):
         seed = np.zeros(out.shape, out.dtype)
         seed.flat[k] = 1.0
         grads = ag.grad(out, bound.leaves, ag.tensor(seed), retain_graph=True, allow_unused=True)
-        rows.append(np.concatenate([np.zeros(x.size) if g is None else g.data.ravel()
-                                    for x, g in zip(bound.leaves, grads)]))
+        rows.append(
+            np.concatenate(
+                [
+                    np.zeros(x.size) if g is None else g.data.ravel()
+                    for x, g in zip(bound.leaves, grads)
+                ]
+            )
+        )
     return np.array(rows).reshape(out.size, _size(bound))
 
 
@@ -118,8 +136,9 @@ def _forward_jacobian(bound):
     return np.array(columns).T.reshape(-1, _size(bound))
 
 
-@pytest.mark.parametrize("info, sample",
-                         _params(lambda i, s: i.supports_forward_ad and _differentiable(i, s)))
+@pytest.mark.parametrize(
+    "info, sample", _params(lambda i, s: i.supports_forward_ad and _differentiable(i, s))
+)
 def test_forward_jacobian_equals_reverse_jacobian(info, sample):
     """J built column by column with jvp equals J built row by row with vjp."""
     bound = Bound(info, sample)
@@ -227,8 +246,14 @@ def test_gradgradcheck(info, sample):
     """Second derivatives (reverse over reverse and forward over reverse) match central
     differences of the first derivative."""
     bound = Bound(info, sample)
-    assert ag.gradgradcheck(bound, bound.leaves, eps=info.grad_eps, atol=info.grad_atol,
-                            rtol=info.grad_rtol, check_forward=info.supports_forward_ad)
+    assert ag.gradgradcheck(
+        bound,
+        bound.leaves,
+        eps=info.grad_eps,
+        atol=info.grad_atol,
+        rtol=info.grad_rtol,
+        check_forward=info.supports_forward_ad,
+    )
 
 
 @pytest.mark.parametrize("info, sample", _params(_empty))
@@ -309,14 +334,16 @@ def test_inputs_that_are_views_of_a_larger_leaf(info, sample):
         out_view.backward(_cotangent(out_view))
     np.testing.assert_allclose(out_view.data, out.data, rtol=1e-13, atol=1e-15)
     for leaf, base in zip(plain.leaves, bases):
-        np.testing.assert_allclose(base.grad.data[..., 0], leaf.grad.data, rtol=1e-13,
-                                   atol=1e-15)
+        np.testing.assert_allclose(base.grad.data[..., 0], leaf.grad.data, rtol=1e-13, atol=1e-15)
         np.testing.assert_array_equal(base.grad.data[..., 1], 0.0)
 
 
 # ---------------------------------------------------------------------------- errors
-ERRORS = [pytest.param(info, error, id=f"{info.name}-{k}")
-          for info in OP_DB for k, error in enumerate(info.error_inputs)]
+ERRORS = [
+    pytest.param(info, error, id=f"{info.name}-{k}")
+    for info in OP_DB
+    for k, error in enumerate(info.error_inputs)
+]
 
 
 @pytest.mark.parametrize("info, error", ERRORS)
@@ -329,21 +356,32 @@ def test_error_inputs_raise_the_documented_error(info, error):
 
 # ---------------------------------------------------------------------------- completeness
 def _functional_names():
-    return sorted(name for name, value in vars(F).items()
-                  if not name.startswith("_") and callable(value)
-                  and getattr(value, "__module__", None) == F.__name__
-                  and not inspect.isclass(value))
+    return sorted(
+        name
+        for name, value in vars(F).items()
+        if not name.startswith("_")
+        and callable(value)
+        and getattr(value, "__module__", None) == F.__name__
+        and not inspect.isclass(value)
+    )
 
 
 def _functional_primitives():
-    return sorted(name for name, value in vars(F).items()
-                  if inspect.isclass(value) and issubclass(value, ag.Function)
-                  and value.__module__ == F.__name__)
+    return sorted(
+        name
+        for name, value in vars(F).items()
+        if inspect.isclass(value)
+        and issubclass(value, ag.Function)
+        and value.__module__ == F.__name__
+    )
 
 
 def _ops_names():
-    return sorted(name for name, value in vars(ops).items()
-                  if inspect.isfunction(value) and not name.startswith("_"))
+    return sorted(
+        name
+        for name, value in vars(ops).items()
+        if inspect.isfunction(value) and not name.startswith("_")
+    )
 
 
 COVERED = {name for info in OP_DB for name in info.primitives_covered}

@@ -51,8 +51,17 @@ def ref_sgd(theta, g, st, t, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, 
     return theta - lr * g
 
 
-def ref_adagrad(theta, g, st, t, lr=0.01, lr_decay=0.0, weight_decay=0.0,
-                initial_accumulator_value=0.0, eps=1e-10):
+def ref_adagrad(
+    theta,
+    g,
+    st,
+    t,
+    lr=0.01,
+    lr_decay=0.0,
+    weight_decay=0.0,
+    initial_accumulator_value=0.0,
+    eps=1e-10,
+):
     lr_t = lr / (1 + (t - 1) * lr_decay)
     if weight_decay:
         g = g + weight_decay * theta
@@ -60,8 +69,9 @@ def ref_adagrad(theta, g, st, t, lr=0.01, lr_decay=0.0, weight_decay=0.0,
     return theta - lr_t * g / (np.sqrt(st["sum"]) + eps)
 
 
-def ref_rmsprop(theta, g, st, t, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                centered=False):
+def ref_rmsprop(
+    theta, g, st, t, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False
+):
     if weight_decay:
         g = g + weight_decay * theta
     st["v"] = alpha * st.get("v", 0.0) + (1 - alpha) * g**2
@@ -75,8 +85,18 @@ def ref_rmsprop(theta, g, st, t, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0
     return theta - lr * g / (np.sqrt(v) + eps)
 
 
-def ref_adam(theta, g, st, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-             amsgrad=False, decoupled=False):
+def ref_adam(
+    theta,
+    g,
+    st,
+    t,
+    lr=1e-3,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    weight_decay=0.0,
+    amsgrad=False,
+    decoupled=False,
+):
     beta1, beta2 = betas
     if decoupled:
         theta = theta - lr * weight_decay * theta
@@ -93,8 +113,9 @@ def ref_adam(theta, g, st, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_deca
     return theta - lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
-def ref_adamw(theta, g, st, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-              amsgrad=False):
+def ref_adamw(
+    theta, g, st, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False
+):
     return ref_adam(theta, g, st, t, lr, betas, eps, weight_decay, amsgrad, decoupled=True)
 
 
@@ -112,12 +133,18 @@ CASES = [
     (optim.SGD, ref_sgd, dict(lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.01)),
     (optim.SGD, ref_sgd, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1)),
     (optim.AdaGrad, ref_adagrad, dict()),
-    (optim.AdaGrad, ref_adagrad,
-     dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.5)),
+    (
+        optim.AdaGrad,
+        ref_adagrad,
+        dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.5),
+    ),
     (optim.RMSProp, ref_rmsprop, dict()),
     (optim.RMSProp, ref_rmsprop, dict(momentum=0.5)),
-    (optim.RMSProp, ref_rmsprop,
-     dict(lr=0.01, alpha=0.9, momentum=0.8, centered=True, weight_decay=0.1)),
+    (
+        optim.RMSProp,
+        ref_rmsprop,
+        dict(lr=0.01, alpha=0.9, momentum=0.8, centered=True, weight_decay=0.1),
+    ),
     (optim.Adam, ref_adam, dict()),
     (optim.Adam, ref_adam, dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1, amsgrad=True)),
     (optim.AdamW, ref_adamw, dict()),
@@ -125,8 +152,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("cls, rule, kwargs", CASES,
-                         ids=[f"{c.__name__}-{k}" for c, _, k in CASES])
+@pytest.mark.parametrize("cls, rule, kwargs", CASES, ids=[f"{c.__name__}-{k}" for c, _, k in CASES])
 def test_steps_match_the_published_rule(cls, rule, kwargs):
     _, W, b = run(cls, kwargs, steps=12)
     W_ref, b_ref = run_reference(rule, kwargs, steps=12)
@@ -135,15 +161,24 @@ def test_steps_match_the_published_rule(cls, rule, kwargs):
     assert not np.allclose(W.data, W0)  # the steps did move the parameters
 
 
-@pytest.mark.parametrize("cls, expected", [
-    (optim.AdaGrad, dict(lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-                         eps=1e-10)),
-    (optim.RMSProp, dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                         centered=False)),
-    (optim.Adam, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False)),
-    (optim.AdamW, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                       amsgrad=False)),
-])
+@pytest.mark.parametrize(
+    "cls, expected",
+    [
+        (
+            optim.AdaGrad,
+            dict(lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10),
+        ),
+        (
+            optim.RMSProp,
+            dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False),
+        ),
+        (optim.Adam, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False)),
+        (
+            optim.AdamW,
+            dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False),
+        ),
+    ],
+)
 def test_default_hyperparameters_are_pytorchs(cls, expected):
     assert cls([nn.Parameter([1.0])]).defaults == expected
 
@@ -156,8 +191,10 @@ def test_sgd_defaults_and_pytorch_spellings():
 
 def test_matches_torch_when_installed():
     torch = pytest.importorskip("torch")
-    for ours, theirs, kwargs in [(optim.SGD, torch.optim.SGD, dict(lr=0.1, momentum=0.9)),
-                                 (optim.Adam, torch.optim.Adam, dict(lr=0.01, amsgrad=True))]:
+    for ours, theirs, kwargs in [
+        (optim.SGD, torch.optim.SGD, dict(lr=0.1, momentum=0.9)),
+        (optim.Adam, torch.optim.Adam, dict(lr=0.01, amsgrad=True)),
+    ]:
         _, W, b = run(ours, kwargs, steps=10)
         Wt = torch.tensor(W0, requires_grad=True)
         bt = torch.tensor(B0, requires_grad=True)
@@ -260,7 +297,8 @@ def test_adam_step_count_advances_only_for_parameters_with_grads():
 # ---------------------------------------------------------------- state dicts
 @pytest.mark.parametrize("cls, rule, kwargs", CASES, ids=lambda v: getattr(v, "__name__", ""))
 def test_state_dict_round_trip_through_a_file_gives_the_identical_next_step(
-        cls, rule, kwargs, tmp_path):
+    cls, rule, kwargs, tmp_path
+):
     opt, W, b = run(cls, kwargs, steps=3)
     nn.save({"optimizer": opt.state_dict(), "W": W, "b": b}, tmp_path / "opt.ckpt")
     loaded = nn.load(tmp_path / "opt.ckpt")
@@ -306,7 +344,8 @@ def test_load_state_dict_rejects_mismatches_and_changes_nothing():
     assert transposed.state == {}
     with pytest.raises(ValueError, match="has 1 parameter group"):
         optim.Adam([{"params": [W]}, {"params": [b]}]).load_state_dict(
-            {"state": {}, "param_groups": sd["param_groups"]})
+            {"state": {}, "param_groups": sd["param_groups"]}
+        )
 
 
 # ---------------------------------------------------------------- misuse errors
@@ -331,17 +370,22 @@ def test_duplicate_parameters_within_and_across_groups():
         optim.Adam([{"params": [p]}, {"params": [q, p]}])
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: optim.SGD([p], lr=-0.1), "Invalid learning rate: -0.1"),
-    (lambda p: optim.Adam([{"params": [p], "lr": -1.0}]), "Invalid learning rate: -1.0"),
-    (lambda p: optim.SGD([p], lr=0.1, momentum=-0.5), "Invalid momentum value"),
-    (lambda p: optim.AdamW([p], weight_decay=-1.0), "Invalid weight_decay value"),
-    (lambda p: optim.Adam([p], betas=(1.0, 0.999)), "Invalid beta parameter at index 0"),
-    (lambda p: optim.RMSProp([p], eps=-1e-8), "Invalid epsilon value"),
-    (lambda p: optim.SGD([p], lr=0.1, nesterov=True), "Nesterov momentum requires"),
-    (lambda p: optim.SGD([{"params": [p], "learning_rate": 0.1}], lr=0.1),
-     "unknown hyper-parameter"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: optim.SGD([p], lr=-0.1), "Invalid learning rate: -0.1"),
+        (lambda p: optim.Adam([{"params": [p], "lr": -1.0}]), "Invalid learning rate: -1.0"),
+        (lambda p: optim.SGD([p], lr=0.1, momentum=-0.5), "Invalid momentum value"),
+        (lambda p: optim.AdamW([p], weight_decay=-1.0), "Invalid weight_decay value"),
+        (lambda p: optim.Adam([p], betas=(1.0, 0.999)), "Invalid beta parameter at index 0"),
+        (lambda p: optim.RMSProp([p], eps=-1e-8), "Invalid epsilon value"),
+        (lambda p: optim.SGD([p], lr=0.1, nesterov=True), "Nesterov momentum requires"),
+        (
+            lambda p: optim.SGD([{"params": [p], "learning_rate": 0.1}], lr=0.1),
+            "unknown hyper-parameter",
+        ),
+    ],
+)
 def test_invalid_hyperparameters(make, message):
     with pytest.raises(ValueError, match=message):
         make(nn.Parameter([1.0]))

@@ -21,8 +21,9 @@ def finite(lo, hi):
 @st.composite
 def broadcast_pair(draw, lo=-2.0, hi=2.0):
     """Two float64 arrays whose shapes broadcast together (0 to 3 dims, sides up to 3)."""
-    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3,
-                                                    max_side=3))
+    shapes = draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3)
+    )
     a, b = (draw(hnp.arrays(np.float64, s, elements=finite(lo, hi))) for s in shapes.input_shapes)
     return a, b, shapes.result_shape
 
@@ -164,19 +165,27 @@ def test_softmax_rows_sum_to_one_and_gradients(case):
 
 
 @SETTINGS
-@given(data=hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=3),
-                       elements=finite(-3.0, 3.0)))
+@given(
+    data=hnp.arrays(
+        np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=3), elements=finite(-3.0, 3.0)
+    )
+)
 def test_unary_chain_gradients(data):
     """A composition of smooth unary ops: grad shape and values against central diffs."""
-    out = grads_vs_numeric(lambda x: ag.tanh(ag.exp(x * 0.5)) * ag.sigmoid(x) + ag.sin(x) ** 2,
-                           [data])
+    out = grads_vs_numeric(
+        lambda x: ag.tanh(ag.exp(x * 0.5)) * ag.sigmoid(x) + ag.sin(x) ** 2, [data]
+    )
     assert out.shape == data.shape
 
 
 @SETTINGS
-@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=2, max_dims=4, max_side=3,
-                                                base_shape=()),
-       inner=st.integers(1, 3), seed=st.integers(0, 2**16))
+@given(
+    shapes=hnp.mutually_broadcastable_shapes(
+        num_shapes=2, min_dims=2, max_dims=4, max_side=3, base_shape=()
+    ),
+    inner=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
 def test_batched_matmul_gradients(shapes, inner, seed):
     """Batched matmul with broadcasting batch dims: numpy's value, grads vs central diffs."""
     (sa, sb), _ = shapes.input_shapes, shapes.result_shape

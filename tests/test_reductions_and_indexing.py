@@ -82,6 +82,7 @@ def test_reduction_over_non_empty_axis_of_empty_tensor(name):
     y.sum().backward()
     assert x.grad.shape == (0, 3)
 
+
 # ------------------------------------------------------------------ indexing
 def test_repeated_integer_indices_accumulate():
     """x[[0, 0, 1]].sum() -> [2, 1, 0, 0]: np.add.at semantics, not assignment."""
@@ -144,4 +145,3 @@ def test_indexing_a_view_twice():
     y = x[1:][::2][[0, 0]]
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.data, [0, 2, 0, 0, 0, 0])
-

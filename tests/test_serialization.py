@@ -53,10 +53,13 @@ def test_nested_structures_round_trip_with_their_types(tmp_path):
     obj = {
         "model": {"w": nn.Parameter(np.ones((2, 2), np.float32)), "t": ag.tensor([1.0, 2.0])},
         "optimizer": {"state": {0: {"step": 3}}, "param_groups": [{"betas": (0.9, 0.999)}]},
-        "epoch": 7, "huge": 2**100, "meta": {"name": "réseau ✓", "ok": True, "none": None},
+        "epoch": 7,
+        "huge": 2**100,
+        "meta": {"name": "réseau ✓", "ok": True, "none": None},
         "floats": [0.1, float("nan"), float("inf"), -float("inf")],
         "scalars": (np.float32(0.5), np.int64(-4), np.bool_(True)),
-        1.5: "float key", None: "none key",
+        1.5: "float key",
+        None: "none key",
     }
     nn.save(obj, tmp_path / "c.ckpt")
     back = nn.load(tmp_path / "c.ckpt")
@@ -81,12 +84,15 @@ def test_loaded_arrays_do_not_alias_the_saved_ones(tmp_path):
     assert source[0] == 0.0 and second[0] == 0.0
 
 
-@pytest.mark.parametrize("obj, message", [
-    ({"f": len}, r"obj\['f'\] is a builtin_function_or_method"),
-    ({"x": [1, {2, 3}]}, r"obj\['x'\]\[1\] is a set"),
-    ({(1, 2): 0}, "keys must be"),
-    ({"o": np.array([object()])}, "dtype object"),
-])
+@pytest.mark.parametrize(
+    "obj, message",
+    [
+        ({"f": len}, r"obj\['f'\] is a builtin_function_or_method"),
+        ({"x": [1, {2, 3}]}, r"obj\['x'\]\[1\] is a set"),
+        ({(1, 2): 0}, "keys must be"),
+        ({"o": np.array([object()])}, "dtype object"),
+    ],
+)
 def test_unsupported_objects_are_refused_with_their_location(obj, message, tmp_path):
     with pytest.raises(TypeError, match=message):
         nn.save(obj, tmp_path / "x.ckpt")
@@ -133,8 +139,12 @@ CORRUPT = {
     "not an object": (b"[1, 2]", b"", None, "does not start with"),
     "other format": ({"format": "safetensors"}, b"", None, "does not declare format"),
     "newer version": ({**header([]), "version": 2}, b"", None, "unsupported version 2"),
-    "bare NaN in header": (b'{"format":"nn.save","version":1,"tree":NaN,"arrays":[]}', b"",
-                           None, "NaN is not allowed"),
+    "bare NaN in header": (
+        b'{"format":"nn.save","version":1,"tree":NaN,"arrays":[]}',
+        b"",
+        None,
+        "NaN is not allowed",
+    ),
     "unknown dtype": (header([{**F8, "dtype": "|O"}]), bytes(16), None, "unknown dtype"),
     "negative shape": (header([{**F8, "shape": [-2]}]), bytes(16), None, "non-negative"),
     "size mismatch": (header([{**F8, "shape": [3]}]), bytes(16), None, "needs 24"),
@@ -142,14 +152,21 @@ CORRUPT = {
     "overlap": (header([F8, {**F8, "offsets": [8, 24]}]), bytes(24), None, "overlaps"),
     "truncated data": (header([F8]), bytes(10), None, "truncated"),
     "trailing bytes": (header([F8]), bytes(20), None, "4 bytes after the last array"),
-    "array used twice": (header([F8], {"dict": [["a", {"ndarray": 0}], ["b", {"ndarray": 0}]]}),
-                         bytes(16), None, "referenced twice"),
+    "array used twice": (
+        header([F8], {"dict": [["a", {"ndarray": 0}], ["b", {"ndarray": 0}]]}),
+        bytes(16),
+        None,
+        "referenced twice",
+    ),
     "array never used": (header([F8], []), bytes(16), None, "not referenced"),
     "reference out of range": (header([F8], {"ndarray": 3}), bytes(16), None, "bad 'ndarray'"),
     "unknown tag": (header([], {"module": "os.system"}), b"", None, "unknown tree node"),
-    "int array needing grad": (header([{**F8, "dtype": "<i8"}],
-                                      {"tensor": 0, "requires_grad": True}),
-                               bytes(16), None, "bad requires_grad"),
+    "int array needing grad": (
+        header([{**F8, "dtype": "<i8"}], {"tensor": 0, "requires_grad": True}),
+        bytes(16),
+        None,
+        "bad requires_grad",
+    ),
 }
 
 

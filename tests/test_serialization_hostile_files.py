@@ -21,25 +21,40 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX modes, symlink
 
 def crafted(path, entry, data=b""):
     """A file whose only array is ``entry`` (referenced by the tree), then ``data``."""
-    header = json.dumps({"format": "nn.save", "version": 1, "tree": {"ndarray": 0},
-                         "arrays": [entry]}).encode()
+    header = json.dumps(
+        {"format": "nn.save", "version": 1, "tree": {"ndarray": 0}, "arrays": [entry]}
+    ).encode()
     path.write_bytes(struct.pack("<Q", len(header)) + header + data)
     return path
 
 
 CRAFTED_ENTRIES = {
     "empty array whose other dim overflows": (
-        {"dtype": "<f8", "shape": [0, 2**70], "offsets": [0, 0]}, b"", "too large"),
+        {"dtype": "<f8", "shape": [0, 2**70], "offsets": [0, 0]},
+        b"",
+        "too large",
+    ),
     "empty array whose byte size overflows": (
-        {"dtype": "<f8", "shape": [0, 2**62, 2**62], "offsets": [0, 0]}, b"", "too large"),
+        {"dtype": "<f8", "shape": [0, 2**62, 2**62], "offsets": [0, 0]},
+        b"",
+        "too large",
+    ),
     "65 dimensions": (
-        {"dtype": "<f8", "shape": [1] * 65, "offsets": [0, 8]}, bytes(8), "65 dimensions"),
+        {"dtype": "<f8", "shape": [1] * 65, "offsets": [0, 8]},
+        bytes(8),
+        "65 dimensions",
+    ),
     "65 empty dimensions": (
-        {"dtype": "<f8", "shape": [0] * 65, "offsets": [0, 0]}, b"", "65 dimensions"),
-    "negative size": (
-        {"dtype": "<f8", "shape": [-1], "offsets": [0, 8]}, bytes(8), "non-negative"),
+        {"dtype": "<f8", "shape": [0] * 65, "offsets": [0, 0]},
+        b"",
+        "65 dimensions",
+    ),
+    "negative size": ({"dtype": "<f8", "shape": [-1], "offsets": [0, 8]}, bytes(8), "non-negative"),
     "more bytes than the file holds": (
-        {"dtype": "<f8", "shape": [1000], "offsets": [0, 8000]}, bytes(8), "truncated"),
+        {"dtype": "<f8", "shape": [1000], "offsets": [0, 8000]},
+        bytes(8),
+        "truncated",
+    ),
 }
 
 
@@ -55,8 +70,9 @@ def test_a_crafted_array_entry_is_refused_naming_the_file_and_the_entry(case, tm
 
 
 def test_a_huge_declared_shape_is_not_printed_in_full(tmp_path):
-    path = crafted(tmp_path / "evil.ckpt", {"dtype": "<f8", "shape": [10**400],
-                                            "offsets": [0, 8]}, bytes(8))
+    path = crafted(
+        tmp_path / "evil.ckpt", {"dtype": "<f8", "shape": [10**400], "offsets": [0, 8]}, bytes(8)
+    )
     with pytest.raises(ValueError, match="array 0") as error:
         nn.load(path)
     assert len(str(error.value)) < 500
@@ -185,9 +201,11 @@ nn.save({"w": np.ones(1000)}, sys.argv[1])
 def test_a_save_killed_midway_leaves_a_temp_file_that_the_next_save_removes(tmp_path):
     path = tmp_path / "model.ckpt"
     nn.save({"epoch": 1}, path)
-    child = subprocess.Popen([sys.executable, "-c", SAVE_THEN_HANG, str(path)],
-                             stdout=subprocess.PIPE, cwd=os.path.dirname(os.path.dirname(
-                                 os.path.abspath(__file__))))
+    child = subprocess.Popen(
+        [sys.executable, "-c", SAVE_THEN_HANG, str(path)],
+        stdout=subprocess.PIPE,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
     try:
         assert child.stdout.readline() == b"writing\n"
     finally:
@@ -203,18 +221,29 @@ def test_a_save_killed_midway_leaves_a_temp_file_that_the_next_save_removes(tmp_
 
 def test_saving_into_a_missing_directory_names_the_target_not_the_temp_file(tmp_path):
     target = tmp_path / "missing" / "model.ckpt"
-    with pytest.raises(FileNotFoundError, match=r"cannot write .*model\.ckpt: directory .*"
-                                                r"missing does not exist") as error:
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"cannot write .*model\.ckpt: directory .*"
+        r"missing does not exist",
+    ) as error:
         nn.save({"epoch": 1}, target)
     assert ".tmp" not in str(error.value)
 
 
 def test_a_crafted_complex_tensor_is_refused_naming_the_file(tmp_path):
-    header = json.dumps({"format": "nn.save", "version": 1,
-                         "tree": {"tensor": 0, "requires_grad": False},
-                         "arrays": [{"dtype": "<c16", "shape": [1], "offsets": [0, 16]}]})
+    header = json.dumps(
+        {
+            "format": "nn.save",
+            "version": 1,
+            "tree": {"tensor": 0, "requires_grad": False},
+            "arrays": [{"dtype": "<c16", "shape": [1], "offsets": [0, 16]}],
+        }
+    )
     path = tmp_path / "evil.ckpt"
     path.write_bytes(struct.pack("<Q", len(header)) + header.encode() + bytes(16))
-    with pytest.raises(ValueError, match=r"evil\.ckpt is not a valid nn.save file: tensor 0 "
-                                         r"has dtype complex128"):
+    with pytest.raises(
+        ValueError,
+        match=r"evil\.ckpt is not a valid nn.save file: tensor 0 "
+        r"has dtype complex128",
+    ):
         nn.load(path)

@@ -15,14 +15,26 @@ TIES = [
     ("max all", lambda x: x.max(), [2.0, 2.0, 1.0], [0.5, 0.5, 0.0]),
     ("min all", lambda x: x.min(), [1.0, 3.0, 1.0], [0.5, 0.0, 0.5]),
     ("max three-way", lambda x: x.max(), [4.0, 4.0, 4.0], [1 / 3, 1 / 3, 1 / 3]),
-    ("max rows", lambda x: x.max(axis=1).sum(), [[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]],
-     [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]]),
-    ("min cols keep", lambda x: x.min(axis=0, keepdims=True).sum(), [[1.0, 5.0], [1.0, 4.0]],
-     [[0.5, 0.0], [0.5, 1.0]]),
+    (
+        "max rows",
+        lambda x: x.max(axis=1).sum(),
+        [[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]],
+        [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]],
+    ),
+    (
+        "min cols keep",
+        lambda x: x.min(axis=0, keepdims=True).sum(),
+        [[1.0, 5.0], [1.0, 4.0]],
+        [[0.5, 0.0], [0.5, 1.0]],
+    ),
     ("relu at 0", lambda x: ag.relu(x).sum(), [-1.0, 0.0, 1.0], [0.0, 0.0, 1.0]),
     ("abs at 0", lambda x: ag.abs(x).sum(), [-2.0, 0.0, 3.0], [-1.0, 0.0, 1.0]),
-    ("clip at bounds", lambda x: x.clip(0.0, 1.0).sum(), [-1.0, 0.0, 1.0, 2.0],
-     [0.0, 1.0, 1.0, 0.0]),
+    (
+        "clip at bounds",
+        lambda x: x.clip(0.0, 1.0).sum(),
+        [-1.0, 0.0, 1.0, 2.0],
+        [0.0, 1.0, 1.0, 0.0],
+    ),
 ]
 
 

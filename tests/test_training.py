@@ -85,8 +85,15 @@ def test_metrics_get_numpy_arrays_when_the_loader_yields_numpy_batches():
         return accuracy(output, target)
 
     batches = [(X, y.reshape(-1, 1).astype(X.dtype))]
-    history = nn.fit(model, batches, nn.BCEWithLogitsLoss(), nn.optim.SGD(model.parameters(),
-                     lr=0.1), 1, metrics={"acc": record, "accuracy": "accuracy"}, progress=False)
+    history = nn.fit(
+        model,
+        batches,
+        nn.BCEWithLogitsLoss(),
+        nn.optim.SGD(model.parameters(), lr=0.1),
+        1,
+        metrics={"acc": record, "accuracy": "accuracy"},
+        progress=False,
+    )
     assert seen == [(np.ndarray, np.ndarray)] and 0 <= history["accuracy"][0] <= 1
 
 
@@ -198,8 +205,9 @@ def test_resume_without_a_checkpoint_starts_from_scratch(tmp_path):
 def test_resuming_an_early_stopped_run_trains_no_further(tmp_path):
     stopper = lambda: nn.EarlyStopping(monitor="loss", mode="max", patience=2)  # noqa: E731
     _, _, history = train_xor(epochs=20, callbacks=[stopper()], checkpoint_dir=tmp_path)
-    model, optimizer, resumed = train_xor(epochs=20, callbacks=[stopper()],
-                                          checkpoint_dir=tmp_path, resume=True)
+    model, optimizer, resumed = train_xor(
+        epochs=20, callbacks=[stopper()], checkpoint_dir=tmp_path, resume=True
+    )
     assert resumed == history and len(history["loss"]) == 3
     assert optimizer.state[next(iter(model.parameters()))]["step"] == 15
 
@@ -235,8 +243,22 @@ def parse(*argv):
 
 def test_train_command_reports_test_accuracy_and_writes_its_outputs(tmp_path, capsys):
     out = tmp_path / "run"
-    args_list = ["--dataset", "xor", "--hidden", "8", "--activation", "tanh", "--lr", "0.05",
-                 "--optimizer", "momentum", "--batch-norm", "--no-progress", "--epochs", "3"]
+    args_list = [
+        "--dataset",
+        "xor",
+        "--hidden",
+        "8",
+        "--activation",
+        "tanh",
+        "--lr",
+        "0.05",
+        "--optimizer",
+        "momentum",
+        "--batch-norm",
+        "--no-progress",
+        "--epochs",
+        "3",
+    ]
     assert run_train(parse(*args_list, "--out", str(out))) == 0
     printed = capsys.readouterr().out
     assert "320 training / 80 test samples" in printed and "test accuracy" in printed
@@ -266,8 +288,19 @@ def test_fit_with_compile_gives_the_eager_history_and_parameters():
         val = nn.data.DataLoader(nn.data.TensorDataset(X, y), 64)
         model = nn.Sequential(nn.Linear(2, 8, rng=0), nn.Tanh(), nn.Linear(8, 2, rng=1))
         opt = nn.optim.Adam(model.parameters(), lr=0.05)
-        histories.append(nn.fit(model, loader, nn.CrossEntropyLoss(), opt, 3, val_loader=val,
-                                metrics=["accuracy"], progress=False, compile=compile))
+        histories.append(
+            nn.fit(
+                model,
+                loader,
+                nn.CrossEntropyLoss(),
+                opt,
+                3,
+                val_loader=val,
+                metrics=["accuracy"],
+                progress=False,
+                compile=compile,
+            )
+        )
         models.append(model)
     assert histories[0] == histories[1]
     for a, b in zip(models[0].parameters(), models[1].parameters()):
@@ -285,8 +318,10 @@ def test_fit_with_compile_replays_the_whole_training_step():
     losses = [step(batch, train=True)[1].item() for _ in range(3)]
     assert losses[0] > losses[1] > losses[2]  # each replay stepped the parameters
     assert step.compiled_train.traces == 1
-    assert "backward_pass_1(inputs" in step.compiled_train.source and "SGD_step()" in \
-        step.compiled_train.source
+    assert (
+        "backward_pass_1(inputs" in step.compiled_train.source
+        and "SGD_step()" in step.compiled_train.source
+    )
 
 
 def test_fit_with_compile_trains_a_model_with_dropout_eagerly_and_says_why():
@@ -295,8 +330,7 @@ def test_fit_with_compile_trains_a_model_with_dropout_eagerly_and_says_why():
     model = nn.Sequential(nn.Linear(2, 8, rng=0), nn.Dropout(0.5, rng=0), nn.Linear(8, 2, rng=1))
     opt = nn.optim.SGD(model.parameters(), lr=0.1)
     with pytest.warns(RuntimeWarning, match="dropout"):
-        history = nn.fit(model, loader, nn.CrossEntropyLoss(), opt, 2, progress=False,
-                         compile=True)
+        history = nn.fit(model, loader, nn.CrossEntropyLoss(), opt, 2, progress=False, compile=True)
     assert len(history["loss"]) == 2
 
 

@@ -90,8 +90,9 @@ def test_hessian_of_logistic_loss():
 
 
 def test_hessian_with_several_inputs_is_nested():
-    (Haa, Hab), (Hba, Hbb) = ag.hessian(lambda a, b: (a * a * b).sum(),
-                                        (ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0])))
+    (Haa, Hab), (Hba, Hbb) = ag.hessian(
+        lambda a, b: (a * a * b).sum(), (ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0]))
+    )
     np.testing.assert_allclose(Haa.data, np.diag([6.0, 8.0]))
     np.testing.assert_allclose(Hab.data, np.diag([2.0, 4.0]))
     np.testing.assert_allclose(Hba.data, Hab.data.T)

@@ -1,5 +1,6 @@
 """viz.draw_graph on the notes' worked example, and its caps and errors."""
 
+import pathlib
 import shutil
 
 import numpy as np
@@ -20,32 +21,59 @@ def notes_graph():
 def test_h_naming_shows_the_notes_forward_values(notes_graph):
     f, _ = notes_graph
     source = viz.draw_graph(f, naming="h").source
-    for name, value in [("h1", "0"), ("h2", "0"), ("h3", "0"), ("h4", "1"), ("h5", "2"),
-                        ("h6", "0.5")]:
+    for name, value in [
+        ("h1", "0"),
+        ("h2", "0"),
+        ("h3", "0"),
+        ("h4", "1"),
+        ("h5", "2"),
+        ("h6", "0.5"),
+    ]:
         assert f"<b>{name}</b><br/>value {value}>" in source
 
 
 def test_reverse_mode_shows_the_adjoints(notes_graph):
     f, _ = notes_graph
     source = viz.draw_graph(f, naming="h", mode="reverse").source
-    for name, adjoint in [("h6", "1"), ("h5", "-0.25"), ("h4", "-0.25"), ("h3", "-0.25"),
-                          ("h2", "0.25"), ("h1", "0.25"), ("w", "0.25"), ("b", "0.25")]:
+    for name, adjoint in [
+        ("h6", "1"),
+        ("h5", "-0.25"),
+        ("h4", "-0.25"),
+        ("h3", "-0.25"),
+        ("h2", "0.25"),
+        ("h1", "0.25"),
+        ("w", "0.25"),
+        ("b", "0.25"),
+    ]:
         assert f"∂h6/∂{name} = {adjoint}<" in source
 
 
 def test_forward_mode_shows_the_tangents(notes_graph):
     f, _ = notes_graph
     source = viz.draw_graph(f, naming="h", mode="forward").source
-    for name, tangent in [("h1", "1"), ("h2", "1"), ("h3", "-1"), ("h4", "-1"), ("h5", "-1"),
-                          ("h6", "0.25")]:
+    for name, tangent in [
+        ("h1", "1"),
+        ("h2", "1"),
+        ("h3", "-1"),
+        ("h4", "-1"),
+        ("h5", "-1"),
+        ("h6", "0.25"),
+    ]:
         assert f"∂{name}/∂w = {tangent}<" in source
 
 
 def test_local_partials_on_edges(notes_graph):
     f, _ = notes_graph
     source = viz.draw_graph(f, naming="h", show_local_grads=True).source
-    for text in ["∂h1/∂w = 1", "∂h2/∂h1 = 1", "∂h2/∂b = 1", "∂h3/∂h2 = -1", "∂h4/∂h3 = 1",
-                 "∂h5/∂h4 = 1", "∂h6/∂h5 = -0.25"]:
+    for text in [
+        "∂h1/∂w = 1",
+        "∂h2/∂h1 = 1",
+        "∂h2/∂b = 1",
+        "∂h3/∂h2 = -1",
+        "∂h4/∂h3 = 1",
+        "∂h5/∂h4 = 1",
+        "∂h6/∂h5 = -0.25",
+    ]:
         assert text in source
 
 
@@ -93,7 +121,7 @@ def test_bad_arguments_are_named():
 def test_renders_svg_with_dot(tmp_path, notes_graph):
     f, _ = notes_graph
     path = viz.draw_graph(f, naming="h", mode="reverse").render(tmp_path / "notes", format="svg")
-    svg = open(path, encoding="utf-8").read()
+    svg = pathlib.Path(path).read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "h6" in svg
 
 

@@ -14,8 +14,13 @@ import viz
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz 'dot' is missing")
 
-HOSTILE = ['<b>bold</b>', '<x>]; injected [label="pwned"]; y [label=<z>', 'C:\\',
-           'a "quoted" {brace|bar} \\N \\l', 'two\nlines']
+HOSTILE = [
+    "<b>bold</b>",
+    '<x>]; injected [label="pwned"]; y [label=<z>',
+    "C:\\",
+    'a "quoted" {brace|bar} \\N \\l',
+    "two\nlines",
+]
 
 
 def _product(name=None):

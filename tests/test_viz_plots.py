@@ -66,8 +66,12 @@ def test_gradient_flow_of_a_given_model_needs_gradients():
 
 
 def test_history_png(tmp_path):
-    history = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.6, 0.4],
-               "accuracy": [0.5, 0.7, 0.9], "val_accuracy": [0.4, 0.6, 0.8]}
+    history = {
+        "loss": [1.0, 0.5, 0.3],
+        "val_loss": [1.1, 0.6, 0.4],
+        "accuracy": [0.5, 0.7, 0.9],
+        "val_accuracy": [0.4, 0.6, 0.8],
+    }
     fig = viz.plot_history(history)
     assert len(fig.axes) == 2
     _png(fig, tmp_path, "history")

@@ -6,11 +6,20 @@ depends on them.
 
 from .graph import draw_graph
 from .plots import (
-    plot_activations, plot_decision_boundary, plot_gradient_flow, plot_history,
-    plot_loss_surface, plot_optimizer_paths,
+    plot_activations,
+    plot_decision_boundary,
+    plot_gradient_flow,
+    plot_history,
+    plot_loss_surface,
+    plot_optimizer_paths,
 )
 
 __all__ = [
-    "draw_graph", "plot_activations", "plot_loss_surface", "plot_gradient_flow",
-    "plot_history", "plot_decision_boundary", "plot_optimizer_paths",
+    "draw_graph",
+    "plot_activations",
+    "plot_loss_surface",
+    "plot_gradient_flow",
+    "plot_history",
+    "plot_decision_boundary",
+    "plot_optimizer_paths",
 ]

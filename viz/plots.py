@@ -20,9 +20,17 @@ if TYPE_CHECKING:
     from nn import Module
 
 __all__ = [
-    "ACTIVATIONS", "activation_curves", "plot_activations", "plot_loss_surface",
-    "plot_gradient_flow", "gradient_norms", "plot_history", "plot_decision_boundary",
-    "PROBLEMS", "optimizer_paths", "plot_optimizer_paths",
+    "ACTIVATIONS",
+    "activation_curves",
+    "plot_activations",
+    "plot_loss_surface",
+    "plot_gradient_flow",
+    "gradient_norms",
+    "plot_history",
+    "plot_decision_boundary",
+    "PROBLEMS",
+    "optimizer_paths",
+    "plot_optimizer_paths",
 ]
 
 
@@ -56,9 +64,23 @@ def _activations():
 
 
 ACTIVATIONS = tuple(
-    ["sigmoid", "tanh", "hard_logistic", "hard_tanh", "relu", "leaky_relu (γ=0.1)",
-     "prelu (γ=0.25)", "elu", "softplus", "swish (β=1) = silu", "swish (β=5)", "gelu",
-     "gelu (tanh)", "gelu (sigmoid)", "dyt (α=0.5)"]
+    [
+        "sigmoid",
+        "tanh",
+        "hard_logistic",
+        "hard_tanh",
+        "relu",
+        "leaky_relu (γ=0.1)",
+        "prelu (γ=0.25)",
+        "elu",
+        "softplus",
+        "swish (β=1) = silu",
+        "swish (β=5)",
+        "gelu",
+        "gelu (tanh)",
+        "gelu (sigmoid)",
+        "dyt (α=0.5)",
+    ]
 )
 
 
@@ -73,8 +95,11 @@ def activation_curves(name: str, x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     return y.data.copy(), dy.data.copy()
 
 
-def plot_activations(names: Iterable[str] | None = None,
-                     x_range: tuple[float, float] = (-4.0, 4.0), points: int = 401) -> Figure:
+def plot_activations(
+    names: Iterable[str] | None = None,
+    x_range: tuple[float, float] = (-4.0, 4.0),
+    points: int = 401,
+) -> Figure:
     """Each activation of ``nn`` (solid) and its derivative computed by the engine (dashed)."""
     names = list(ACTIVATIONS if names is None else names)
     x = np.linspace(*x_range, points)
@@ -91,15 +116,16 @@ def plot_activations(names: Iterable[str] | None = None,
         ax.set_title(name, fontsize=10)
         ax.set_ylim(-1.6, 3.2)
         ax.grid(alpha=0.3)
-    for ax in axes.flat[len(names):]:
+    for ax in axes.flat[len(names) :]:
         ax.set_visible(False)
     axes.flat[0].legend(loc="upper left", fontsize=8)
     fig.suptitle("Activation functions and their derivatives (by reverse-mode autodiff)")
     return fig
 
 
-def plot_loss_surface(x: float = 1.0, y: float = 1.0,
-                      w_range: tuple[float, float] = (-10.0, 10.0), points: int = 81) -> Figure:
+def plot_loss_surface(
+    x: float = 1.0, y: float = 1.0, w_range: tuple[float, float] = (-10.0, 10.0), points: int = 81
+) -> Figure:
     """The 1-1-1 network ŷ = σ(w2·σ(w1·x)) at (x, y): squared error (y - ŷ)² and
     cross-entropy -y log ŷ - (1 - y) log(1 - ŷ) over a (w1, w2) grid, side by side.
 
@@ -112,15 +138,19 @@ def plot_loss_surface(x: float = 1.0, y: float = 1.0,
     y_hat = ag.sigmoid(W2 * ag.sigmoid(W1 * x))
     squared = ((y - y_hat) ** 2).data
     eps = 1e-12
-    cross = (-(y * ag.log(ag.clip(y_hat, eps, None)))
-             - (1 - y) * ag.log(ag.clip(1 - y_hat, eps, None))).data
+    cross = (
+        -(y * ag.log(ag.clip(y_hat, eps, None))) - (1 - y) * ag.log(ag.clip(1 - y_hat, eps, None))
+    ).data
     fig = _figure(11, 4.6)
-    panels = [(squared, "squared error (y − ŷ)²"),
-              (cross, "cross-entropy −log ŷ" if y == 1 else "cross-entropy")]
+    panels = [
+        (squared, "squared error (y − ŷ)²"),
+        (cross, "cross-entropy −log ŷ" if y == 1 else "cross-entropy"),
+    ]
     for i, (z, title) in enumerate(panels):
         ax = fig.add_subplot(1, 2, i + 1, projection="3d")
-        ax.plot_surface(w1, w2, z, cmap="viridis", linewidth=0, antialiased=True,
-                        rstride=2, cstride=2)
+        ax.plot_surface(
+            w1, w2, z, cmap="viridis", linewidth=0, antialiased=True, rstride=2, cstride=2
+        )
         ax.set_xlabel("w1")
         ax.set_ylabel("w2")
         ax.set_title(title)
@@ -131,8 +161,11 @@ def plot_loss_surface(x: float = 1.0, y: float = 1.0,
 
 def gradient_norms(model: Module) -> list[tuple[str, float]]:
     """``[(name, ‖∂L/∂W‖)]`` for every weight matrix of ``model`` that has a gradient."""
-    return [(name, float(np.linalg.norm(p.grad.data)))
-            for name, p in model.named_parameters() if p.ndim >= 2 and p.grad is not None]
+    return [
+        (name, float(np.linalg.norm(p.grad.data)))
+        for name, p in model.named_parameters()
+        if p.ndim >= 2 and p.grad is not None
+    ]
 
 
 def _deep_network(activation, depth, width, rng):
@@ -153,8 +186,12 @@ def _deep_network(activation, depth, width, rng):
     return nn.Sequential(*layers)
 
 
-def plot_gradient_flow(model_or_history: Module | dict[str, Module] | None = None,
-                       depth: int = 10, width: int = 32, seed: int = 0) -> Figure:
+def plot_gradient_flow(
+    model_or_history: Module | dict[str, Module] | None = None,
+    depth: int = 10,
+    width: int = 32,
+    seed: int = 0,
+) -> Figure:
     """Per-layer gradient norms ‖∂L/∂W⁽ˡ⁾‖ on a log scale.
 
     With no argument: a deep sigmoid network (Xavier init) against a ReLU network (He init)
@@ -197,8 +234,11 @@ def plot_history(history: dict[str, list[float]]) -> Figure:
     """Loss (and, when present, accuracy) per epoch, training and validation."""
     if not history or "loss" not in history:
         raise ValueError("plot_history: history must be a dict with at least a 'loss' list")
-    metrics = [k for k in history if not k.startswith("val_") and k != "loss"
-               and isinstance(history[k], list) and history[k]]
+    metrics = [
+        k
+        for k in history
+        if not k.startswith("val_") and k != "loss" and isinstance(history[k], list) and history[k]
+    ]
     panels = ["loss"] + metrics
     fig = _figure(5 * len(panels), 3.8)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
@@ -206,8 +246,12 @@ def plot_history(history: dict[str, list[float]]) -> Figure:
         epochs = range(1, len(history[key]) + 1)
         ax.plot(epochs, history[key], marker=".", label=f"train {key}")
         if history.get(f"val_{key}"):
-            ax.plot(range(1, len(history[f"val_{key}"]) + 1), history[f"val_{key}"],
-                    marker=".", label=f"validation {key}")
+            ax.plot(
+                range(1, len(history[f"val_{key}"]) + 1),
+                history[f"val_{key}"],
+                marker=".",
+                label=f"validation {key}",
+            )
         ax.set_xlabel("epoch")
         ax.set_title(key)
         ax.grid(alpha=0.3)
@@ -215,17 +259,20 @@ def plot_history(history: dict[str, list[float]]) -> Figure:
     return fig
 
 
-def plot_decision_boundary(model: Module, X: ArrayLike, y: ArrayLike, resolution: int = 200,
-                           margin: float = 0.5) -> Figure:
+def plot_decision_boundary(
+    model: Module, X: ArrayLike, y: ArrayLike, resolution: int = 200, margin: float = 0.5
+) -> Figure:
     """Predicted classes of ``model`` over the plane, with the data points on top."""
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"plot_decision_boundary: X must have shape (n, 2), got {X.shape}")
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
-    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution),
-                         np.linspace(lo[1], hi[1], resolution))
+    gx, gy = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
     grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(
-        X.dtype if X.dtype.kind == "f" else float)
+        X.dtype if X.dtype.kind == "f" else float
+    )
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):
         model.eval()
@@ -237,8 +284,14 @@ def plot_decision_boundary(model: Module, X: ArrayLike, y: ArrayLike, resolution
     labels = scores.argmax(axis=1) if several else (scores.ravel() > 0)
     fig = _figure(5.5, 5)
     ax = fig.subplots()
-    ax.contourf(gx, gy, labels.reshape(gx.shape), alpha=0.25, cmap="coolwarm",
-                levels=np.arange(int(labels.max()) + 2) - 0.5)
+    ax.contourf(
+        gx,
+        gy,
+        labels.reshape(gx.shape),
+        alpha=0.25,
+        cmap="coolwarm",
+        levels=np.arange(int(labels.max()) + 2) - 0.5,
+    )
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=12, edgecolors="k", linewidths=0.3)
     ax.set_title("Decision boundary")
     return fig
@@ -256,11 +309,17 @@ def _rosenbrock(p):
 # best of a coarse sweep, so each method is shown at its own good setting
 PROBLEMS = {
     "ill-conditioned quadratic ½(x² + 25y²)": (
-        _quadratic, (-4.5, 1.5), ((-5, 5), (-2, 2)), 100,
+        _quadratic,
+        (-4.5, 1.5),
+        ((-5, 5), (-2, 2)),
+        100,
         {"SGD": 0.07, "Momentum": 0.01, "AdaGrad": 1.0, "RMSProp": 0.05, "Adam": 0.2},
     ),
     "Rosenbrock (1-x)² + 100(y-x²)²": (
-        _rosenbrock, (-1.5, 2.0), ((-2, 2), (-1, 3)), 500,
+        _rosenbrock,
+        (-1.5, 2.0),
+        ((-2, 2), (-1, 3)),
+        500,
         {"SGD": 0.001, "Momentum": 0.001, "AdaGrad": 0.5, "RMSProp": 0.01, "Adam": 0.1},
     ),
 }
@@ -314,8 +373,14 @@ def plot_optimizer_paths(steps: int | None = None) -> Figure:
         ax.contour(gx, gy, np.log1p(z), levels=25, cmap="Greys", linewidths=0.6)
         curves = axes[1, column]
         for name, path in paths.items():
-            ax.plot(path[:, 0], path[:, 1], lw=1.3, marker=".", markersize=2,
-                    label=f"{name} (lr {rates[name]:g})")
+            ax.plot(
+                path[:, 0],
+                path[:, 1],
+                lw=1.3,
+                marker=".",
+                markersize=2,
+                label=f"{name} (lr {rates[name]:g})",
+            )
             losses = [f([ag.tensor(a), ag.tensor(b)]).item() for a, b in path]
             curves.semilogy(np.maximum(losses, 1e-16), label=name)
         ax.plot(*start, "ko")

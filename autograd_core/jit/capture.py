@@ -19,8 +19,17 @@ if TYPE_CHECKING:
     from ..function import Function
     from ..tensor import Tensor
 
-__all__ = ["tracing", "record_op", "record_backward", "record_numpy", "refuse", "refuse_read",
-           "traced", "validate", "side_effect"]
+__all__ = [
+    "tracing",
+    "record_op",
+    "record_backward",
+    "record_numpy",
+    "refuse",
+    "refuse_read",
+    "traced",
+    "validate",
+    "side_effect",
+]
 
 
 def tracing() -> bool:
@@ -28,22 +37,26 @@ def tracing() -> bool:
     return current().tracer is not None
 
 
-def record_op(cls: type, ctx: Function, args: tuple, arrays: tuple, config: dict | None,
-              results: tuple) -> None:
+def record_op(
+    cls: type, ctx: Function, args: tuple, arrays: tuple, config: dict | None, results: tuple
+) -> None:
     """An op ran: the tracer writes down its step (``Function.apply`` calls this)."""
     tracer = current().tracer
     if tracer is not None:
         tracer.op(cls, ctx, args, arrays, config, results)
 
 
-def record_backward(roots: tuple, seeds: Any, retain_graph: bool | None, create_graph: bool,
-                    targets: Any) -> None:
+def record_backward(
+    roots: tuple, seeds: Any, retain_graph: bool | None, create_graph: bool, targets: Any
+) -> None:
     """A backward pass inside the function: captured as a step (``loss.backward()``); a pass
     that returns gradients as values, or records a graph, is refused."""
     if targets is not None or create_graph:
-        refuse("ag.grad or a backward pass with create_graph inside the function "
-               "(loss.backward() is captured; for gradients as values, compile the loss "
-               "and call ag.grad on the result)")
+        refuse(
+            "ag.grad or a backward pass with create_graph inside the function "
+            "(loss.backward() is captured; for gradients as values, compile the loss "
+            "and call ag.grad on the result)"
+        )
     current().tracer.backward(roots, seeds, retain_graph)
 
 

@@ -38,8 +38,14 @@ class _Source:
 
     def __init__(self):
         self.lines: list[str] = []
-        self.globals = {"ndarray": np.ndarray, "asarray": np.asarray, "new": object.__new__,
-                        "fit": _fit_array, "wrap": _wrap, "as_output": _as_output}
+        self.globals = {
+            "ndarray": np.ndarray,
+            "asarray": np.asarray,
+            "new": object.__new__,
+            "fit": _fit_array,
+            "wrap": _wrap,
+            "as_output": _as_output,
+        }
         self._names: dict[int, str] = {}
 
     def ref(self, obj: Any, name: str) -> str:
@@ -67,7 +73,8 @@ def generate(program: Any, value_shapes: list) -> tuple[str, Callable, Callable]
     passes = [step for step in program.steps if type(step) is PassStep]
     walks = {}  # walk key -> (function name, walk)
     for name, walk in [("backward", program.walk)] + [
-            (f"backward_{k}", step.walk) for k, step in enumerate(passes, 1)]:
+        (f"backward_{k}", step.walk) for k, step in enumerate(passes, 1)
+    ]:
         walks.setdefault(walk.key(), (name, walk))
     _forward(src, program, value_shapes)
     functions = [src.lines]
@@ -121,13 +128,14 @@ def _forward(src: _Source, program: Any, value_shapes: list) -> None:
             name = src.ref(step.run, f"backward_pass_{n_passes}")
             src.add(f"{name}(inputs, ({_ctxs(step.walk)}))")
         elif type(step) is HelperStep:  # a numpy helper (a comparison), a check or a side effect
-            call = f"{src.ref(step.fn, helper_name(step.fn))}" \
-                   f"({', '.join(_operand(src, s) for s in step.fetch)})"
+            call = (
+                f"{src.ref(step.fn, helper_name(step.fn))}"
+                f"({', '.join(_operand(src, s) for s in step.fetch)})"
+            )
             src.add(f"v{step.outs[0]} = asarray({call})" if step.outs else call)
         else:
             _op_call(src, step, f"c{i}", value_shapes)
-    outputs = "".join(f"v{o.slot}, " if o.slot is not None else "None, "
-                      for o in program.outputs)
+    outputs = "".join(f"v{o.slot}, " if o.slot is not None else "None, " for o in program.outputs)
     src.add(f"return ({outputs}), ({_ctxs(program.walk)})")
 
 
@@ -141,11 +149,14 @@ def _op_call(src: _Source, step: Any, ctx: str, value_shapes: list) -> None:
     src.add(f"{ctx} = new({src.ref(step.cls, op)}){_prepare(src, ctx, step)}")
     args = [_operand(src, s) for s in step.fetch]
     keywords = ([f"**{src.ref(step.config, f'config_{ctx}')}"] if step.config else []) + [
-        f"{key}={_operand(src, s)}" for key, s in step.dynamic.items()]
+        f"{key}={_operand(src, s)}" for key, s in step.dynamic.items()
+    ]
     outs = [f"v{slot}" for slot in step.outs]
     forward = src.ref(step.cls.forward, op + "_forward")
-    src.add(f"{', '.join(outs)}{',' if len(outs) > 1 else ''} = "
-            f"{forward}({', '.join([ctx] + args + keywords)})")
+    src.add(
+        f"{', '.join(outs)}{',' if len(outs) > 1 else ''} = "
+        f"{forward}({', '.join([ctx] + args + keywords)})"
+    )
     for slot, name in zip(step.outs, outs):
         if value_shapes[slot] == () or not step.cls.array_rules:  # numpy scalars
             src.add(f"if type({name}) is not ndarray: {name} = as_output({op}, {name})")
@@ -158,8 +169,10 @@ def _prepare(src: _Source, ctx: str, step: Any) -> str:
     slots = ", ".join(f"{ctx}.{slot}" for slot in ENTRY_SLOTS)  # the node's input entries
     if not step.recorded:  # forward alone: a custom one may still ask needs_input_grad
         needs = (False,) * len(step.fetch)
-        return "" if step.cls.array_rules else \
-            f"; {slots} = {packed_entries(())!r}; {ctx}._needs = {needs!r}; {ctx}._replayed = False"
+        if step.cls.array_rules:
+            return ""
+        empty = packed_entries(())
+        return f"; {slots} = {empty!r}; {ctx}._needs = {needs!r}; {ctx}._replayed = False"
     entries = src.ref(packed_entries(step.stand_ins), f"entries_{ctx}")
     code = f"; {slots} = {entries}; {ctx}._needs = {step.needs!r}"
     if step.cls.array_rules:
@@ -181,8 +194,9 @@ def _backward(src: _Source, name: str, walk: Walk, program: Any) -> None:
     for i, root in enumerate(walk.roots):
         if root.node is not None:
             g = f"g{walk.gradient_slot(program.steps, False, root.node, root.output_nr, [])}"
-            src.add(f"if grads[{i}] is not None: {g} = grads[{i}] if {g} is None "
-                    f"else {g} + grads[{i}]")
+            src.add(
+                f"if grads[{i}] is not None: {g} = grads[{i}] if {g} is None else {g} + grads[{i}]"
+            )
     for step in walk.steps:
         _rule_call(src, step, walk, program)
     src.add("return [" + "".join(f"{g}, " for g in inputs) + "]")
@@ -200,13 +214,19 @@ def _rule_call(src: _Source, step: Any, walk: Walk, program: Any) -> None:
     src.add(f"t = {rule}({', '.join([ctx] + grads)})", 2)
     src.add("if type(t) is not tuple: t = (t,)", 2)
     for route in step.routes:
-        dest = "g" + str(walk.gradient_slot(program.steps, route.to_input, route.target,
-                                            route.output_nr, program.input_slots))
+        dest = "g" + str(
+            walk.gradient_slot(
+                program.steps, route.to_input, route.target, route.output_nr, program.input_slots
+            )
+        )
         data = route.stand_in._data
         like = src.ref(data, f"like_{data.dtype}")
         src.add(f"u = t[{route.operand}]", 2)
         src.add("if u is not None:", 2)
-        src.add(f"if type(u) is not ndarray or u.shape != {data.shape!r} or u.dtype != "
-                f"{src.ref(data.dtype, str(data.dtype))}: "
-                f"u = fit({ctx}, {route.operand}, {like}, u)", 3)
+        src.add(
+            f"if type(u) is not ndarray or u.shape != {data.shape!r} or u.dtype != "
+            f"{src.ref(data.dtype, str(data.dtype))}: "
+            f"u = fit({ctx}, {route.operand}, {like}, u)",
+            3,
+        )
         src.add(f"{dest} = u if {dest} is None else {dest} + u", 3)

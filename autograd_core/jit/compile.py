@@ -79,10 +79,10 @@ class Compiled:
     def __init__(self, fn: Callable, max_programs: int = 8):
         if not callable(fn):
             raise TypeError(f"ag.compile: expected a function, got {type(fn).__name__}")
-        if isinstance(max_programs, bool) or not isinstance(max_programs, int) \
-                or max_programs < 1:
-            raise ValueError(f"ag.compile: max_programs must be a positive int, got "
-                             f"{max_programs!r}")
+        if isinstance(max_programs, bool) or not isinstance(max_programs, int) or max_programs < 1:
+            raise ValueError(
+                f"ag.compile: max_programs must be a positive int, got {max_programs!r}"
+            )
         self.fn = fn
         self.max_programs = max_programs
         self._programs: OrderedDict[tuple, list[Program]] = OrderedDict()  # most recent last
@@ -116,8 +116,12 @@ class Compiled:
         with self._lock:
             programs = list(self._programs.get(key, ()))
         if not programs:
-            return None, "a new signature (argument shapes, dtypes or static values)" \
-                if self.traces else "the first call"
+            return (
+                None,
+                "a new signature (argument shapes, dtypes or static values)"
+                if self.traces
+                else "the first call",
+            )
         reason = None
         for program in reversed(programs):  # the most recently used first
             failed = program.failed_guard(args, kwargs)
@@ -148,7 +152,9 @@ class Compiled:
                 f"{self.traces} times (the last time because {reason}). A function that "
                 "traces again on most calls runs slower than uncompiled: pass numbers that "
                 "change from call to call as Tensors, and keep the values it reads fixed",
-                RuntimeWarning, stacklevel=3)
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         """As a method decorator: each object gets its own compiled method (its own
@@ -161,8 +167,7 @@ class Compiled:
         key = f"_ag_compiled_{id(self)}"
         bound = store.get(key)
         if bound is None:
-            bound = store[key] = Compiled(functools.partial(self.fn, instance),
-                                          self.max_programs)
+            bound = store[key] = Compiled(functools.partial(self.fn, instance), self.max_programs)
         return bound
 
     @property
@@ -204,9 +209,11 @@ def _signature(args: tuple, kwargs: dict, grad_enabled: bool) -> tuple:
     if kwargs:
         for name, value in kwargs.items():
             if isinstance(value, (Tensor, np.ndarray)):
-                raise TypeError(f"ag.compile: pass Tensors as positional arguments (keyword "
-                                f"arguments are static settings), got "
-                                f"{name}=<{type(value).__name__}>")
+                raise TypeError(
+                    f"ag.compile: pass Tensors as positional arguments (keyword "
+                    f"arguments are static settings), got "
+                    f"{name}=<{type(value).__name__}>"
+                )
         parts.extend(sorted((name, _static_key(v)) for name, v in kwargs.items()))
     key = tuple(parts)
     try:

@@ -167,8 +167,11 @@ class _Collector:
             var = _Var(self.ref(t, "o"), f"a Tensor of shape {t.shape} read from outside", t)
             self._guard_value(var, t)
         body = "\n".join("    " + line for line in self.lines) or "    pass"
-        return Guards(f"def check(args, kwargs):\n{body}\n    return None\n", self.namespace,
-                      self.descriptions)
+        return Guards(
+            f"def check(args, kwargs):\n{body}\n    return None\n",
+            self.namespace,
+            self.descriptions,
+        )
 
     def argument(self, holder, accessor, name, a):
         """A non-Tensor argument's variable (None for a Tensor or a number: the signature
@@ -202,8 +205,7 @@ class _Collector:
             self.partial(var, value)
         elif getattr(type(value), "_guard_wraps", None):  # an ag.compile'd function
             wrapped = getattr(value, type(value)._guard_wraps)
-            self.value(self.child(var, f".{type(value)._guard_wraps}", var.path, wrapped),
-                       wrapped)
+            self.value(self.child(var, f".{type(value)._guard_wraps}", var.path, wrapped), wrapped)
         elif isinstance(value, (list, tuple)):
             for i, item in enumerate(value):
                 if explorable(item):
@@ -211,37 +213,56 @@ class _Collector:
         elif isinstance(value, dict):
             for key, item in value.items():
                 if explorable(item) and isinstance(key, (str, int)):
-                    self.value(self.child(var, f"[{key!r}]", f"{var.path}[{key!r}]", item),
-                               item)
+                    self.value(self.child(var, f"[{key!r}]", f"{var.path}[{key!r}]", item), item)
         elif isinstance(value, (np.random.Generator, np.random.RandomState, random.Random)):
             self.rngs.append((var.path, value))
 
     def _guard_value(self, var, value):
         if isinstance(value, Tensor):  # (its tangent too: a replay would not see one)
-            meta = self.ref((value._data.shape, value._data.dtype, value._requires_grad,
-                             value._tangent is None), "m")
+            meta = self.ref(
+                (
+                    value._data.shape,
+                    value._data.dtype,
+                    value._requires_grad,
+                    value._tangent is None,
+                ),
+                "m",
+            )
             obj = self.ref(value, "o")
             same = "" if var.name == obj else f"{{v}} is {obj} and "
-            self.guard(var, f"{same}({{v}}._data.shape, {{v}}._data.dtype, "
-                            f"{{v}}._requires_grad, {{v}}._tangent is None) == {meta}",
-                       f"is no longer the same Tensor of shape {value.shape}, dtype "
-                       f"{value.dtype}, requires_grad={value.requires_grad}, "
-                       f"{'without' if value._tangent is None else 'with'} a tangent")
+            self.guard(
+                var,
+                f"{same}({{v}}._data.shape, {{v}}._data.dtype, "
+                f"{{v}}._requires_grad, {{v}}._tangent is None) == {meta}",
+                f"is no longer the same Tensor of shape {value.shape}, dtype "
+                f"{value.dtype}, requires_grad={value.requires_grad}, "
+                f"{'without' if value._tangent is None else 'with'} a tangent",
+            )
         elif isinstance(value, SCALARS):
             self.guard(var, self._scalar_test(value), f"changed (it was {value!r})")
         elif isinstance(value, types.MethodType):
-            self.guard(var, f"{{v}}.__func__ is {self.ref(value.__func__, 'o')} and "
-                            f"{{v}}.__self__ is {self.ref(value.__self__, 'o')}",
-                       "is no longer the same method")
-        elif isinstance(value, _BOUND_BUILTINS) and \
-                not isinstance(value.__self__, types.ModuleType):
-            self.guard(var, f"{{v}}.__self__ is {self.ref(value.__self__, 'o')} and "
-                            f"{{v}}.__name__ == {value.__name__!r}",
-                       "is no longer the same method")
+            self.guard(
+                var,
+                f"{{v}}.__func__ is {self.ref(value.__func__, 'o')} and "
+                f"{{v}}.__self__ is {self.ref(value.__self__, 'o')}",
+                "is no longer the same method",
+            )
+        elif isinstance(value, _BOUND_BUILTINS) and not isinstance(
+            value.__self__, types.ModuleType
+        ):
+            self.guard(
+                var,
+                f"{{v}}.__self__ is {self.ref(value.__self__, 'o')} and "
+                f"{{v}}.__name__ == {value.__name__!r}",
+                "is no longer the same method",
+            )
         elif is_mutable(value) or is_static(value):
             frozen = freeze(value, var.path)
-            self.guard(var, f"freeze({{v}}) == {self.ref(frozen, 'k')}",
-                       "changed (its contents differ from when the function was traced)")
+            self.guard(
+                var,
+                f"freeze({{v}}) == {self.ref(frozen, 'k')}",
+                "changed (its contents differ from when the function was traced)",
+            )
         else:
             self.guard(var, f"{{v}} is {self.ref(value, 'o')}", "is no longer the same object")
 
@@ -266,12 +287,14 @@ class _Collector:
         for key, item in attrs.items():
             if key in ("_parameters", "_buffers", "_modules"):
                 registry = self.child(state, f"[{key!r}]", var.path, item)
-                self.guard(registry, f"len({{v}}) == {len(item)}",
-                           f"gained or lost {key.strip('_')}")
+                self.guard(
+                    registry, f"len({{v}}) == {len(item)}", f"gained or lost {key.strip('_')}"
+                )
                 for name, member in item.items():
                     path = f"{var.path}.{name}"
-                    self.value(self.child(registry, f".get({name!r}, MISSING)", path, member),
-                               member)
+                    self.value(
+                        self.child(registry, f".get({name!r}, MISSING)", path, member), member
+                    )
             else:
                 path = f"{var.path}.{key}"
                 self.value(self.child(state, f".get({key!r}, MISSING)", path, item), item)
@@ -344,9 +367,15 @@ class _Collector:
             for i, default in enumerate(fn.__defaults__ or ()):
                 if is_mutable(default):
                     holder = _Var(self.ref(fn, "f"), fn.__name__, fn)
-                    self.value(self.child(holder, f".__defaults__[{i}]",
-                                          f"a default argument of {fn.__name__}", default),
-                               default)
+                    self.value(
+                        self.child(
+                            holder,
+                            f".__defaults__[{i}]",
+                            f"a default argument of {fn.__name__}",
+                            default,
+                        ),
+                        default,
+                    )
 
     def _global(self, fn, name):
         scope = _Var(self.ref(fn.__globals__, "g"), name, fn.__globals__)
@@ -372,9 +401,11 @@ class _Collector:
         library's Python module are guarded as wholes)."""
         value = var.value
         for attr in attrs:
-            if isinstance(value, (Tensor, *SCALARS)) or \
-                    getattr(value, "_compile_live", False) or \
-                    (isinstance(value, types.ModuleType) and is_library(value)):
+            if (
+                isinstance(value, (Tensor, *SCALARS))
+                or getattr(value, "_compile_live", False)
+                or (isinstance(value, types.ModuleType) and is_library(value))
+            ):
                 return
             try:
                 value = getattr(value, attr, MISSING)
@@ -386,5 +417,3 @@ class _Collector:
                 self.guard(var, "{v} is MISSING", "is now defined")
                 return
             self.value(var, value)
-
-

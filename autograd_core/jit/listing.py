@@ -49,12 +49,13 @@ class _Listing:
     def lines(self) -> list[str]:
         """The forward function, then the backward a caller's pass runs, if any."""
         program, names = self.program, self.names
-        arguments = ", ".join(self.inputs[:len(program.tensor_args)])
+        arguments = ", ".join(self.inputs[: len(program.tensor_args)])
         lines = [f"def {_function_name(program.fn)}({arguments}):"]
         for step in program.steps:
             lines.extend("    " + line for line in self._forward(step))
-        results = [names[o.slot] if o.slot is not None else self.inputs[o.input]
-                   for o in program.outputs]
+        results = [
+            names[o.slot] if o.slot is not None else self.inputs[o.input] for o in program.outputs
+        ]
         lines.append("    return" + (" " + ", ".join(results) if results else ""))
         if program.needs_node and program.walk.steps:
             lines += ["", ""] + self._backward()
@@ -105,9 +106,15 @@ class _Listing:
             grads = [g if g in received else "None" for g in map(self.gradient, node.outs)]
             targets, adds = ["_"] * len(node.stand_ins), []
             for route in step.routes:
-                target = self.gradient(walk.gradient_slot(
-                    program.steps, route.to_input, route.target, route.output_nr,
-                    program.input_slots))
+                target = self.gradient(
+                    walk.gradient_slot(
+                        program.steps,
+                        route.to_input,
+                        route.target,
+                        route.output_nr,
+                        program.input_slots,
+                    )
+                )
                 if target in received:  # a gradient there already: add to it
                     temp = f"t{len(adds) + 1}" if adds else "t"
                     adds.append(f"{target} += {temp}")

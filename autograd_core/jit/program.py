@@ -56,8 +56,9 @@ class Program:
         input_of = {slot: k for k, slot in enumerate(self.input_slots)}
         self.outputs = tuple(_output(o, tracer.slots, input_of) for o in trace.outputs)
         self.steps, node_of, passes = _steps(tracer.steps)
-        stand_ins = {index: step.stand_ins for index, step in enumerate(self.steps)
-                     if type(step) is OpStep}
+        stand_ins = {
+            index: step.stand_ins for index, step in enumerate(self.steps) if type(step) is OpStep
+        }
         self.walk = plan_walk(trace.outputs, node_of, stand_ins, tracer.slots, input_of)
         for index, roots in passes:
             walk = plan_walk(roots, node_of, stand_ins, tracer.slots, input_of)
@@ -73,8 +74,7 @@ class Program:
         only_ops = all(type(step) is OpStep for step in self.steps)
         self.waves = plan_waves(self, values) if only_ops else None
         if self.waves is None:
-            self.source, self._forward, self._backward = generate(
-                self, [a.shape for a in values])
+            self.source, self._forward, self._backward = generate(self, [a.shape for a in values])
         else:
             self.source = self.waves.describe()
 
@@ -107,8 +107,7 @@ class Program:
             return None
         node = self._node(inputs, args, kwargs, ctxs)
         outs = []
-        for k, ((slot, requires_grad, input_index), value) in enumerate(zip(self.outputs,
-                                                                            results)):
+        for k, ((slot, requires_grad, input_index), value) in enumerate(zip(self.outputs, results)):
             if slot is None:  # an input returned as it is
                 outs.append(inputs[input_index])
             elif requires_grad and node is not None:
@@ -122,8 +121,11 @@ class Program:
         values, ctxs = self.waves.forward(inputs)
         node = self._node(inputs, args, kwargs, ctxs)
         value = np.array(values[self.outputs[0].slot])
-        out = _make(value, node, True) if node is not None and self.outputs[0].requires_grad \
+        out = (
+            _make(value, node, True)
+            if node is not None and self.outputs[0].requires_grad
             else _make(value)
+        )
         return self.multi((out,)) if self.multi else out
 
     def _inputs(self, args: tuple) -> tuple:
@@ -140,8 +142,11 @@ class Program:
     def backward(self, ctxs: tuple, grads: tuple) -> list:
         """Gradients for the call's inputs from the outputs' gradients (arrays)."""
         if self.waves is not None:
-            return self.waves.backward(ctxs, grads[0]) if grads[0] is not None \
+            return (
+                self.waves.backward(ctxs, grads[0])
+                if grads[0] is not None
                 else [None] * len(self.input_slots)
+            )
         return self._backward(ctxs, grads)
 
 
@@ -174,10 +179,12 @@ def _op_step(call: OpCall, shared: dict) -> OpStep:
     recorded = any(r.grad_fn is call.ctx for r in call.results)
     static = {k: v for k, v in call.config.items() if k not in call.dynamic}
     stand_ins = tuple(_stand_in(a, shared) for a in call.ctx.inputs) if recorded else ()
-    needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in stand_ins) \
-        if recorded else None
-    return OpStep(call.cls, call.sources, static, call.dynamic, call.outs, stand_ins, needs,
-                  recorded)
+    needs = (
+        tuple(isinstance(a, Tensor) and a._requires_grad for a in stand_ins) if recorded else None
+    )
+    return OpStep(
+        call.cls, call.sources, static, call.dynamic, call.outs, stand_ins, needs, recorded
+    )
 
 
 def _stand_in(value: Any, shared: dict) -> Any:
@@ -235,8 +242,9 @@ class CompiledCall(Function):
         )
 
     @classmethod
-    def node(cls, program: Program, ctxs: tuple, inputs: tuple, args: tuple,
-             kwargs: dict) -> CompiledCall:
+    def node(
+        cls, program: Program, ctxs: tuple, inputs: tuple, args: tuple, kwargs: dict
+    ) -> CompiledCall:
         """The node of one call: its inputs, and what its backward needs (the program, the
         call's ctxs, and its arguments for a create_graph pass)."""
         node = cls.__new__(cls)
@@ -259,21 +267,32 @@ class CompiledCall(Function):
         return _recorded_backward(ctx, program, args, kwargs, grads)
 
 
-def _recorded_backward(ctx: CompiledCall, program: Program, args: tuple, kwargs: dict,
-                       grads: tuple) -> tuple:
+def _recorded_backward(
+    ctx: CompiledCall, program: Program, args: tuple, kwargs: dict, grads: tuple
+) -> tuple:
     """A recorded (create_graph) pass: run the function eagerly again and differentiate
     that graph, so higher derivatives are right (the replayed program has no Tensors)."""
     if program.side_effects:
         raise RuntimeError(
             "a create_graph backward through a call of an ag.compile'd function that has "
             "side effects (zero_grad, backward or an optimiser step inside) would run them "
-            "again: differentiate the loss of an uncompiled or effect-free function instead")
+            "again: differentiate the loss of an uncompiled or effect-free function instead"
+        )
     with enable_grad():
         result = program.fn(*args, **kwargs)
     outputs = tuple(result) if program.multi else (result,)
     pairs = [(o, g) for o, g in zip(outputs, grads) if g is not None and o.requires_grad]
     wanted = [t for t in ctx.inputs if t._requires_grad]
-    found = grad([o for o, _ in pairs], wanted, [g for _, g in pairs], create_graph=True,
-                 allow_unused=True) if pairs and wanted else [None] * len(wanted)
+    found = (
+        grad(
+            [o for o, _ in pairs],
+            wanted,
+            [g for _, g in pairs],
+            create_graph=True,
+            allow_unused=True,
+        )
+        if pairs and wanted
+        else [None] * len(wanted)
+    )
     found = iter(found)
     return tuple(next(found) if t._requires_grad else None for t in ctx.inputs)

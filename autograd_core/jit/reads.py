@@ -19,8 +19,14 @@ __all__ = ["OURS", "reads", "is_library", "top_module", "parameter_names"]
 
 OURS = frozenset({"autograd_core", "nn", "viz"})
 _LIBRARY = OURS | {"numpy", "builtins"} | frozenset(getattr(sys, "stdlib_module_names", ()))
-_LOADS = {"LOAD_GLOBAL": "global", "LOAD_NAME": "global", "LOAD_DEREF": "free",
-          "LOAD_CLASSDEREF": "free", "LOAD_FAST": "local", "LOAD_FAST_CHECK": "local"}
+_LOADS = {
+    "LOAD_GLOBAL": "global",
+    "LOAD_NAME": "global",
+    "LOAD_DEREF": "free",
+    "LOAD_CLASSDEREF": "free",
+    "LOAD_FAST": "local",
+    "LOAD_FAST_CHECK": "local",
+}
 _ATTRIBUTES = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
 
 
@@ -29,9 +35,9 @@ def parameter_names(fn: Callable) -> tuple:
     if isinstance(fn, types.MethodType):
         return parameter_names(fn.__func__)[1:]
     if isinstance(fn, functools.partial):
-        return parameter_names(fn.func)[len(fn.args):]
+        return parameter_names(fn.func)[len(fn.args) :]
     code = getattr(fn, "__code__", None)
-    return code.co_varnames[:code.co_argcount] if code is not None else ()
+    return code.co_varnames[: code.co_argcount] if code is not None else ()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -45,8 +51,9 @@ def reads(code: types.CodeType) -> tuple:
         kind = _LOADS.get(ins.opname)
         if kind is not None and isinstance(ins.argval, str):
             alias = aliases.get(ins.argval) if kind == "local" else None
-            chain = (kind, ins.argval, []) if alias is None else (alias[0], alias[1],
-                                                                  list(alias[2]))
+            chain = (
+                (kind, ins.argval, []) if alias is None else (alias[0], alias[1], list(alias[2]))
+            )
             found.append(chain)
         elif ins.opname in _ATTRIBUTES and chain is not None:
             chain[2].append(ins.argval)
@@ -76,8 +83,11 @@ def is_library(obj: Any) -> bool:
 
 
 def _module_name(obj: Any) -> str:
-    return obj.__name__ if isinstance(obj, types.ModuleType) else \
-        getattr(obj, "__module__", None) or ""
+    return (
+        obj.__name__
+        if isinstance(obj, types.ModuleType)
+        else getattr(obj, "__module__", None) or ""
+    )
 
 
 def top_module(obj: Any) -> str:

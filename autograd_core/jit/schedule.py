@@ -56,8 +56,9 @@ class Walk(NamedTuple):
     steps: list[WalkStep]
     roots: list[Root]
 
-    def gradient_slot(self, steps: list, to_input: bool, target: int, output_nr: int,
-                      input_slots: list) -> int:
+    def gradient_slot(
+        self, steps: list, to_input: bool, target: int, output_nr: int, input_slots: list
+    ) -> int:
         """The slot of the value a gradient belongs to: input ``target`` of the call, or
         output ``output_nr`` of the node at walk position ``target`` (``steps``: the
         program's steps)."""
@@ -67,12 +68,13 @@ class Walk(NamedTuple):
 
     def key(self) -> tuple:
         """What the walk's code depends on: the nodes it visits and where roots enter."""
-        return (tuple(step.index for step in self.steps),
-                tuple((r.node, r.output_nr) if r.node is not None else None for r in self.roots))
+        return (
+            tuple(step.index for step in self.steps),
+            tuple((r.node, r.output_nr) if r.node is not None else None for r in self.roots),
+        )
 
 
-def plan_walk(roots: tuple, node_of: dict, stand_ins: dict, slots: dict,
-              input_of: dict) -> Walk:
+def plan_walk(roots: tuple, node_of: dict, stand_ins: dict, slots: dict, input_of: dict) -> Walk:
     """The walk the engine would make backward from ``roots`` (Tensors) over the recorded
     nodes. ``node_of``: id(node) -> its program step; ``stand_ins``: step -> the stand-ins
     of its inputs; ``slots``: id(array) -> slot; ``input_of``: slot -> input index."""
@@ -82,19 +84,28 @@ def plan_walk(roots: tuple, node_of: dict, stand_ins: dict, slots: dict,
     steps = []
     for node in order:
         index = node_of[id(node)]
-        routes = tuple(_route(operand, inp, stand_ins[index][operand], position, slots,
-                              input_of)
-                       for operand, inp in enumerate(node.inputs)
-                       if isinstance(inp, Tensor) and inp._requires_grad)
+        routes = tuple(
+            _route(operand, inp, stand_ins[index][operand], position, slots, input_of)
+            for operand, inp in enumerate(node.inputs)
+            if isinstance(inp, Tensor) and inp._requires_grad
+        )
         steps.append(WalkStep(index, type(node), node._n_outputs, routes))
-    walk_roots = [Root(position.get(id(o.grad_fn)) if o.grad_fn is not None else None,
-                       o._output_nr, o._data.shape, o._data.dtype, slots.get(id(o._data)))
-                  for o in roots]
+    walk_roots = [
+        Root(
+            position.get(id(o.grad_fn)) if o.grad_fn is not None else None,
+            o._output_nr,
+            o._data.shape,
+            o._data.dtype,
+            slots.get(id(o._data)),
+        )
+        for o in roots
+    ]
     return Walk(steps, walk_roots)
 
 
-def _route(operand: int, inp: Tensor, stand_in: Tensor, position: dict, slots: dict,
-           input_of: dict) -> Route:
+def _route(
+    operand: int, inp: Tensor, stand_in: Tensor, position: dict, slots: dict, input_of: dict
+) -> Route:
     """The route of the gradient of ``inp``, input ``operand`` of a node."""
     parent, slot = inp.grad_fn, slots[id(inp._data)]
     if parent is not None and id(parent) in position:

@@ -14,15 +14,35 @@ import numpy as np
 from ..errors import CompileError
 from ..tensor import Tensor
 
-__all__ = ["MAX_ITEMS", "MAX_ELEMENTS", "SCALARS", "explorable", "is_static", "is_mutable",
-           "freeze"]
+__all__ = [
+    "MAX_ITEMS",
+    "MAX_ELEMENTS",
+    "SCALARS",
+    "explorable",
+    "is_static",
+    "is_mutable",
+    "freeze",
+]
 
 MAX_ITEMS = 10_000  # a container compared on every call may hold at most this many items
 MAX_ELEMENTS = 2**20  # and a numpy array at most this many elements (8 MiB of float64)
 
 
-SCALARS = (type(None), bool, int, float, complex, str, bytes, np.generic, np.dtype, range,
-            type(Ellipsis), slice)
+SCALARS = (
+    type(None),
+    bool,
+    int,
+    float,
+    complex,
+    str,
+    bytes,
+    np.generic,
+    np.dtype,
+    range,
+    type(Ellipsis),
+    slice,
+)
+
 
 def explorable(value: Any) -> bool:
     return not isinstance(value, (Tensor, *SCALARS))
@@ -69,13 +89,15 @@ def freeze(value: Any, path: str = "a value", budget: list | None = None) -> Any
         raise CompileError(
             f"ag.compile: the function reads {path}, which holds more than {MAX_ITEMS} items; "
             "comparing them on every call would cost more than the call. Pass the data as an "
-            "argument (a Tensor), or read it outside the function")
+            "argument (a Tensor), or read it outside the function"
+        )
     kind = type(value)
     if isinstance(value, (list, tuple)):
         return kind, tuple(freeze(v, path, budget) for v in value)
     if isinstance(value, dict):
-        return kind, tuple((freeze(k, path, budget), freeze(v, path, budget))
-                           for k, v in value.items())
+        return kind, tuple(
+            (freeze(k, path, budget), freeze(v, path, budget)) for k, v in value.items()
+        )
     if isinstance(value, (set, frozenset)):
         return kind, frozenset(freeze(v, path, budget) for v in value)
     if isinstance(value, np.ndarray):
@@ -84,7 +106,8 @@ def freeze(value: Any, path: str = "a value", budget: list | None = None) -> Any
                 f"ag.compile: the function reads {path}, a numpy array of shape "
                 f"{value.shape}; comparing it with its traced value on every call would cost "
                 "more than the call. Pass it as an argument, or wrap it in a Tensor (a Tensor "
-                "read from outside is read afresh on every call)")
+                "read from outside is read afresh on every call)"
+            )
         return kind, value.dtype.str, value.shape, value.tobytes()
     if isinstance(value, (float, complex, np.generic)):
         return kind, np.asarray(value).tobytes()

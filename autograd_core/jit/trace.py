@@ -31,8 +31,17 @@ from ..tensor import Tensor, _make
 from .guards import Guards, collect
 from .reads import parameter_names
 
-__all__ = ["Constant", "Input", "Pack", "OpCall", "HelperCall", "BackwardCall", "Tracer",
-           "Trace", "trace"]
+__all__ = [
+    "Constant",
+    "Input",
+    "Pack",
+    "OpCall",
+    "HelperCall",
+    "BackwardCall",
+    "Tracer",
+    "Trace",
+    "trace",
+]
 
 
 # ---------------------------------------------------------------------------- sources
@@ -128,17 +137,26 @@ class Tracer:
             return slot
         if isinstance(value, np.ndarray):
             return self.slots.get(id(value), Constant(value))
-        if isinstance(value, tuple) and any(id(v) in self.slots for v in value
-                                            if isinstance(v, np.ndarray)):
+        if isinstance(value, tuple) and any(
+            id(v) in self.slots for v in value if isinstance(v, np.ndarray)
+        ):
             return Pack(tuple(self._source(v) for v in value))
         return Constant(value)
 
-    def op(self, cls: type, ctx: Function, args: tuple, arrays: tuple, config: dict | None,
-           results: tuple) -> None:
+    def op(
+        self,
+        cls: type,
+        ctx: Function,
+        args: tuple,
+        arrays: tuple,
+        config: dict | None,
+        results: tuple,
+    ) -> None:
         """``Function.apply`` reports each call here (after its forward ran); ``arrays`` are
         the arguments as forward received them."""
-        sources = tuple(self._source(a if isinstance(a, Tensor) else array)
-                        for a, array in zip(args, arrays))
+        sources = tuple(
+            self._source(a if isinstance(a, Tensor) else array) for a, array in zip(args, arrays)
+        )
         dynamic = {}
         for key, value in (config or {}).items():
             source = self._source(value)
@@ -173,7 +191,8 @@ class Tracer:
         raise CompileError(
             f"ag.compile: {getattr(fn, '__name__', 'a side effect')} on a tensor computed "
             f"inside the function (shape {value.shape}): it would act on the traced tensor "
-            "on every call. Do it outside the function")
+            "on every call. Do it outside the function"
+        )
 
     def backward(self, roots: tuple, seeds: Any, retain_graph: bool) -> None:
         """``loss.backward()`` inside the function: checked, run now (untraced), and
@@ -195,23 +214,34 @@ class Tracer:
         if seeds is not None and any(s is not None for s in seeds):
             raise CompileError(
                 "ag.compile: backward(gradient) inside the function is not captured; call "
-                "backward() with no argument on a one-element loss, or call it outside")
-        recorded = {id(r.grad_fn) for step in self.steps if type(step) is OpCall
-                    for r in step.results if r.grad_fn is not None}
+                "backward() with no argument on a one-element loss, or call it outside"
+            )
+        recorded = {
+            id(r.grad_fn)
+            for step in self.steps
+            if type(step) is OpCall
+            for r in step.results
+            if r.grad_fn is not None
+        }
         for root in roots:
-            if isinstance(root, Tensor) and root.requires_grad \
-                    and (root.grad_fn is None or id(root.grad_fn) not in recorded):
+            if (
+                isinstance(root, Tensor)
+                and root.requires_grad
+                and (root.grad_fn is None or id(root.grad_fn) not in recorded)
+            ):
                 raise CompileError(
                     f"ag.compile: backward() inside the function on a tensor of shape "
                     f"{root.shape} that was not computed inside it; call it on a result of "
-                    "the function's own operations")
+                    "the function's own operations"
+                )
         for node in toposort([r.grad_fn for r in roots if isinstance(r, Tensor)]):
             if id(node) not in recorded and type(node) is not _TraceInput:
                 raise CompileError(
                     "ag.compile: the backward pass inside the function reaches a tensor "
                     f"computed outside it (by {type(node).__name__}); the captured program "
                     "can only deliver gradients to leaves. Pass such values in detached, or "
-                    "call backward outside the function")
+                    "call backward outside the function"
+                )
 
 
 # ---------------------------------------------------------------------------- randomness
@@ -220,8 +250,11 @@ class RandomStates:
     function reaches: a trace that draws from one would freeze its numbers."""
 
     def __init__(self, rngs: list[tuple[str, Any]]):
-        self.rngs = [("numpy's global generator (np.random.*)", np.random.mtrand._rand),
-                     ("Python's random module", random._inst), *rngs]
+        self.rngs = [
+            ("numpy's global generator (np.random.*)", np.random.mtrand._rand),
+            ("Python's random module", random._inst),
+            *rngs,
+        ]
         self.states = [_state_of(rng) for _, rng in self.rngs]
 
     def drawn(self) -> str | None:
@@ -286,16 +319,21 @@ def trace(fn: Callable, args: tuple, kwargs: dict) -> Trace:
     guards = collector.finish(tracer.captured)
     changed = guards.check(args, kwargs)
     if changed is not None:
-        _refuse_after(f"{changed} while the function was traced (a Python side effect, such "
-                      "as `count += 1` or `log.append(...)`): the program replays only the "
-                      "tensor operations, so later calls would not repeat it. Move it out of "
-                      "the function", result)
+        _refuse_after(
+            f"{changed} while the function was traced (a Python side effect, such "
+            "as `count += 1` or `log.append(...)`): the program replays only the "
+            "tensor operations, so later calls would not repeat it. Move it out of "
+            "the function",
+            result,
+        )
     multi = list if isinstance(result, list) else tuple if isinstance(result, tuple) else None
     outputs = tuple(result) if multi else () if result is None else (result,)
     for o in outputs:
         if not isinstance(o, Tensor):
-            raise TypeError(f"ag.compile: the function must return a Tensor, a tuple of "
-                            f"Tensors or None, got {type(o).__name__}")
+            raise TypeError(
+                f"ag.compile: the function must return a Tensor, a tuple of "
+                f"Tensors or None, got {type(o).__name__}"
+            )
     names = _input_names(fn, args, tracer.captured, collector.tensor_paths)
     return Trace(result, tracer, _originals(outputs, args, copies), multi, guards, names)
 
@@ -304,14 +342,16 @@ def _input_names(fn: Callable, args: tuple, captured: list, paths: dict) -> list
     """Readable, distinct names for the program's inputs: a Tensor argument's parameter
     name; a captured Tensor's ``.name``, the path the function reads it by, or ``p0``."""
     parameters = parameter_names(fn)
-    names = [parameters[i] if i < len(parameters) else f"args[{i}]"
-             for i, a in enumerate(args) if isinstance(a, Tensor)]
+    names = [
+        parameters[i] if i < len(parameters) else f"args[{i}]"
+        for i, a in enumerate(args)
+        if isinstance(a, Tensor)
+    ]
     names += [t._name or paths.get(id(t)) or f"p{k}" for k, t in enumerate(captured)]
     unique = []
     for name in names:
         if name in unique or re.fullmatch(r"v\d+", name):  # (v1, v2...: computed values)
-            name = next(f"{name}_{n}" for n in itertools.count(2)
-                        if f"{name}_{n}" not in unique)
+            name = next(f"{name}_{n}" for n in itertools.count(2) if f"{name}_{n}" not in unique)
         unique.append(name)
     return unique
 
@@ -320,15 +360,21 @@ def _refuse_unreplayable(randomness: RandomStates, tracer: Tracer, result: Any) 
     """Refuse a trace that drew random numbers or read a dual Tensor from outside."""
     drawn = randomness.drawn()
     if drawn is not None:
-        _refuse_after(f"the function drew random numbers from {drawn} while it was traced: "
-                      "the program would replay the same numbers on every call. Draw them "
-                      "outside and pass them in as Tensors", result)
+        _refuse_after(
+            f"the function drew random numbers from {drawn} while it was traced: "
+            "the program would replay the same numbers on every call. Draw them "
+            "outside and pass them in as Tensors",
+            result,
+        )
     duals = [t for t in tracer.captured if t._tangent is not None]
     if duals:
-        _refuse_after(f"the function reads a dual tensor (shape {duals[0].shape}) from "
-                      "outside: a replay reads its value only, not its forward-mode tangent. "
-                      "Pass it as an argument (with dual arguments the function runs "
-                      "uncompiled)", result)
+        _refuse_after(
+            f"the function reads a dual tensor (shape {duals[0].shape}) from "
+            "outside: a replay reads its value only, not its forward-mode tangent. "
+            "Pass it as an argument (with dual arguments the function runs "
+            "uncompiled)",
+            result,
+        )
 
 
 def _refuse_after(message: str, result: Any) -> None:

@@ -26,9 +26,28 @@ from .. import ops
 
 __all__ = ["WavePlan", "plan_waves"]
 
-ELEMENTWISE = frozenset({ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Neg, ops.Pow, ops.Exp, ops.Log,
-                         ops.Sqrt, ops.Sin, ops.Cos, ops.Tanh, ops.Sigmoid, ops.Relu, ops.Abs,
-                         ops.Maximum, ops.Minimum, ops.Clip})
+ELEMENTWISE = frozenset(
+    {
+        ops.Add,
+        ops.Sub,
+        ops.Mul,
+        ops.Div,
+        ops.Neg,
+        ops.Pow,
+        ops.Exp,
+        ops.Log,
+        ops.Sqrt,
+        ops.Sin,
+        ops.Cos,
+        ops.Tanh,
+        ops.Sigmoid,
+        ops.Relu,
+        ops.Abs,
+        ops.Maximum,
+        ops.Minimum,
+        ops.Clip,
+    }
+)
 MIN_STEPS = 64  # below this, one numpy call per node is as fast
 
 
@@ -36,12 +55,14 @@ def plan_waves(program: Any, values: list[np.ndarray]) -> WavePlan | None:
     """A ``WavePlan`` when ``program`` has one output, every value (``values``: the traced
     arrays, by slot) is a 0-d float of one dtype and every step an elementwise primitive;
     otherwise None (the program replays node by node)."""
-    if len(program.outputs) != 1 or len(program.steps) < MIN_STEPS \
-            or program.outputs[0].slot is None:
+    if (
+        len(program.outputs) != 1
+        or len(program.steps) < MIN_STEPS
+        or program.outputs[0].slot is None
+    ):
         return None
     dtype = values[0].dtype if values else None
-    if dtype is None or dtype.kind != "f" or any(v.shape != () or v.dtype != dtype
-                                                 for v in values):
+    if dtype is None or dtype.kind != "f" or any(v.shape != () or v.dtype != dtype for v in values):
         return None
     for step in program.steps:
         if step.cls not in ELEMENTWISE or step.dynamic or len(step.outs) != 1:
@@ -65,11 +86,24 @@ def _constant_key(value: Any) -> tuple:
 class _Group:
     """Steps of one level sharing op, configuration and operand pattern: one vector call."""
 
-    __slots__ = ("cls", "config", "fetch", "outs", "needs", "live", "stand_ins", "members",
-                 "edges", "first", "rounds", "level")
+    __slots__ = (
+        "cls",
+        "config",
+        "fetch",
+        "outs",
+        "needs",
+        "live",
+        "stand_ins",
+        "members",
+        "edges",
+        "first",
+        "rounds",
+        "level",
+    )
 
-    def __init__(self, cls: type, config: dict, fetch: list, needs: tuple, live: bool,
-                 stand_ins: tuple):
+    def __init__(
+        self, cls: type, config: dict, fetch: list, needs: tuple, live: bool, stand_ins: tuple
+    ):
         self.cls, self.config, self.needs, self.live = cls, config, needs, live
         self.stand_ins = stand_ins  # what a ctx of the group holds as its inputs
         self.fetch = fetch  # per operand: a list of slots (filled below) or a constant
@@ -92,15 +126,23 @@ class WavePlan:
         for index, step in enumerate(program.steps):
             depth = 1 + max((level.get(s, 0) for s in step.fetch if isinstance(s, int)), default=0)
             level[step.outs[0]] = depth
-            pattern = tuple("slot" if isinstance(s, int) else _constant_key(s.value)
-                            for s in step.fetch)
-            key = (depth, step.cls, tuple(sorted(step.config.items())), pattern, step.needs,
-                   index in live)
+            pattern = tuple(
+                "slot" if isinstance(s, int) else _constant_key(s.value) for s in step.fetch
+            )
+            key = (
+                depth,
+                step.cls,
+                tuple(sorted(step.config.items())),
+                pattern,
+                step.needs,
+                index in live,
+            )
             group = groups.get(key)
             if group is None:
                 fetch = [[] if isinstance(s, int) else s.value for s in step.fetch]
-                group = groups[key] = _Group(step.cls, step.config, fetch, step.needs,
-                                             index in live, step.stand_ins)
+                group = groups[key] = _Group(
+                    step.cls, step.config, fetch, step.needs, index in live, step.stand_ins
+                )
             group.members.append(index)
             group.level = depth
             for operand, source in zip(group.fetch, step.fetch):
@@ -129,10 +171,12 @@ class WavePlan:
                 continue
             group.edges = [
                 (operand, np.array([cell_of[(m, operand)] for m in group.members], np.intp))
-                for operand, needed in enumerate(group.needs) if needed
+                for operand, needed in enumerate(group.needs)
+                if needed
             ]
             group.first, group.rounds = _fold_plan(
-                [contributions[program.steps[m].outs[0]] for m in group.members])
+                [contributions[program.steps[m].outs[0]] for m in group.members]
+            )
         inputs = [contributions.get(s, []) for s in program.input_slots]
         self.result_first, self.result_rounds = _fold_plan(inputs)
         self.result_present = [bool(cells) for cells in inputs]
@@ -140,8 +184,10 @@ class WavePlan:
     def describe(self) -> str:
         """How the program runs: one line per level and op, with its number of nodes."""
         levels = len({g.level for g in self.groups})
-        lines = [f"# a graph of {self.n_steps} scalar operations, run in waves: "
-                 f"{len(self.groups)} vector calls over {levels} levels"]
+        lines = [
+            f"# a graph of {self.n_steps} scalar operations, run in waves: "
+            f"{len(self.groups)} vector calls over {levels} levels"
+        ]
         for group in self.groups:
             lines.append(f"level {group.level:>3}: {group.cls.__name__:<8} x {len(group.members)}")
         return "\n".join(lines) + "\n"
@@ -176,8 +222,10 @@ class WavePlan:
             for operand, cell in group.edges:
                 cells[cell] = grads[operand]
         totals = _fold(cells, self.result_first, self.result_rounds)
-        return [totals[i:i + 1].reshape(()) if present else None
-                for i, present in enumerate(self.result_present)]
+        return [
+            totals[i : i + 1].reshape(()) if present else None
+            for i, present in enumerate(self.result_present)
+        ]
 
 
 def _fold_plan(cell_lists: list[list[int]]) -> tuple[np.ndarray, list]:
@@ -187,8 +235,9 @@ def _fold_plan(cell_lists: list[list[int]]) -> tuple[np.ndarray, list]:
     depth = max((len(c) for c in cell_lists), default=0)
     for r in range(1, depth):
         members = [i for i, cells in enumerate(cell_lists) if len(cells) > r]
-        rounds.append((np.array(members, np.intp),
-                       np.array([cell_lists[i][r] for i in members], np.intp)))
+        rounds.append(
+            (np.array(members, np.intp), np.array([cell_lists[i][r] for i in members], np.intp))
+        )
     return first, rounds
 
 

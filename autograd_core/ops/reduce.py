@@ -102,8 +102,11 @@ class _Extremum(Primitive):
         hits = a == out
         weight = hits / np.add.reduce(hits, axis=axes, keepdims=True)
         ctx.save_for_backward(weight.astype(a.dtype, copy=False))
-        return out if keepdims else out.reshape(
-            tuple(n for i, n in enumerate(a.shape) if i not in axes))
+        return (
+            out
+            if keepdims
+            else out.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes))
+        )
 
     @staticmethod
     def backward(ctx, g):

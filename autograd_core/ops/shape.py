@@ -78,9 +78,11 @@ class Transpose(Primitive):
             range(a.ndim)
         ):
             raise OpError(
-                f"transpose: axes {tuple(axes)} are not a permutation for shape {a.shape}")
-        ctx.axes = tuple(range(a.ndim))[::-1] if axes is None else \
-            tuple(int(x) % a.ndim for x in axes)
+                f"transpose: axes {tuple(axes)} are not a permutation for shape {a.shape}"
+            )
+        ctx.axes = (
+            tuple(range(a.ndim))[::-1] if axes is None else tuple(int(x) % a.ndim for x in axes)
+        )
         return np.transpose(a, ctx.axes)
 
     @staticmethod
@@ -174,10 +176,12 @@ class Concatenate(Primitive):
         ndim = arrays[0].ndim
         if ndim == 0:
             raise OpError(
-                "concatenate: zero-dimensional tensors cannot be concatenated (use stack)")
+                "concatenate: zero-dimensional tensors cannot be concatenated (use stack)"
+            )
         if not -ndim <= axis < ndim:
             raise OpError(
-                f"concatenate: axis {axis} is out of range for tensors with {ndim} dimensions")
+                f"concatenate: axis {axis} is out of range for tensors with {ndim} dimensions"
+            )
         ctx.axis = axis
         ctx.sizes = [a.shape[axis] if a.ndim else None for a in arrays]
         return np.concatenate(arrays, axis=axis)

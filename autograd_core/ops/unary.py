@@ -154,9 +154,7 @@ class Sigmoid(Primitive):
     def forward(ctx, a):
         with np.errstate(under="ignore"):  # e^-1000 underflowing to 0 is the right answer
             e = np.exp(-np.abs(a))
-        y = np.where(np.asarray(a) >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(
-            e.dtype, copy=False
-        )
+        y = np.where(np.asarray(a) >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(e.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
 

@@ -1,14 +1,21 @@
 """``nn.data``: datasets, minibatch loading and preprocessing.
 
-    X, y = nn.data.load_digits()
-    X, mean, std = nn.data.standardize(X)
-    loader = nn.data.DataLoader(nn.data.TensorDataset(X, y), batch_size=64, shuffle=True, rng=0)
+X, y = nn.data.load_digits()
+X, mean, std = nn.data.standardize(X)
+loader = nn.data.DataLoader(nn.data.TensorDataset(X, y), batch_size=64, shuffle=True, rng=0)
 """
 
 from .datasets import load_digits, load_mnist, make_moons, make_spirals, make_xor
 from .loader import DataLoader, TensorDataset, one_hot, standardize
 
 __all__ = [
-    "TensorDataset", "DataLoader", "one_hot", "standardize", "load_digits", "load_mnist",
-    "make_xor", "make_moons", "make_spirals",
+    "TensorDataset",
+    "DataLoader",
+    "one_hot",
+    "standardize",
+    "load_digits",
+    "load_mnist",
+    "make_xor",
+    "make_moons",
+    "make_spirals",
 ]

@@ -46,8 +46,7 @@ def make_xor(
     _check_n(n)
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     index = np.arange(n) % 4
-    return _finish(corners[index], corners[index, 0] != corners[index, 1], noise,
-                   _generator(rng))
+    return _finish(corners[index], corners[index, 0] != corners[index, 1], noise, _generator(rng))
 
 
 def make_moons(
@@ -61,15 +60,18 @@ def make_moons(
     _check_n(n, 2)
     rng = _generator(rng)
     t0, t1 = np.linspace(0, np.pi, n // 2), np.linspace(0, np.pi, n - n // 2)
-    X = np.concatenate([np.stack([np.cos(t0), np.sin(t0)], 1),
-                        np.stack([1 - np.cos(t1), 0.5 - np.sin(t1)], 1)])
+    X = np.concatenate(
+        [np.stack([np.cos(t0), np.sin(t0)], 1), np.stack([1 - np.cos(t1), 0.5 - np.sin(t1)], 1)]
+    )
     y = np.concatenate([np.zeros(len(t0)), np.ones(len(t1))])
     order = rng.permutation(n)
     return _finish(X[order], y[order], noise, rng)
 
 
 def make_spirals(
-    n: int = 300, classes: int = 3, noise: float = 0.05,
+    n: int = 300,
+    classes: int = 3,
+    noise: float = 0.05,
     rng: np.random.Generator | int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``classes`` interleaved spiral arms, one per class (the CS231n toy problem).
@@ -98,8 +100,9 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
     (``nn/data/digits.csv.gz``; CC BY 4.0, see ``DIGITS_LICENSE.txt``), so no network is needed.
     """
     raw = importlib.resources.files(__package__).joinpath("digits.csv.gz").read_bytes()
-    table = np.loadtxt(io.StringIO(gzip.decompress(raw).decode("ascii")), delimiter=",",
-                       dtype=np.int64)
+    table = np.loadtxt(
+        io.StringIO(gzip.decompress(raw).decode("ascii")), delimiter=",", dtype=np.int64
+    )
     return table[:, :64].astype(get_default_dtype()), table[:, 64].copy()
 
 
@@ -127,8 +130,9 @@ def load_mnist(
     if kind not in _MNIST_PREFIX:
         raise ValueError(f"kind must be 'train' or 'test', got {kind!r}")
     prefix, limit = _MNIST_PREFIX[kind], _MNIST_COUNT[kind]
-    images = _read_idx(_find(directory, prefix, "images", 3), _IMAGES_MAGIC, _IMAGE_SHAPE,
-                       limit, "images")
+    images = _read_idx(
+        _find(directory, prefix, "images", 3), _IMAGES_MAGIC, _IMAGE_SHAPE, limit, "images"
+    )
     labels = _read_idx(_find(directory, prefix, "labels", 1), _LABELS_MAGIC, (), limit, "labels")
     if len(images) != len(labels):
         raise ValueError(f"MNIST {kind}: {len(images)} images but {len(labels)} labels")
@@ -188,11 +192,13 @@ def _idx_shape(path, stream, magic, item_shape, limit, what):
     shape = struct.unpack(f">{ndim}I", head[4:])
     if shape[1:] != item_shape:
         expected = " x ".join(["N", *map(str, item_shape)])
-        raise ValueError(f"{path}: declares {' x '.join(map(str, shape))} {what}, expected "
-                         f"{expected} for MNIST")
+        raise ValueError(
+            f"{path}: declares {' x '.join(map(str, shape))} {what}, expected {expected} for MNIST"
+        )
     if shape[0] > limit:
-        raise ValueError(f"{path}: declares {shape[0]} {what}, at most {limit} expected for "
-                         "this MNIST file")
+        raise ValueError(
+            f"{path}: declares {shape[0]} {what}, at most {limit} expected for this MNIST file"
+        )
     return shape
 
 
@@ -201,11 +207,15 @@ def _read_data(path, stream, array):
     view = memoryview(array.reshape(-1))
     got = 0
     while got < len(view):
-        n = stream.readinto(view[got:got + _CHUNK])
+        n = stream.readinto(view[got : got + _CHUNK])
         if not n:
-            raise ValueError(f"{path}: the data ends after {got} of the {len(view)} data bytes "
-                             "its header declares (truncated or corrupt)")
+            raise ValueError(
+                f"{path}: the data ends after {got} of the {len(view)} data bytes "
+                "its header declares (truncated or corrupt)"
+            )
         got += n
     if stream.read(1):
-        raise ValueError(f"{path}: more data than the {len(view)} bytes its header declares "
-                         "(corrupt, or not this MNIST file)")
+        raise ValueError(
+            f"{path}: more data than the {len(view)} bytes its header declares "
+            "(corrupt, or not this MNIST file)"
+        )

@@ -68,10 +68,19 @@ class DataLoader:
     lets a resumed training run see the same batches as an uninterrupted one.
     """
 
-    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, rng: np.random.Generator | int | None = None) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-                or batch_size < 1:
+    def __init__(
+        self,
+        dataset: Dataset,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, (int, np.integer))
+            or batch_size < 1
+        ):
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         self.dataset = dataset
         self.batch_size = int(batch_size)
@@ -87,7 +96,7 @@ class DataLoader:
         n = len(self.dataset)
         order = self.rng.permutation(n) if self.shuffle else np.arange(n)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            yield tuple(Tensor(a) for a in self._batch(order[start:start + self.batch_size]))
+            yield tuple(Tensor(a) for a in self._batch(order[start : start + self.batch_size]))
 
     def _batch(self, indices):
         if isinstance(self.dataset, TensorDataset):
@@ -104,8 +113,9 @@ class DataLoader:
             self.rng.bit_generator.state = state_dict["rng"]
 
 
-def one_hot(labels: Tensor | ArrayLike, num_classes: int | None = None,
-            dtype: DTypeLike | None = None) -> Tensor | np.ndarray:
+def one_hot(
+    labels: Tensor | ArrayLike, num_classes: int | None = None, dtype: DTypeLike | None = None
+) -> Tensor | np.ndarray:
     """Rows of the identity: class k becomes the vector with a 1 at position k.
 
     ``labels`` holds integers in [0, num_classes) (``num_classes`` defaults to max + 1); the
@@ -126,7 +136,8 @@ def one_hot(labels: Tensor | ArrayLike, num_classes: int | None = None,
 
 
 def standardize(
-    x: Tensor | ArrayLike, mean: Tensor | ArrayLike | None = None,
+    x: Tensor | ArrayLike,
+    mean: Tensor | ArrayLike | None = None,
     std: Tensor | ArrayLike | None = None,
 ) -> tuple[Tensor | np.ndarray, np.ndarray, np.ndarray]:
     """Shift and scale each feature (column) to mean 0 and standard deviation 1.

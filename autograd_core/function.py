@@ -33,9 +33,9 @@ Conventions of the three rules:
 forward; ``ctx.saved_tensors`` gives them back as Tensors connected to the graph, so that
 second derivatives see how a saved input or output depends on the leaves.
 
-``apply`` runs in four steps: read the arguments (``_read_arguments``), call forward
-(``_call_forward``), record the node (``Node._record``), and make the
-output Tensors (``_finish``, or ``_plain_outputs`` when nothing is recorded).
+``apply`` runs in four steps: read the arguments into the node (``Node._read_arguments``),
+call forward (``_call_forward``), record the node (``Node._record``), and make the output
+Tensors (``_finish``, or ``_plain_outputs`` when nothing is recorded).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import dtypes, hooks
+from .grad_mode import current
 from .jit import capture
 from .tensor_ops import Operand, TensorOps
 
@@ -75,7 +76,7 @@ class Tensor(TensorOps):
         """The numpy array of values (not a copy). Inside a function being traced by
         ``ag.compile`` reading it raises ``CompileError``: numpy computed from it would be
         frozen into the program."""
-        if capture.tracing():
+        if current().tracer is not None:  # inside ag.compile
             capture.refuse_read(self, ".data")
         return self._data
 
@@ -142,7 +143,7 @@ class Tensor(TensorOps):
     def grad(self) -> Tensor | None:
         """The accumulated gradient (a Tensor) of a leaf, or of a non-leaf after
         ``retain_grad()``; None before any backward."""
-        if capture.tracing():
+        if current().tracer is not None:  # inside ag.compile
             capture.refuse(
                 f"reading .grad (of a tensor of shape {self.shape}): an update "
                 "made with it would run only while tracing; step an nn.optim "
@@ -174,7 +175,7 @@ class Tensor(TensorOps):
                 raise RuntimeError(
                     f"assigned grad has shape {value.shape}, but the tensor has shape {self.shape}"
                 )
-        if capture.tracing():  # inside ag.compile: replay the reset
+        if current().tracer is not None:  # inside ag.compile: replay the reset
             if value is not None:
                 capture.refuse(
                     f"an assignment to .grad (of a tensor of shape {self.shape}); "

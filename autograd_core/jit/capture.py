@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from ..tensor import Tensor
 
 __all__ = [
-    "tracing",
     "record_op",
     "record_backward",
     "record_numpy",
@@ -30,11 +29,6 @@ __all__ = [
     "validate",
     "side_effect",
 ]
-
-
-def tracing() -> bool:
-    """Is the calling thread inside ``ag.compile``'s trace?"""
-    return current().tracer is not None
 
 
 def record_op(

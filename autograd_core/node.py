@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .dtypes import constant_array
+from .errors import non_numeric_operand
 from .grad_mode import current
 from .inplace import _refresh_tangents, _version_of
 from .tensor import Tensor, _make, _set_tangents, _wrap
@@ -159,6 +160,8 @@ class Node:
             elif type(a) is not float and isinstance(a, (list, tuple)):
                 arrays.append(constant_array(type(self), a))
                 plain = False
+            elif type(a) is np.ndarray and a.dtype.kind not in "biuf":  # strings, objects
+                raise non_numeric_operand(type(self), a.dtype)
             else:
                 arrays.append(a)
             entries.append(a)
@@ -178,6 +181,13 @@ class Node:
     @inputs.setter
     def inputs(self, values: tuple) -> None:
         self._set_entries(tuple(values))
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """PyTorch's view of the graph behind this node: one ``(node, output_nr)`` pair per
+        input: the node that made it, an ``AccumulateGrad`` (whose ``.variable`` is the leaf)
+        for a leaf that requires grad, ``(None, 0)`` for a constant. Computed when read."""
+        return tuple([_next_function(entry) for entry in self._entries()])
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -358,6 +368,37 @@ class Node:
         if versions is not None and value.index in versions and versions[value.index].value:
             raise _modified_error(self, value)
         return value.array
+
+
+class AccumulateGrad:
+    """Stands for a leaf in ``next_functions`` (PyTorch's AccumulateGrad node: where
+    backward adds into the leaf's ``.grad``); ``variable`` is the leaf."""
+
+    __slots__ = ("variable",)
+    next_functions = ()  # the graph ends at a leaf
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return id(self.variable)
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+def _next_function(entry: Any) -> tuple[Any, int]:
+    """The ``next_functions`` pair of one input entry (see ``Node.next_functions``)."""
+    if isinstance(entry, Node):  # a node stands for its single output
+        return entry, 0
+    if isinstance(entry, Tensor) and entry._requires_grad:
+        if entry.grad_fn is not None:
+            return entry.grad_fn, entry._output_nr
+        return AccumulateGrad(entry), 0
+    return None, 0
 
 
 def _needs_grad(entry: Any) -> bool:

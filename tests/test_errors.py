@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from autograd_core import engine
+from autograd_core import engine, ops
 
 
 def leaf(value):
@@ -550,3 +550,12 @@ def test_error_message_names_the_op(op, f):
     message = str(info.value)
     assert message.startswith(f"{op}: "), message
     assert info.value.__cause__ is None
+
+
+@pytest.mark.parametrize("op", [ag.maximum, ag.minimum, ops.add, ops.mul])
+def test_a_numpy_array_of_objects_as_an_operand_names_the_op(op):
+    """An object or string ndarray operand is refused by name, not by an AttributeError from
+    inside the op's forward."""
+    for bad in (np.array(0.0, dtype=object), np.array(["a", "b"])):
+        with pytest.raises(TypeError, match=r"^\w+: operands must be numeric, got dtype"):
+            op(bad, ag.tensor([1.0, 2.0]))

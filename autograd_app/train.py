@@ -22,8 +22,8 @@ import numpy as np
 
 import nn
 import viz
+from autograd_core.serialization import _atomic_write
 from nn import data, optim
-from nn.serialization import _atomic_write
 from nn.training import CHECKPOINT_NAME, evaluate, fit
 
 from .errors import UserError, report_errors, writable_dir

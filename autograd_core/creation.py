@@ -1,128 +1,277 @@
-"""Functions that make tensors."""
+"""Functions that make tensors, the library's random generator, and value comparisons.
+
+Every factory takes PyTorch's keywords: ``dtype=``, ``requires_grad=`` and ``device=``
+(the CPU only: see ``device.py``). ``rng=`` arguments (a numpy Generator, an int seed or
+None) are all read by ``generator``; after ``ag.manual_seed(s)`` every ``rng=None`` in the
+library draws from one generator seeded with s, so a seeded program repeats itself.
+"""
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
 from . import dtypes
+from .device import check_device
+from .jit import capture
 from .jit.capture import refuse
-from .tensor import Tensor, _wrap
+from .tensor import Tensor, _wrap, positional_error
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike
 
-Seed: TypeAlias = "np.random.Generator | int | None"  # what an ``rng=`` argument accepts
+    from .device import device as Device
 
-__all__ = ["tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "randn", "rand", "arange"]
+Seed: TypeAlias = "np.random.Generator | int | None"  # what an ``rng=`` argument accepts
+Shape: TypeAlias = "int | tuple[int, ...] | list[int]"
+
+__all__ = [
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "eye",
+    "arange",
+    "linspace",
+    "randn",
+    "rand",
+    "randn_like",
+    "rand_like",
+    "randint",
+    "randperm",
+    "manual_seed",
+    "allclose",
+    "isclose",
+]
 
 
 _MAX_ELEMENTS = 2**31  # a guard against an accidental arange(0, 1e300)
 
 
+# ---------------------------------------------------------------------------- from data
 def tensor(
     data: ArrayLike | Tensor,
-    requires_grad: bool = False,
+    *refused: object,
     dtype: DTypeLike | None = None,
+    device: str | Device | None = None,
+    requires_grad: bool = False,
     name: str | None = None,
 ) -> Tensor:
     """A Tensor from a number, a nested list, a numpy array or a Tensor.
 
-    Python numbers and lists take the default dtype (``ag.get_default_dtype()``); numpy
-    arrays keep theirs. The data is copied, so the tensor never aliases the caller's array.
+    As in PyTorch, Python ints are int64, bools bool and floats the default dtype
+    (``ag.get_default_dtype()``); numpy arrays keep theirs. The data is copied, so the
+    tensor never aliases the caller's array. Only ``data`` is positional: ``tensor(2, 3)``
+    raises (use ``zeros(2, 3)`` for a shape, ``tensor([2, 3])`` for values).
     """
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+    if refused:
+        raise positional_error("tensor", data, refused)
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name, device=device)
 
 
-def _shape(shape, where):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    for n in shape:
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"{where}: shape must be non-negative integers, got {shape}")
-    return tuple(int(n) for n in shape)
+def as_tensor(
+    data: ArrayLike | Tensor, dtype: DTypeLike | None = None, device: str | Device | None = None
+) -> Tensor:
+    """``data`` itself when it is a Tensor of that dtype (None: any), a recorded cast of it
+    for another dtype, else a new tensor as ``tensor(data, dtype=dtype)`` makes."""
+    check_device(device, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.astype(dtype)  # a recorded cast
+    return Tensor(data, dtype=dtype)
 
 
-def _leaf(array: np.ndarray, requires_grad: bool) -> Tensor:
-    """A leaf around a freshly made array (no copy)."""
-    t = _wrap(array)
-    return t.requires_grad_(True) if requires_grad else t
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor with the values and dtype of a numpy array.
+
+    Unlike PyTorch's, it COPIES the array: with a shared buffer, a later change to the
+    array would change the values a recorded graph saved for backward, and this engine
+    has no version counter on numpy arrays to notice it.
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}")
+    return Tensor(array)
 
 
-def _dtype(dtype, where="tensor"):
-    return dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype, where)
-
-
+# ---------------------------------------------------------------------------- filled
 def zeros(
-    *shape: int | tuple[int, ...], dtype: DTypeLike | None = None, requires_grad: bool = False
+    *shape: Shape,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+    device: str | Device | None = None,
 ) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    check_device(device, "zeros")
     return _leaf(np.zeros(_shape(shape, "zeros"), _dtype(dtype, "zeros")), requires_grad)
 
 
 def ones(
-    *shape: int | tuple[int, ...], dtype: DTypeLike | None = None, requires_grad: bool = False
+    *shape: Shape,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+    device: str | Device | None = None,
 ) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
+    check_device(device, "ones")
     return _leaf(np.ones(_shape(shape, "ones"), _dtype(dtype, "ones")), requires_grad)
 
 
+def empty(
+    *shape: Shape,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+    device: str | Device | None = None,
+) -> Tensor:
+    """A tensor to be filled: zeros, in fact. PyTorch leaves the memory uninitialised for
+    speed; here reading it gives zeros rather than leftovers of other arrays."""
+    check_device(device, "empty")
+    return _leaf(np.zeros(_shape(shape, "empty"), _dtype(dtype, "empty")), requires_grad)
+
+
 def full(
-    shape: int | tuple[int, ...],
+    shape: Shape,
     value: float | Tensor,
     dtype: DTypeLike | None = None,
     requires_grad: bool = False,
+    *,
+    device: str | Device | None = None,
 ) -> Tensor:
     """A tensor of ``shape`` filled with the number ``value``."""
+    check_device(device, "full")
     shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
     if not isinstance(shape, (tuple, list)):
         raise TypeError(f"full: shape must be an int or a tuple of ints, got {shape!r}")
-    if isinstance(value, Tensor):
-        value = value._data
-    if np.ndim(value) != 0 or isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"full: value must be a number, got {value!r}")
-    data = np.full(_shape(tuple(shape), "full"), value, _dtype(dtype, "full"))
+    data = np.full(_shape(tuple(shape), "full"), _fill_value(value, "full"), _dtype(dtype, "full"))
     return _leaf(data, requires_grad)
 
 
-def _like(t, where):
-    if isinstance(t, Tensor):
-        return t._data
-    try:
-        return dtypes.to_array(t, where=where)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"{where}: expected a Tensor or array-like, got {type(t).__name__}"
-        ) from exc
-
-
 def zeros_like(
-    t: Tensor | ArrayLike, dtype: DTypeLike | None = None, requires_grad: bool = False
+    t: Tensor | ArrayLike,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+    *,
+    device: str | Device | None = None,
 ) -> Tensor:
     """Zeros with the shape (and dtype, unless given) of ``t``."""
-    data = _like(t, "zeros_like")
-    return _leaf(
-        np.zeros(data.shape, _dtype(dtype, "zeros_like") if dtype else data.dtype), requires_grad
-    )
+    return _filled_like(t, 0, dtype, requires_grad, device, "zeros_like")
 
 
 def ones_like(
-    t: Tensor | ArrayLike, dtype: DTypeLike | None = None, requires_grad: bool = False
+    t: Tensor | ArrayLike,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+    *,
+    device: str | Device | None = None,
 ) -> Tensor:
     """Ones with the shape (and dtype, unless given) of ``t``."""
-    data = _like(t, "ones_like")
-    return _leaf(
-        np.ones(data.shape, _dtype(dtype, "ones_like") if dtype else data.dtype), requires_grad
-    )
+    return _filled_like(t, 1, dtype, requires_grad, device, "ones_like")
+
+
+def full_like(
+    t: Tensor | ArrayLike,
+    value: float | Tensor,
+    *,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+    device: str | Device | None = None,
+) -> Tensor:
+    """``value`` everywhere, in the shape (and dtype, unless given) of ``t``."""
+    return _filled_like(t, value, dtype, requires_grad, device, "full_like")
+
+
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+    device: str | Device | None = None,
+) -> Tensor:
+    """The n × m identity matrix (m = n unless given): ones on the diagonal."""
+    check_device(device, "eye")
+    rows, cols = _shape((n, n if m is None else m), "eye")
+    return _leaf(np.eye(rows, cols, dtype=_dtype(dtype, "eye")), requires_grad)
+
+
+# ---------------------------------------------------------------------------- ranges
+def arange(
+    start: float,
+    stop: float | None = None,
+    step: float = 1,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+    *,
+    device: str | Device | None = None,
+) -> Tensor:
+    """Evenly spaced values in [start, stop): integers stay int64 unless ``dtype`` is given,
+    floats take the default dtype."""
+    check_device(device, "arange")
+    if stop is None:
+        start, stop = 0, start
+    for name, value in (("start", start), ("stop", stop), ("step", step)):
+        _check_finite_number(value, name, "arange")
+    if step == 0:
+        raise ValueError("arange: step must not be zero")
+    count = max(0.0, np.ceil((stop - start) / step))
+    if count > _MAX_ELEMENTS:
+        raise ValueError(f"arange: {count:.3g} elements would not fit in memory")
+    if dtype is None:
+        integral = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+        dtype = np.int64 if integral else dtypes.get_default_dtype()
+    data = np.arange(start, stop, step, dtype=_dtype(dtype, "arange"))
+    return _leaf(data, requires_grad)
+
+
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    *,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+    device: str | Device | None = None,
+) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included:
+    start + i · (end - start) / (steps - 1)."""
+    check_device(device, "linspace")
+    _check_finite_number(start, "start", "linspace")
+    _check_finite_number(end, "end", "linspace")
+    (steps,) = _shape((steps,), "linspace")
+    if steps > _MAX_ELEMENTS:
+        raise ValueError(f"linspace: {steps} elements would not fit in memory")
+    data = np.linspace(start, end, steps, dtype=_dtype(dtype, "linspace"))
+    return _leaf(data, requires_grad)
+
+
+# ---------------------------------------------------------------------------- random
+_seeded: np.random.Generator | None = None  # the generator of rng=None after manual_seed
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Seed the library's generator: from now on every ``rng=None`` (``randn``, layer
+    initialisation, dropout masks, data shuffling) draws from one numpy Generator seeded
+    with ``seed``, so two runs after ``manual_seed(0)`` draw the same numbers. Returns it."""
+    global _seeded
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"manual_seed: seed must be an int, got {seed!r}")
+    _seeded = generator(int(seed), "manual_seed")
+    return _seeded
 
 
 def generator(rng: Seed = None, where: str = "rng") -> np.random.Generator:
-    """A numpy Generator from None (fresh entropy), an int seed or a Generator: the one
-    place where every ``rng=`` argument of the library is interpreted."""
+    """A numpy Generator from None (the seeded generator after ``manual_seed``, else fresh
+    entropy), an int seed or a Generator: the one place where every ``rng=`` argument of the
+    library is interpreted."""
     refuse(f"random numbers ({where})")
     if rng is None:
-        return np.random.default_rng()
+        return np.random.default_rng() if _seeded is None else _seeded
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         if rng < 0:
             raise ValueError(f"{where}: a seed must be a non-negative integer, got {rng}")
@@ -135,54 +284,213 @@ def generator(rng: Seed = None, where: str = "rng") -> np.random.Generator:
 
 
 def randn(
-    *shape: int | tuple[int, ...],
+    *shape: Shape,
     rng: Seed = None,
     dtype: DTypeLike | None = None,
     requires_grad: bool = False,
+    device: str | Device | None = None,
 ) -> Tensor:
     """Standard normal samples; pass ``rng`` (a numpy Generator or a seed) to reproduce."""
+    check_device(device, "randn")
     data = generator(rng, "randn").standard_normal(_shape(shape, "randn"))
-    data = data.astype(_dtype(dtype, "randn"), copy=False)
-    return _leaf(data, requires_grad)
+    return _leaf(data.astype(_dtype(dtype, "randn"), copy=False), requires_grad)
 
 
 def rand(
-    *shape: int | tuple[int, ...],
+    *shape: Shape,
     rng: Seed = None,
     dtype: DTypeLike | None = None,
     requires_grad: bool = False,
+    device: str | Device | None = None,
 ) -> Tensor:
     """Uniform samples in [0, 1); pass ``rng`` to reproduce."""
+    check_device(device, "rand")
     data = generator(rng, "rand").random(_shape(shape, "rand"))
-    data = data.astype(_dtype(dtype, "rand"), copy=False)
-    return _leaf(data, requires_grad)
+    return _leaf(data.astype(_dtype(dtype, "rand"), copy=False), requires_grad)
 
 
-def arange(
-    start: float,
-    stop: float | None = None,
-    step: float = 1,
+def randn_like(
+    t: Tensor | ArrayLike,
+    *,
+    rng: Seed = None,
     dtype: DTypeLike | None = None,
     requires_grad: bool = False,
+    device: str | Device | None = None,
 ) -> Tensor:
-    """Evenly spaced values in [start, stop): integers stay int64 unless ``dtype`` is given,
-    floats take the default dtype."""
-    if stop is None:
-        start, stop = 0, start
-    for name, value in (("start", start), ("stop", stop), ("step", step)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"arange: {name} must be a number, got {value!r}")
-    if not all(np.isfinite(v) for v in (start, stop, step)):
+    """Standard normal samples in the shape (and float dtype, unless given) of ``t``."""
+    check_device(device, "randn_like")
+    shape, dtype = _random_like(t, dtype, "randn_like")
+    return randn(shape, rng=rng, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def rand_like(
+    t: Tensor | ArrayLike,
+    *,
+    rng: Seed = None,
+    dtype: DTypeLike | None = None,
+    requires_grad: bool = False,
+    device: str | Device | None = None,
+) -> Tensor:
+    """Uniform samples in [0, 1) in the shape (and float dtype, unless given) of ``t``."""
+    check_device(device, "rand_like")
+    shape, dtype = _random_like(t, dtype, "rand_like")
+    return rand(shape, rng=rng, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def randint(
+    low: int,
+    high: int | Shape | None = None,
+    size: Shape = (),
+    *,
+    rng: Seed = None,
+    dtype: DTypeLike = np.int64,
+    device: str | Device | None = None,
+) -> Tensor:
+    """Random integers in [low, high): ``randint(low, high, size)``, or PyTorch's
+    ``randint(high, size)`` (low = 0) and ``randint(high)``."""
+    check_device(device, "randint")
+    if isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    for name, value in (("low", low), ("high", high)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"randint: {name} must be an int, got {value!r}")
+    if high <= low:
+        raise ValueError(f"randint: high must be greater than low, got low={low}, high={high}")
+    shape = _shape(size if isinstance(size, (tuple, list)) else (size,), "randint")
+    data = generator(rng, "randint").integers(low, high, shape)
+    return _wrap(data.astype(_dtype(dtype, "randint"), copy=False))
+
+
+def randperm(
+    n: int, *, rng: Seed = None, dtype: DTypeLike = np.int64, device: str | Device | None = None
+) -> Tensor:
+    """A random permutation of 0, 1, ..., n - 1."""
+    check_device(device, "randperm")
+    (n,) = _shape((n,), "randperm")
+    data = generator(rng, "randperm").permutation(n)
+    return _wrap(data.astype(_dtype(dtype, "randperm"), copy=False))
+
+
+# ---------------------------------------------------------------------------- comparing values
+def isclose(
+    a: Tensor | ArrayLike,
+    b: Tensor | ArrayLike,
+    rtol: float = 1e-05,
+    atol: float = 1e-08,
+    equal_nan: bool = False,
+) -> Tensor:
+    """Elementwise |a - b| <= atol + rtol · |b| as a bool tensor outside the graph (NaNs
+    equal each other only with ``equal_nan``)."""
+    x, y = _values(a, "isclose"), _values(b, "isclose")
+    try:
+        result = np.asarray(_isclose(x, y, rtol, atol, equal_nan))
+    except ValueError:
         raise ValueError(
-            f"arange: start, stop and step must be finite, got {start}, {stop}, {step}"
-        )
-    if step == 0:
-        raise ValueError("arange: step must not be zero")
-    count = max(0.0, np.ceil((stop - start) / step))
-    if count > _MAX_ELEMENTS:
-        raise ValueError(f"arange: {count:.3g} elements would not fit in memory")
-    if dtype is None:
-        integral = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
-        dtype = np.int64 if integral else dtypes.get_default_dtype()
-    data = np.arange(start, stop, step, dtype=_dtype(dtype, "arange"))
-    return _leaf(data, requires_grad)
+            f"isclose: shapes {x.shape} and {y.shape} cannot be broadcast together"
+        ) from None
+    capture.record_numpy(_isclose, (a, b, rtol, atol, equal_nan), result)  # recomputed
+    return _wrap(result)
+
+
+def allclose(
+    a: Tensor | ArrayLike,
+    b: Tensor | ArrayLike,
+    rtol: float = 1e-05,
+    atol: float = 1e-08,
+    equal_nan: bool = False,
+) -> bool:
+    """True when every element of a is close to b's: |a - b| <= atol + rtol · |b|."""
+    for t in (a, b):
+        if isinstance(t, Tensor):
+            capture.refuse_read(t, "allclose()")
+    return bool(isclose(a, b, rtol, atol, equal_nan)._data.all())
+
+
+def _isclose(a, b, rtol, atol, equal_nan):
+    """np.isclose on the arrays of Tensors (the helper ag.compile replays); bools compare
+    as 0 and 1 (numpy cannot subtract them)."""
+    a, b = (np.asarray(x._data if isinstance(x, Tensor) else x) for x in (a, b))
+    a, b = (x.astype(np.int8) if x.dtype == np.bool_ else x for x in (a, b))
+    return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+# ---------------------------------------------------------------------------- helpers
+def _shape(shape: tuple, where: str) -> tuple[int, ...]:
+    """A shape given as ints or as one tuple/list of ints, checked."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for n in shape:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"{where}: shape must be non-negative integers, got {shape}")
+    return tuple(int(n) for n in shape)
+
+
+def _leaf(array: np.ndarray, requires_grad: bool) -> Tensor:
+    """A leaf around a freshly made array (no copy)."""
+    t = _wrap(array)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _dtype(dtype: DTypeLike | None, where: str) -> np.dtype:
+    return dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype, where)
+
+
+def _fill_value(value: object, where: str) -> object:
+    """A fill value: a real number (bool, int or float), or a 0-d tensor's or array's."""
+    if isinstance(value, Tensor):
+        value = value._data
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if not isinstance(value, (numbers.Real, np.bool_)):
+        raise TypeError(f"{where}: value must be a real number, got {value!r}")
+    return value
+
+
+def _check_finite_number(value: object, name: str, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{where}: {name} must be finite, got {value}")
+
+
+def _filled_like(
+    t: Tensor | ArrayLike,
+    value: object,
+    dtype: DTypeLike | None,
+    requires_grad: bool,
+    device: str | Device | None,
+    where: str,
+) -> Tensor:
+    """``value`` in the shape (and dtype, unless given) of ``t``: the ``*_like`` functions."""
+    check_device(device, where)
+    data = _like(t, where)
+    dtype = data.dtype if dtype is None else _dtype(dtype, where)
+    return _leaf(np.full(data.shape, _fill_value(value, where), dtype), requires_grad)
+
+
+def _like(t: Tensor | ArrayLike, where: str) -> np.ndarray:
+    """The array of a ``*_like`` function's model tensor."""
+    if isinstance(t, Tensor):
+        return t._data
+    try:
+        return dtypes.to_array(t, where=where)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{where}: expected a Tensor or array-like, got {type(t).__name__}"
+        ) from exc
+
+
+def _random_like(t: Tensor | ArrayLike, dtype: DTypeLike | None, where: str) -> tuple:
+    """The shape of ``t`` and the float dtype random samples like it take."""
+    data = _like(t, where)
+    dtype = data.dtype if dtype is None else dtypes.as_dtype(dtype, where)
+    if dtype.kind != "f":
+        raise TypeError(f"{where}: random samples need a float dtype, got {dtype}")
+    return data.shape, dtype
+
+
+def _values(x: Tensor | ArrayLike, where: str) -> np.ndarray:
+    """The values of a Tensor, or of array-like data."""
+    return x._data if isinstance(x, Tensor) else dtypes.to_array(x, where=where)

@@ -17,9 +17,32 @@ if TYPE_CHECKING:
 
     from .tensor import Tensor
 
-__all__ = ["get_default_dtype", "set_default_dtype", "result_type"]
+__all__ = [
+    "get_default_dtype",
+    "set_default_dtype",
+    "result_type",
+    "float16",
+    "float32",
+    "float64",
+    "int32",
+    "int64",
+    "uint8",
+    "bool_",
+]
 
-_default_dtype = np.dtype(np.float64)
+# the dtypes by name, as PyTorch's torch.float32 ...: numpy dtype objects, so that
+# x.dtype == ag.float32 and ag.zeros(2, dtype=ag.int64) work. The package adds PyTorch's
+# aliases (ag.float, ag.int, ag.bool, ag.half, ag.double, ag.long) in its own namespace only:
+# inside the library these names stay Python's builtins.
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+
+_default_dtype = float64
 
 
 def get_default_dtype() -> np.dtype:
@@ -55,31 +78,16 @@ def as_dtype(dtype: DTypeLike, where: str) -> np.dtype:
 def to_array(data: ArrayLike, dtype: DTypeLike | None = None, where: str = "tensor") -> np.ndarray:
     """Convert user data to an ndarray, with clear errors for what cannot be a tensor.
 
-    Python numbers and (nested) lists take the default dtype; numpy arrays keep theirs.
+    The dtype follows PyTorch's inference: Python ints (and lists of them) are int64, bools
+    are bool, floats (and lists mixing ints and floats) take the default dtype; numpy arrays
+    and numpy scalars keep theirs. ``dtype`` overrides all of these.
     """
     if dtype is not None:
         dtype = as_dtype(dtype, where)
-    if isinstance(data, np.ndarray):
-        array = data
-    elif isinstance(data, (bool, np.bool_)):
-        array = np.asarray(data, dtype=_default_dtype if dtype is None else dtype)
-    elif isinstance(data, (numbers.Number, np.generic)):
-        if isinstance(data, np.generic):
-            array = np.asarray(data)
-        else:
-            if isinstance(data, complex):
-                raise TypeError(f"{where}: complex numbers are not supported, got {data!r}")
-            array = np.asarray(data, dtype=_default_dtype if dtype is None else dtype)
-    elif isinstance(data, (list, tuple)):
-        try:
-            array = np.array(data)
-        except ValueError as exc:
-            raise ValueError(
-                f"{where}: data must be a rectangular nested list of numbers; "
-                f"got a ragged or malformed list ({exc})"
-            ) from None
-        if array.dtype.kind in "biuf":
-            array = array.astype(_default_dtype if dtype is None else dtype, copy=False)
+    if isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)
+    elif isinstance(data, (numbers.Number, list, tuple)):
+        array = _python_array(data, where)
     else:
         raise TypeError(
             f"{where}: cannot make a tensor from {type(data).__name__}; "
@@ -89,9 +97,39 @@ def to_array(data: ArrayLike, dtype: DTypeLike | None = None, where: str = "tens
         raise TypeError(
             f"{where}: data must be numeric (bool, int or float), got dtype {array.dtype}"
         )
-    if dtype is not None and array.dtype != np.dtype(dtype):
+    if dtype is not None and array.dtype != dtype:
         array = array.astype(dtype)
     return array
+
+
+def _python_array(data: numbers.Number | list | tuple, where: str) -> np.ndarray:
+    """A Python number or nested list as an array: bool stays bool, int becomes int64,
+    float becomes the default dtype (as in PyTorch)."""
+    if isinstance(data, complex):
+        raise TypeError(f"{where}: complex numbers are not supported, got {data!r}")
+    try:
+        array = np.array(data)
+    except ValueError as exc:
+        raise ValueError(
+            f"{where}: data must be a rectangular nested list of numbers; "
+            f"got a ragged or malformed list ({exc})"
+        ) from None
+    except OverflowError:
+        raise ValueError(f"{where}: {data!r} holds an integer too large for int64") from None
+    if array.dtype.kind == "f":
+        return array.astype(_default_dtype, copy=False)
+    if array.dtype.kind in "iu":
+        return _as_int64(array, data, where)
+    return array
+
+
+def _as_int64(array: np.ndarray, data: object, where: str) -> np.ndarray:
+    """Integers as int64 (numpy picks uint64 for values in [2**63, 2**64))."""
+    if array.dtype == np.int64:
+        return array
+    if array.dtype.kind == "u" and array.size and array.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{where}: {data!r} holds an integer too large for int64")
+    return array.astype(np.int64)
 
 
 # ---------------------------------------------------------------------------- promotion

@@ -17,7 +17,14 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Literal, TypeVar
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly"]
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "inference_mode",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "detect_anomaly",
+]
 
 
 BASE_LEVEL = 0  # forward mode's level outside any jvp
@@ -94,14 +101,15 @@ shared = _Shared()  # process-wide: a graph made in one thread may be walked in 
 class _GradMode(contextlib.ContextDecorator):
     """Context manager and decorator that sets gradient recording on or off."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = bool(enabled)
+    def __init__(self, enabled: bool | None) -> None:
+        self.enabled = enabled if enabled is None else bool(enabled)  # None: leave it as it is
         self._previous: list[bool] = []
 
     def __enter__(self) -> _GradMode:
         st = current()
         self._previous.append(st.grad_enabled)
-        st.grad_enabled = self.enabled
+        if self.enabled is not None:
+            st.grad_enabled = self.enabled
         return self
 
     def __exit__(self, *exc: object) -> Literal[False]:
@@ -142,13 +150,29 @@ class set_grad_enabled(_GradMode):
         return _GradMode(self.enabled)
 
 
-def no_grad() -> _GradMode:
+def no_grad(fn: Fn | None = None) -> _GradMode | Fn:
     """``with ag.no_grad():`` builds no graph: outputs have ``requires_grad=False``.
 
     Forward mode is not affected: dual tensors still carry tangents.
-    Also usable as a decorator (``@ag.no_grad()``).
+    Also usable as a decorator, ``@ag.no_grad()`` or ``@ag.no_grad`` (as in PyTorch 2).
     """
-    return _GradMode(False)
+    if fn is None:
+        return _GradMode(False)
+    if not callable(fn):
+        raise TypeError(f"no_grad takes no arguments (or a function to decorate), got {fn!r}")
+    return _GradMode(False)(fn)
+
+
+def inference_mode(mode: bool | Fn = True) -> _GradMode | Fn:
+    """PyTorch's ``torch.inference_mode()``: here the same as ``no_grad()``, no graph is
+    built (PyTorch also makes its results "inference tensors" that autograd refuses later;
+    here they are ordinary tensors). ``inference_mode(False)`` leaves recording as it is.
+    A context manager or a decorator, with or without parentheses."""
+    if callable(mode):  # @ag.inference_mode, without parentheses
+        return _GradMode(False)(mode)
+    if not isinstance(mode, bool):
+        raise TypeError(f"inference_mode: mode must be a bool, got {type(mode).__name__}")
+    return _GradMode(False if mode else None)
 
 
 def enable_grad() -> _GradMode:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import dtypes, hooks
+from .device import CPU, check_device
+from .device import device as Device
 from .grad_mode import current
 from .jit import capture
 from .tensor_ops import Operand, TensorOps
@@ -27,7 +29,7 @@ from .tensor_ops import Operand, TensorOps
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike
 
-__all__ = ["Tensor"]
+__all__ = ["Tensor", "ElementCount"]
 
 
 class Tensor(TensorOps):
@@ -57,10 +59,17 @@ class Tensor(TensorOps):
     def __init__(
         self,
         data: ArrayLike | Tensor,
+        *refused: object,
         requires_grad: bool = False,
         dtype: DTypeLike | None = None,
         name: str | None = None,
+        device: str | Device | None = None,
     ):
+        """A leaf holding a copy of ``data``; everything after ``data`` is keyword-only
+        (``refused``, the positional arguments beyond ``data``, raises a TypeError)."""
+        if refused:
+            raise positional_error("Tensor", data, refused)
+        check_device(device, "tensor")
         source = data._data if isinstance(data, Tensor) else data
         array = dtypes.to_array(source, dtype, where="tensor")
         if array is source:
@@ -103,9 +112,28 @@ class Tensor(TensorOps):
         return self._data.dtype
 
     @property
-    def size(self) -> int:
-        """Number of elements."""
+    def size(self) -> ElementCount:
+        """Number of elements, an int (numpy's ``x.size``) that can also be called as
+        PyTorch's ``x.size()`` (the shape) or ``x.size(dim)`` (one dimension's length)."""
+        return ElementCount(self._data.size, self._data.shape)
+
+    def numel(self) -> int:
+        """Number of elements (PyTorch's name for ``x.size``)."""
         return self._data.size
+
+    def dim(self) -> int:
+        """Number of dimensions (PyTorch's name for ``x.ndim``)."""
+        return self._data.ndim
+
+    @property
+    def device(self) -> Device:
+        """``ag.device("cpu")``: every tensor lives in numpy, on the CPU."""
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        """False: there is no GPU backend."""
+        return False
 
     @property
     def is_leaf(self) -> bool:
@@ -209,9 +237,16 @@ class Tensor(TensorOps):
         return (self[i] for i in range(len(self._data)))
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", precision=4, threshold=20)
+        """PyTorch's layout: the rows of a matrix aligned under the first one, elision
+        (``...``) from 1,000 elements on, and the dtype unless it is the default float,
+        int64 or bool (the ones PyTorch leaves out too)."""
+        body = np.array2string(
+            self._data, separator=", ", prefix="tensor(", precision=4, threshold=1000
+        )
         extras = []
-        if self._data.dtype != dtypes.get_default_dtype():
+        if self._data.size == 0 and self._data.ndim != 1:
+            extras.append(f"size={self.shape}")  # "[]" alone does not tell (0, 3) from (3, 0)
+        if self._data.dtype not in (dtypes.get_default_dtype(), np.int64, np.bool_):
             extras.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
@@ -222,6 +257,17 @@ class Tensor(TensorOps):
         if self.name:
             extras.append(f"name={self.name!r}")
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+    def __format__(self, spec: str) -> str:
+        """``f"{x}"`` is ``str(x)``; ``f"{x:.4f}"`` formats the value of a one-element tensor."""
+        if not spec:
+            return str(self)
+        if self._data.size != 1:
+            raise TypeError(
+                f"format: a format spec ({spec!r}) needs a one-element tensor, this one has "
+                f"shape {self.shape}; format its elements (x.tolist()) or use f'{{x}}'"
+            )
+        return format(self.item(), spec)
 
     def __bool__(self) -> bool:
         capture.refuse_read(self, "bool()")
@@ -366,6 +412,46 @@ class Tensor(TensorOps):
                 stacklevel=2,
             )
         backward((self,), None if grad is None else (grad,), retain_graph, create_graph)
+
+
+# ---------------------------------------------------------------------------- size
+class ElementCount(int):
+    """``x.size``: the number of elements, an int as in numpy (``x.size * 2``, ``range(x.size)``),
+    that can also be called as PyTorch's ``x.size()``, the shape, and ``x.size(d)``, the
+    length of dimension d. Arithmetic on it gives plain ints; it pickles as a plain int."""
+
+    def __new__(cls, count: int, shape: tuple[int, ...]) -> ElementCount:
+        self = super().__new__(cls, count)
+        self.shape = shape
+        return self
+
+    def __call__(self, dim: int | None = None) -> tuple[int, ...] | int:
+        if dim is None:
+            return self.shape
+        ndim = len(self.shape)
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size: dim must be an int, got {dim!r}")
+        if not -ndim <= dim < ndim:
+            raise IndexError(
+                f"size: dimension {dim} is out of range for a tensor of shape {self.shape} "
+                f"(expected a dim in [{-ndim}, {ndim - 1}])"
+            )
+        return self.shape[dim]
+
+    def __reduce__(self) -> tuple:
+        return int, (int(self),)
+
+
+def positional_error(where: str, data: object, refused: tuple) -> TypeError:
+    """The error of ``ag.tensor(2, 3)`` / ``ag.Tensor(2, 3)``: positional arguments after
+    ``data`` (PyTorch reads ``torch.Tensor(2, 3)`` as a shape, and here ``tensor(2, True)``
+    once silently meant requires_grad=True)."""
+    args = ", ".join(repr(a) for a in (data, *refused))
+    return TypeError(
+        f"{where}({args}): only the data is positional; pass requires_grad=, dtype=, name= and "
+        f"device= by keyword. For a tensor of shape ({args}) use ag.zeros({args}) (or ones, "
+        f"empty, randn); for the values use ag.tensor([{args}])"
+    )
 
 
 # ---------------------------------------------------------------------------- making tensors

@@ -6,7 +6,9 @@ import nn.functional as F
 
 # modules, layers, activations, losses, initialisers
 # optimisers, data, checkpoints, training
-from . import data, functional, init, optim
+from autograd_core.serialization import load, save
+
+from . import data, functional, init, optim, utils
 from .activations import (
     ELU,
     GELU,
@@ -25,12 +27,11 @@ from .activations import (
     Swish,
     Tanh,
 )
-from .layers import BatchNorm1d, Dropout, Flatten, Linear, Maxout
+from .layers import BatchNorm1d, Dropout, Flatten, Identity, Linear, Maxout
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .models import ELM, AutoEncoder, Perceptron
 from .module import Module, ModuleList, Sequential
 from .parameter import Parameter
-from .serialization import load, save
 from .training import Callback, EarlyStopping, fit
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "BatchNorm1d",
     "Dropout",
     "Flatten",
+    "Identity",
     "Linear",
     "Maxout",
     "BCELoss",
@@ -71,6 +73,7 @@ __all__ = [
     "Perceptron",
     "data",
     "optim",
+    "utils",
     "load",
     "save",
     "Callback",

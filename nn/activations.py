@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from autograd_core.ops.dims import axis_arg
+
 from . import functional as F
 from .init import _float_dtype
 from .module import Module
@@ -117,7 +119,7 @@ class PReLU(Module):
         self.weight = Parameter(np.full(self.num_parameters, init, _float_dtype(dtype)))
 
     def forward(self, x: Tensor | ArrayLike) -> Tensor:
-        return F.prelu(x, self.weight)
+        return F.prelu(F._in_dtype_of(x, self.weight), self.weight)
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
@@ -168,6 +170,8 @@ class Swish(Module):
             self.beta = F._number(beta, "beta", "Swish")
 
     def forward(self, x: Tensor | ArrayLike) -> Tensor:
+        if self.learnable:
+            x = F._in_dtype_of(x, self.beta)
         return F.swish(x, self.beta)
 
     def extra_repr(self) -> str:
@@ -235,7 +239,7 @@ class DyT(Module):
         self.bias = Parameter(np.zeros(self.num_features, dtype))
 
     def forward(self, x: Tensor | ArrayLike) -> Tensor:
-        x = F._tensor(x)
+        x = F._in_dtype_of(x, self.weight)
         if x.ndim == 0 or x.shape[-1] != self.num_features:
             raise ValueError(
                 f"DyT({self.num_features}): expected the last axis of the input to have size "
@@ -247,29 +251,33 @@ class DyT(Module):
         return f"num_features={self.num_features}, alpha_init={self.alpha_init}"
 
 
-class Softmax(Module):
-    """exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis``."""
+class _AlongAxis(Module):
+    """A normalisation along one axis, given as ``dim`` (PyTorch's name, also positional) or
+    ``axis``; without either, the last axis (PyTorch warns and guesses from the rank)."""
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, dim: int | None = None, *, axis: int | None = None) -> None:
         super().__init__()
-        self.axis = axis
+        axis = axis_arg(type(self).__name__, axis, dim)
+        self.axis = -1 if axis is None else axis
+
+    @property
+    def dim(self) -> int:
+        """The axis (PyTorch's attribute name)."""
+        return self.axis
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class Softmax(_AlongAxis):
+    """exp(xᵢ) / Σⱼ exp(xⱼ) along ``dim`` / ``axis`` (the last axis by default)."""
 
     def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.softmax(x, self.axis)
 
-    def extra_repr(self) -> str:
-        return f"axis={self.axis}"
 
-
-class LogSoftmax(Module):
-    """x - logsumexp(x) along ``axis``."""
-
-    def __init__(self, axis: int = -1) -> None:
-        super().__init__()
-        self.axis = axis
+class LogSoftmax(_AlongAxis):
+    """x - logsumexp(x) along ``dim`` / ``axis`` (the last axis by default)."""
 
     def forward(self, x: Tensor | ArrayLike) -> Tensor:
         return F.log_softmax(x, self.axis)
-
-    def extra_repr(self) -> str:
-        return f"axis={self.axis}"

@@ -11,7 +11,7 @@ Formulas follow the course notes; where PyTorch differs the docstring says so.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +22,7 @@ from autograd_core.creation import generator as _generator
 from autograd_core.function import Primitive, call
 from autograd_core.jit.capture import refuse, validate
 from autograd_core.ops import Exp, Sigmoid
+from autograd_core.ops.dims import axis_arg
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -49,6 +50,7 @@ __all__ = [
     "softmax",
     "log_softmax",
     "linear",
+    "pad",
     "dropout",
     "batch_norm",
     "mse_loss",
@@ -67,6 +69,16 @@ _math_erf = np.frompyfunc(math.erf, 1, 1)
 
 def _tensor(x: Tensor | ArrayLike) -> Tensor:
     return x if isinstance(x, Tensor) else ag.tensor(x)
+
+
+def _in_dtype_of(x: Tensor | ArrayLike, param: Tensor) -> Tensor:
+    """``x`` as a Tensor of ``param``'s dtype: the rule of every layer with parameters.
+
+    A layer computes in its parameters' dtype, whatever the input's (a float64 batch into a
+    ``model.float()`` computes in float32; PyTorch raises instead). The cast is a recorded
+    op, so the gradient w.r.t. ``x`` comes back in x's own dtype.
+    """
+    return ag.cast(_tensor(x), param.dtype)
 
 
 def _number(value: object, name: str, where: str) -> float:
@@ -371,14 +383,16 @@ def dyt(x: Tensor | ArrayLike, alpha: Tensor, weight: Tensor, bias: Tensor) -> T
     return weight * ag.tanh(alpha * _tensor(x)) + bias
 
 
-def softmax(x: Tensor | ArrayLike, axis: int = -1) -> Tensor:
-    """exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis``, computed as exp(x - logsumexp(x))."""
-    return ag.softmax(_tensor(x), axis)
+def softmax(x: Tensor | ArrayLike, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (or PyTorch's ``dim``), computed as
+    exp(x - logsumexp(x))."""
+    return ag.softmax(_tensor(x), axis_arg("softmax", axis, dim, default=-1))
 
 
-def log_softmax(x: Tensor | ArrayLike, axis: int = -1) -> Tensor:
-    """x - logsumexp(x) along ``axis``: finite for any finite logits (never log(softmax))."""
-    return ag.log_softmax(_tensor(x), axis)
+def log_softmax(x: Tensor | ArrayLike, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """x - logsumexp(x) along ``axis`` (or ``dim``): finite for any finite logits (never
+    log(softmax))."""
+    return ag.log_softmax(_tensor(x), axis_arg("log_softmax", axis, dim, default=-1))
 
 
 # ---------------------------------------------------------------------------- layers
@@ -391,6 +405,53 @@ def linear(x: Tensor | ArrayLike, weight: Tensor, bias: Tensor | None = None) ->
             f"expected the last dimension to be in_features={weight.shape[-1]}"
         )
     return Linear.apply(x, weight, bias)
+
+
+def pad(
+    x: Tensor | ArrayLike, pad: Sequence[int], mode: str = "constant", value: float | None = 0.0
+) -> Tensor:
+    """``x`` with ``value`` added around its last axes, in PyTorch's convention.
+
+    ``pad`` is a flat tuple of (before, after) pairs starting from the LAST axis:
+    ``(1, 2)`` adds 1 column on the left and 2 on the right of each row, ``(1, 1, 2, 2)``
+    adds 1 on both sides of the last axis and 2 above and below along the one before. A
+    negative width removes that many elements instead, as in PyTorch. Converted to numpy's
+    pad_width (one pair per axis, first axis first) for ``ag.pad``; constant mode only.
+    ``value=None`` means 0, as in PyTorch.
+    """
+    x = _tensor(x)
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got mode={mode!r}")
+    if (
+        not isinstance(pad, (tuple, list))
+        or len(pad) % 2
+        or not all(isinstance(w, (int, np.integer)) and not isinstance(w, bool) for w in pad)
+    ):
+        raise TypeError(f"pad: pad must be a tuple of (before, after) int pairs, got {pad!r}")
+    if len(pad) // 2 > x.ndim:
+        raise ValueError(
+            f"pad: {len(pad)} values pad {len(pad) // 2} axes, but the input of shape "
+            f"{x.shape} has {x.ndim}"
+        )
+    pairs = [(0, 0)] * (x.ndim - len(pad) // 2) + [
+        (int(pad[i]), int(pad[i + 1])) for i in range(len(pad) - 2, -1, -2)
+    ]
+    x = _crop(x, pairs)
+    widths = [(max(b, 0), max(a, 0)) for b, a in pairs]
+    return ag.pad(x, widths, value=0.0 if value is None else value)
+
+
+def _crop(x: Tensor, pairs: list[tuple[int, int]]) -> Tensor:
+    """``x`` without the elements that negative pad widths remove."""
+    if all(b >= 0 and a >= 0 for b, a in pairs):
+        return x
+    index = []
+    for n, (before, after) in zip(x.shape, pairs):
+        start, stop = max(-before, 0), n - max(-after, 0)
+        if stop < start:
+            raise ValueError(f"pad: widths {(before, after)} remove more than the {n} elements")
+        index.append(slice(start, stop))
+    return x[tuple(index)]
 
 
 def _probability(p: float, where: str) -> float:
@@ -490,6 +551,13 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
+def _float_input(input: Tensor | ArrayLike) -> Tensor:
+    """The input of a loss as a floating Tensor: integers and bools (``[1, 0]`` is int64 data)
+    take the default dtype, so a float target is never truncated to the input's integers."""
+    input = _tensor(input)
+    return input if input.dtype.kind == "f" else ag.cast(input, ag.get_default_dtype())
+
+
 def _float_target(target: Tensor | ArrayLike, input: Tensor, where: str) -> Tensor:
     """The target as a Tensor of the input's dtype and exact shape (no broadcasting), NaN-free."""
     if not isinstance(target, Tensor):
@@ -539,7 +607,7 @@ def _labels_in_range(labels, num_classes, where):
 
 
 def _logits(input: Tensor | ArrayLike, where: str) -> Tensor:
-    input = _tensor(input)
+    input = _float_input(input)
     if input.ndim != 2:
         raise ValueError(f"{where}: expected an input of shape (N, C), got {input.shape}")
     return input
@@ -553,7 +621,7 @@ def mse_loss(
     Same as PyTorch; the notes' ½ Σ (xᵢ - yᵢ)² is ``0.5 * mse_loss(x, y, reduction="sum")``.
     """
     _check_reduction(reduction)
-    input = _tensor(input)
+    input = _float_input(input)
     diff = input - _float_target(target, input, "mse_loss")
     return _reduce(diff * diff, reduction)
 
@@ -607,7 +675,7 @@ def binary_cross_entropy(
     denominator of p(1-p), which differs only for p < 1e-12 or 1 - p < 1e-12).
     """
     _check_reduction(reduction)
-    p = _tensor(input)
+    p = _float_input(input)
     y = _float_target(target, p, "binary_cross_entropy")
     validate(_probabilities, p._data)
     validate(_unit_targets, y._data)  # outside [0, 1] the loss goes negative, as PyTorch refuses
@@ -642,7 +710,7 @@ def binary_cross_entropy_with_logits(
     Stable for any logit; gradient σ(x) - y.
     """
     _check_reduction(reduction)
-    x = _tensor(input)
+    x = _float_input(input)
     y = _float_target(target, x, "binary_cross_entropy_with_logits")
     return _reduce(softplus(x) - x * y, reduction)
 

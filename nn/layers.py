@@ -1,8 +1,9 @@
-"""Layers with parameters or modes: Linear, Flatten, Dropout, BatchNorm1d, Maxout."""
+"""Layers with parameters or modes: Linear, Flatten, Dropout, BatchNorm1d, Maxout, and the
+placeholder Identity."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,13 +21,24 @@ if TYPE_CHECKING:
 
     from autograd_core import Tensor
 
-__all__ = ["Linear", "Flatten", "Dropout", "BatchNorm1d", "Maxout"]
+__all__ = ["Identity", "Linear", "Flatten", "Dropout", "BatchNorm1d", "Maxout"]
 
 
 def _positive_int(value, name, where):
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+class Identity(Module):
+    """y = x, the input itself: a placeholder, e.g. to switch a layer off
+    (``model.fc = nn.Identity()``). Accepts and ignores any arguments, as PyTorch's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Any) -> Any:
+        return x
 
 
 class Linear(Module):
@@ -77,7 +89,7 @@ class Linear(Module):
             init.uniform_fan_in_(self.bias, fan_in=self.in_features, rng=rng)
 
     def forward(self, x: Tensor | ArrayLike) -> Tensor:
-        return F.linear(x, self.weight, self.bias)
+        return F.linear(F._in_dtype_of(x, self.weight), self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (
@@ -184,7 +196,7 @@ class BatchNorm1d(Module):
         self.register_buffer("running_var", ag.tensor(np.ones(self.num_features, dtype)))
 
     def forward(self, x: Tensor | ArrayLike) -> Tensor:
-        x = F._tensor(x)
+        x = F._in_dtype_of(x, self.weight)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(
                 f"BatchNorm1d({self.num_features}): expected an input of shape "
@@ -249,7 +261,8 @@ class Maxout(Module):
 
     def forward(self, x: Tensor | ArrayLike) -> Tensor:
         pieces = self.out_features * self.k
-        z = F.linear(x, self.weight.reshape(pieces, self.in_features), self.bias.reshape(pieces))
+        weight = self.weight.reshape(pieces, self.in_features)
+        z = F.linear(F._in_dtype_of(x, self.weight), weight, self.bias.reshape(pieces))
         return F.maxout(z, self.k)
 
     def extra_repr(self) -> str:

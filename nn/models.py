@@ -342,7 +342,7 @@ class ELM(Module):
         """h(x) = g(xW + b) for a batch x of shape (N, n_features): the rows of H."""
         if self.input_weight is None:
             raise RuntimeError("ELM.hidden: the ELM is not fitted yet; call fit(X, T) first")
-        x = x if isinstance(x, Tensor) else ag.tensor(_matrix(x, "ELM"))
+        x = F._in_dtype_of(x if isinstance(x, Tensor) else _matrix(x, "ELM"), self.input_weight)
         if x.ndim != 2 or x.shape[1] != self.input_weight.shape[0]:
             raise ValueError(
                 f"ELM: expected an input of shape (N, {self.input_weight.shape[0]}), got {x.shape}"
@@ -456,7 +456,7 @@ class TiedLinear(Module):
         init.uniform_fan_in_(self.bias, fan_in=self.in_features, rng=_generator(rng))
 
     def forward(self, y: Tensor) -> Tensor:
-        return y @ self.weight + self.bias
+        return F._in_dtype_of(y, self.weight) @ self.weight + self.bias
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, tied=True"

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd_core import Tensor
+from autograd_core.device import check_device
+from autograd_core.device import device as Device
+from autograd_core.dtypes import as_dtype
 from autograd_core.grad_mode import current
 from autograd_core.hooks import RemovableHandle
 from autograd_core.jit.capture import refuse, side_effect
@@ -273,6 +276,50 @@ class Module:
         """Evaluation mode: Dropout is the identity, BatchNorm uses its running statistics."""
         return self.train(False)
 
+    # ----------------------------------------------------------------- dtype and device
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Cast the floating parameters and buffers to a dtype, in place; returns self.
+
+        PyTorch's forms: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``
+        (its dtype), and ``dtype=`` / ``device=`` / ``non_blocking=`` keywords. Each Parameter
+        stays the same object with new data (and its ``.grad`` cast too), so an optimiser built
+        before ``to`` still updates it. The only device is the CPU: "cpu" changes nothing and
+        "cuda" raises. Integer and bool buffers keep their dtype, as in PyTorch.
+        """
+        device, dtype = _to_arguments(args, kwargs)
+        check_device(device, "Module.to")  # the CPU passes; any other device raises
+        if dtype is not None:
+            self._cast(dtype)
+        return self
+
+    def _cast(self, dtype):
+        for t in list(self.parameters()) + list(self.buffers()):
+            if t.dtype.kind == "f" and t.dtype != dtype:
+                t.data = t._data.astype(dtype)
+                if t._grad is not None:
+                    t._grad = Tensor(t._grad._data.astype(dtype))
+
+    def float(self) -> Module:
+        """Cast floating parameters and buffers to float32 (``to(float32)``); returns self."""
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """Cast floating parameters and buffers to float64; returns self."""
+        return self.to(np.float64)
+
+    def half(self) -> Module:
+        """Cast floating parameters and buffers to float16; returns self."""
+        return self.to(np.float16)
+
+    def cpu(self) -> Module:
+        """Every tensor already lives on the CPU: returns self."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """There is no GPU backend: raises the device error (as ``to("cuda")``)."""
+        check_device("cuda" if device is None else device, "Module.cuda")
+        return self
+
     def zero_grad(self) -> None:
         """Set the ``.grad`` of every parameter to None (replayed on every call of a
         function ``ag.compile`` captures)."""
@@ -364,6 +411,28 @@ class Module:
         if len(extra_lines) == 1 and not child_lines:
             return f"{type(self).__name__}({extra})"
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _to_arguments(args, kwargs):
+    """(device, dtype) from ``Module.to``'s arguments, either possibly None."""
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking"}
+    if unknown:
+        raise TypeError(f"to() got unexpected keyword argument(s) {sorted(unknown)}")
+    device, dtype = kwargs.get("device"), kwargs.get("dtype")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif isinstance(arg, bool):  # non_blocking, given by position
+            continue
+        elif isinstance(arg, (str, Device, int)):  # an int is a CUDA index in PyTorch
+            device = arg
+        else:
+            dtype = arg
+    if dtype is not None:
+        dtype = as_dtype(dtype, "Module.to")
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to only accepts floating dtypes, got {dtype}")
+    return device, dtype
 
 
 def _quoted(names):

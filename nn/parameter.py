@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from autograd_core import Tensor, get_default_dtype
+from autograd_core.serialization import register_tensor_class
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -27,3 +28,6 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+register_tensor_class("parameter", Parameter)  # ag.save / ag.load keep Parameters Parameters

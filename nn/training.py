@@ -29,8 +29,7 @@ import numpy as np
 from tqdm import tqdm
 
 import autograd_core as ag
-
-from .serialization import load, save
+from autograd_core.serialization import load, save
 
 if TYPE_CHECKING:
     from .module import Module

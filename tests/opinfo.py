@@ -160,6 +160,8 @@ def values(shape, domain, rng, avoid=()):
         x = rng.uniform(0.5, 2.0, size=shape)
     elif domain == "unit":  # probabilities away from 0 and 1
         x = rng.uniform(0.1, 0.9, size=shape)
+    elif domain == "inside_unit":  # |x| < 1 with a margin: arcsin, arccos, log1p
+        x = rng.uniform(-0.9, 0.9, size=shape)
     elif domain == "away_from_zero":
         x = rng.uniform(0.2, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape)
     elif domain == "distinct":  # no ties and no kink within eps
@@ -229,7 +231,7 @@ class OpInfo:
     ref: Callable
     sample_inputs: Callable  # (info, rng) -> list of SampleInput
     error_inputs: list = field(default_factory=list)
-    domain: str = "real"  # real | positive | away_from_zero | distinct | unit
+    domain: str = "real"  # real | positive | away_from_zero | distinct | unit | inside_unit
     supports_forward_ad: bool = True
     supports_gradgrad: bool = True
     keeps_dtype: bool = True  # float32 in -> float32 out
@@ -1047,6 +1049,38 @@ def _linear_samples(info, rng):
     ]
 
 
+def _F_softmax_samples(info, rng):
+    return _softmax_samples(info, rng) + [
+        S(values((2, 3), "real", rng), dim=0, name="dim 0"),
+        S(values((2, 3, 2), "real", rng), dim=-2, name="dim -2"),
+    ]
+
+
+def _F_softmax_errors(name):
+    return [
+        E(TypeError, rf"^{name}: got axis=0 and dim=1; give one of them", np.ones((2, 3)), 0, dim=1)
+    ]
+
+
+def _F_pad_ref(x, pad, mode="constant", value=0.0):
+    """torch.nn.functional.pad in numpy: pairs from the last axis, negative widths crop."""
+    pairs = [(0, 0)] * (x.ndim - len(pad) // 2)
+    pairs += [(pad[i], pad[i + 1]) for i in range(len(pad) - 2, -1, -2)]
+    x = x[tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(x.shape, pairs))]
+    return np.pad(x, [(max(b, 0), max(a, 0)) for b, a in pairs], constant_values=value)
+
+
+def _F_pad_samples(info, rng):
+    return [
+        S(values((2, 3), "real", rng), (1, 2), name="last axis"),
+        S(values((2, 3), "real", rng), (1, 1, 2, 0), value=1.5, name="two axes, value"),
+        S(values((2, 3, 2), "real", rng), (0, 1, 1, 0, 2, 2), name="every axis"),
+        S(values((3, 4), "real", rng), (-1, 2, 0, -1), name="negative widths crop"),
+        S(values((4,), "real", rng), (), name="no padding"),
+        S(np.zeros((0, 3)), (1, 1), name="empty"),
+    ]
+
+
 def _dropout_ref(x, p=0.5, training=True, rng=None):
     if not training or p == 0:
         return x
@@ -1349,16 +1383,18 @@ FUNCTIONAL = [
     OpInfo(
         "F.softmax",
         F.softmax,
-        lambda a, axis=-1: np.exp(_np_log_softmax(a, axis)),
-        _softmax_samples,
+        lambda a, axis=-1, dim=None: np.exp(_np_log_softmax(a, axis if dim is None else dim)),
+        _F_softmax_samples,
+        error_inputs=_F_softmax_errors("softmax"),
         primitives_covered=("LogSumExp", "Exp"),
         ref_rtol=1e-11,
     ),
     OpInfo(
         "F.log_softmax",
         F.log_softmax,
-        _np_log_softmax,
-        _softmax_samples,
+        lambda a, axis=-1, dim=None: _np_log_softmax(a, axis if dim is None else dim),
+        _F_softmax_samples,
+        error_inputs=_F_softmax_errors("log_softmax"),
         primitives_covered=("LogSumExp",),
         ref_rtol=1e-11,
     ),
@@ -1377,6 +1413,34 @@ FUNCTIONAL = [
             )
         ],
         primitives_covered=("Linear",),
+    ),
+    OpInfo(
+        "F.pad",
+        F.pad,
+        _F_pad_ref,
+        _F_pad_samples,
+        error_inputs=[
+            E(ValueError, r"^pad: only mode='constant'", np.ones((2, 3)), (1, 1), mode="reflect"),
+            E(
+                TypeError,
+                r"^pad: pad must be a tuple of \(before, after\) int pairs",
+                np.ones(3),
+                (1,),
+            ),
+            E(
+                ValueError,
+                r"^pad: 6 values pad 3 axes, but the input of shape \(2, 3\) has 2",
+                np.ones((2, 3)),
+                (1, 1, 1, 1, 1, 1),
+            ),
+            E(
+                ValueError,
+                r"^pad: widths \(-2, -2\) remove more than the 3 elements",
+                np.ones(3),
+                (-2, -2),
+            ),
+        ],
+        primitives_covered=("Pad", "GetItem"),
     ),
     OpInfo(
         "F.dropout",
@@ -1538,5 +1602,9 @@ FUNCTIONAL = [
     ),
 ]
 
-OP_DB = CORE + FUNCTIONAL
+from .opinfo_math import RECORDS as MATH  # noqa: E402
+from .opinfo_select import RECORDS as SELECT  # noqa: E402
+from .opinfo_shape import RECORDS as SHAPE  # noqa: E402
+
+OP_DB = CORE + MATH + SELECT + SHAPE + FUNCTIONAL
 BY_NAME = {info.name: info for info in OP_DB}

@@ -79,8 +79,9 @@ def test_float32_backward_seed_and_second_order():
 
 
 def test_default_dtype_of_python_data_is_float64():
-    assert ag.tensor(1).dtype == np.float64
-    assert ag.tensor([1, 2]).dtype == np.float64
+    # Python floats take the default dtype; ints are int64 as in PyTorch (test_torch_surface)
+    assert ag.tensor(1.0).dtype == np.float64
+    assert ag.tensor([1, 2.0]).dtype == np.float64
     assert ag.tensor(np.array([1, 2], np.float32)).dtype == np.float32
 
 

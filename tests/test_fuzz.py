@@ -263,20 +263,44 @@ class Target:
 
 # ---------------------------------------------------------------------------- targets
 UNARY = ["exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs"]
-REDUCTIONS = ["sum", "mean", "var", "max", "min", "logsumexp", "norm"]
+REDUCTIONS = ["sum", "mean", "var", "std", "amax", "amin", "prod", "logsumexp", "norm"]
 ENGINE_PREFIXES = ("backward",)
 # composites report errors of the primitives they are built from
 BUILT_FROM = {
     "mean": ("sum", "div"),
     "var": ("mean", "sub", "mul", "sum", "div"),
+    "std": ("mean", "sub", "norm", "div"),
     "softmax": ("logsumexp", "sub", "exp", "log_softmax"),
     "log_softmax": ("logsumexp", "sub"),
 }
 
+MORE_UNARY = ["log1p", "expm1", "square", "reciprocal", "rsqrt", "sinh", "cosh"]
+MORE_UNARY += ["arcsin", "arccos", "arctan", "sign", "floor", "ceil"]
+TRIG_ALIASES = [("asin", "arcsin"), ("acos", "arccos"), ("atan", "arctan")]
+SUBSCRIPTS = st.sampled_from(["ij,jk->ik", "i,i->", "ij->ji", "ii->i", "...i,i", "ij,ij"])
+
+
+def _reduction(op):
+    """A reduction called as op(a, axis, keepdims=...) (var and std take keepdims only as a
+    keyword)."""
+    return lambda a, axis, keepdims: op(a, axis, keepdims=keepdims)
+
+
+def _joined(split_op):
+    """A splitting op whose pieces are concatenated back, so that the target returns one
+    tensor."""
+
+    def joined(a, *args):
+        pieces = split_op(a, *args)
+        return ag.concatenate([p.reshape(-1) for p in pieces]) if pieces else ag.zeros(0)
+
+    return joined
+
+
 MODULE_TARGETS = (
     [Target(name, getattr(ag, name), (ANY,)) for name in UNARY]
     + [
-        Target(name, getattr(ag, name), (ANY, AXIS, KEEPDIMS), BUILT_FROM.get(name, ()))
+        Target(name, _reduction(getattr(ag, name)), (ANY, AXIS, KEEPDIMS), BUILT_FROM.get(name, ()))
         for name in REDUCTIONS
     ]
     + [
@@ -312,8 +336,51 @@ MODULE_TARGETS = (
             messages=(r"^rng must be a numpy Generator",),
         ),
         Target("arange", ag.arange, (PYNUM | WRONG, PYNUM | st.none(), PYNUM)),
+        Target("as_tensor", lambda d, dtype: ag.as_tensor(d, dtype=dtype), (ANY, DTYPE), ("cast",)),
+        Target("from_numpy", ag.from_numpy, (ANY,)),
+        Target("empty", lambda s, dtype: ag.empty(s, dtype=dtype), (SHAPE, DTYPE)),
+        Target("full_like", ag.full_like, (ANY, ANY)),
+        Target("eye", ag.eye, (PYNUM | WRONG, PYNUM | st.none())),
+        Target("linspace", ag.linspace, (PYNUM | WRONG, PYNUM, PYNUM | WRONG)),
+        Target("randn_like", lambda t, rng: ag.randn_like(t, rng=rng), (ANY, PYNUM), ("randn",)),
+        Target("rand_like", lambda t, rng: ag.rand_like(t, rng=rng), (ANY, PYNUM), ("rand",)),
+        Target("randint", ag.randint, (PYNUM | WRONG, PYNUM | SHAPE | st.none(), SHAPE)),
+        Target("randperm", ag.randperm, (PYNUM | WRONG,)),
+        Target("isclose", ag.isclose, (ANY, ANY)),
+        Target("allclose", ag.allclose, (ANY, ANY), ("isclose",), returns_other=True),
         Target("dual", ag.dual, (ANY, ANY)),
         Target("unpack_dual", ag.unpack_dual, (ANY,), returns_other=True),
+    ]
+    + [Target(name, getattr(ag, name), (ANY,)) for name in MORE_UNARY]
+    + [Target(alias, getattr(ag, alias), (ANY,), (name,)) for alias, name in TRIG_ALIASES]
+    + [
+        Target("round", ag.round, (ANY, PYNUM | WRONG)),
+        Target("max", ag.max, (ANY, AXIS | ANY, KEEPDIMS), ("maximum",), returns_other=True),
+        Target("min", ag.min, (ANY, AXIS | ANY, KEEPDIMS), ("minimum",), returns_other=True),
+        Target("argmax", ag.argmax, (ANY, AXIS, KEEPDIMS)),
+        Target("argmin", ag.argmin, (ANY, AXIS, KEEPDIMS)),
+        Target("sort", lambda a, x, d: ag.sort(a, x, d).values, (ANY, AXIS, st.booleans())),
+        Target("argsort", ag.argsort, (ANY, AXIS, st.booleans())),
+        Target("topk", lambda a, k, x: ag.topk(a, k, x).values, (ANY, PYNUM | WRONG, AXIS)),
+        Target("cumsum", ag.cumsum, (ANY, AXIS)),
+        Target("clamp", ag.clamp, (ANY, PYNUM | ANY | st.none(), PYNUM | st.none())),
+        Target("cat", ag.cat, (SEQ, AXIS), ("concatenate",)),
+        Target("flip", ag.flip, (ANY, AXIS)),
+        Target("squeeze", ag.squeeze, (ANY, AXIS), ("reshape",)),
+        Target("unsqueeze", ag.unsqueeze, (ANY, AXIS), ("reshape",)),
+        Target("triu", ag.triu, (ANY, AXIS), ("where",)),
+        Target("tril", ag.tril, (ANY, AXIS), ("where",)),
+        Target("flatten", ag.flatten, (ANY, AXIS, AXIS), ("reshape",)),
+        Target("permute", ag.permute, (ANY, AXIS), ("transpose",)),
+        Target("tile", ag.tile, (ANY, SHAPE)),
+        Target("repeat_interleave", ag.repeat_interleave, (ANY, SHAPE | INDEX, AXIS), ("reshape",)),
+        Target("pad", ag.pad, (ANY, SHAPE | INDEX, PYNUM | WRONG)),
+        Target("outer", ag.outer, (ANY, ANY), ("reshape", "mul")),
+        Target("mm", ag.mm, (ANY, ANY), ("matmul",)),
+        Target("einsum", ag.einsum, (SUBSCRIPTS | WRONG, ANY, ANY)),
+        Target("split", _joined(ag.split), (ANY, SHAPE | INDEX, AXIS), ("concatenate",)),
+        Target("chunk", _joined(ag.chunk), (ANY, PYNUM | WRONG, AXIS), ("concatenate",)),
+        Target("unbind", _joined(ag.unbind), (ANY, AXIS), ("concatenate", "stack")),
     ]
 )
 
@@ -361,11 +428,21 @@ TENSOR_TARGETS = (
     + [
         Target(
             f"Tensor.{name}",
-            _method(name),
+            lambda t, axis, keepdims, name=name: getattr(t, name)(axis, keepdims=keepdims),
             (TENSOR, AXIS, KEEPDIMS),
             (name,) + BUILT_FROM.get(name, ()),
         )
         for name in REDUCTIONS
+    ]
+    + [
+        Target(
+            f"Tensor.{name}",
+            lambda t, axis, keepdims, name=name: getattr(t, name)(axis, keepdims=keepdims),
+            (TENSOR, AXIS, KEEPDIMS),
+            (name, other),
+            returns_other=True,
+        )
+        for name, other in (("max", "maximum"), ("min", "minimum"))
     ]
     + [
         Target(
@@ -393,6 +470,21 @@ TENSOR_TARGETS = (
         Target("Tensor.flatten", _method("flatten"), (TENSOR,), ("reshape",)),
         Target("Tensor.T", lambda t: t.T, (TENSOR,), ("transpose",)),
         Target("Tensor.float", _method("float"), (TENSOR,), ("cast",)),
+        Target("Tensor.long", _method("long"), (TENSOR,), ("cast",)),
+        Target("Tensor.to", _method("to"), (TENSOR, DTYPE | ANY), ("cast", "to")),
+        Target("Tensor.view", _method("view"), (TENSOR, SHAPE | DTYPE), ("reshape", "view")),
+        Target("Tensor.expand", _method("expand"), (TENSOR, SHAPE), ("broadcast_to", "expand")),
+        Target("Tensor.transpose 2", _method("transpose"), (TENSOR, AXIS, AXIS), ("transpose",)),
+        Target("Tensor.t", _method("t"), (TENSOR,), ("transpose", "t")),
+        Target("Tensor.any", _method("any"), (TENSOR, AXIS, KEEPDIMS), ("any",)),
+        Target("Tensor.clone", _method("clone"), (TENSOR,), ("cast",)),
+        Target(
+            "Tensor.masked_fill",
+            _method("masked_fill"),
+            (TENSOR, ANY, ANY),
+            ("masked_fill", "where", "cast"),
+        ),
+        Target("Tensor.size", _method("size"), (TENSOR, AXIS), ("size",), returns_other=True),
         Target("Tensor.double", _method("double"), (TENSOR,), ("cast",)),
         Target("Tensor.item", _method("item"), (TENSOR,), ("item()",), returns_other=True),
         Target("Tensor.tolist", _method("tolist"), (TENSOR,), returns_other=True),
@@ -612,6 +704,21 @@ def test_every_public_op_and_layer_is_fuzzed():
         "detect_anomaly",
         "compile",
         "CompileError",
+        "save",
+        "load",
+        "manual_seed",
+        "inference_mode",
+        "device",
+        "cuda",
+        "float16",
+        "float32",
+        "float64",
+        "int32",
+        "int64",
+        "uint8",
+        "half",
+        "double",
+        "long",
     }
     missing = sorted(set(ag.__all__) - fuzzed - not_ops)
     assert not missing, f"public ops of autograd_core without a fuzz target: {missing}"
@@ -621,7 +728,7 @@ def test_every_public_op_and_layer_is_fuzzed():
         for name in dir(nn)
         if isinstance(getattr(nn, name), type)
         and issubclass(getattr(nn, name), nn.Module)
-        and name not in ("Module", "Sequential", "ModuleList")
+        and name not in ("Module", "Sequential", "ModuleList", "Identity")  # (returns its input)
     }
     missing = sorted(modules - layers - _MODELS)
     assert not missing, f"nn layers without a fuzz target: {missing}"

@@ -10,7 +10,7 @@ import pytest
 
 import autograd_core as ag
 import nn
-from nn import serialization
+from autograd_core import serialization
 
 
 def same_bits(a, b):

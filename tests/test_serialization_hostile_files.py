@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import nn
-from nn import serialization
+from autograd_core import serialization
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX modes, symlinks and signals")
 
@@ -173,7 +173,7 @@ SAVE_THEN_HANG = """
 import os, sys, time
 import numpy as np
 import nn
-from nn import serialization
+from autograd_core import serialization
 
 real_fdopen = os.fdopen
 

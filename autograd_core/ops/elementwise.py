@@ -1,15 +1,17 @@
-"""Elementwise primitives that select or convert: maximum, minimum, where, clip, cast; and
-the helpers the other elementwise files share. Each rule is written for same-shaped
-operands; the engine sums gradients back over broadcast axes and ``Function.apply``
-broadcasts tangents."""
+"""Elementwise primitives that select or convert: maximum, minimum, where, clip (clamp is
+PyTorch's name for it), cast; and the helpers the other elementwise files share. Each rule
+is written for same-shaped operands; the engine sums gradients back over broadcast axes and
+``Function.apply`` broadcasts tangents."""
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..dtypes import as_dtype, result_type
+from ..errors import OpError, OpTypeError
 from ..function import Function, Primitive, call
 from ..grad_mode import no_grad
 from ..tensor import Tensor
@@ -171,7 +173,31 @@ def clip(a: Operand, lo: float | None = None, hi: float | None = None) -> Tensor
     """Clamp to [lo, hi]; the gradient is 1 inside (bounds included), 0 outside."""
     if lo is None and hi is None:
         raise ValueError("clip: at least one of lo and hi must be given")
+    _check_bounds("clip", arrays=True, lo=lo, hi=hi)
     return Clip.apply(_tensor(a, "clip"), lo=lo, hi=hi)
+
+
+def clamp(a: Operand, min: float | None = None, max: float | None = None) -> Tensor:
+    """PyTorch's name and keywords for ``clip``: min(max(a, min), max), with the same
+    gradient (1 inside [min, max], bounds included, 0 outside). When min > max every
+    element becomes max, as in PyTorch and numpy."""
+    if min is None and max is None:
+        raise OpError("clamp: at least one of min and max must be given")
+    _check_bounds("clamp", arrays=False, min=min, max=max)
+    return Clip.apply(_tensor(a, "clamp"), lo=min, hi=max)
+
+
+def _check_bounds(op: str, arrays: bool, **bounds: Any) -> None:
+    """Bounds are numbers or None; clip also passes arrays on to np.clip (``arrays``). A
+    Tensor bound is refused: it would silently get no gradient."""
+    for name, bound in bounds.items():
+        if isinstance(bound, Tensor):
+            raise OpTypeError(
+                f"{op}: {name} must be a number, got a Tensor; for a tensor bound use "
+                "ag.maximum / ag.minimum, which also give the bound a gradient"
+            )
+        if not arrays and bound is not None and not isinstance(bound, numbers.Real):
+            raise OpTypeError(f"{op}: {name} must be a number, got {type(bound).__name__}")
 
 
 def cast(a: Operand, dtype: DTypeLike) -> Tensor:

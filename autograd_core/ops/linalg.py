@@ -1,6 +1,7 @@
 """Matrix product with numpy's matmul semantics: 1-d operands are promoted (a vector on the
 left is a row, on the right a column, and the added axis is removed again), leading axes
-broadcast as batch dimensions."""
+broadcast as batch dimensions. ``mm`` is PyTorch's product of two matrices only, ``outer``
+the product of every pair of entries. (einsum is in ``einsum``.)"""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import numpy as np
 
 from ..errors import OpError
 from ..function import Primitive, array_of
+from .elementwise import _tensor
+from .shape import reshape
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -94,3 +97,28 @@ class MatMul(Primitive):
 def matmul(a: Operand, b: Operand) -> Tensor:
     """Matrix product ``a @ b`` (1-d, 2-d and batched operands, as numpy.matmul)."""
     return MatMul.apply(a, b)
+
+
+def mm(a: Operand, b: Operand) -> Tensor:
+    """The product of two matrices, as PyTorch's mm: both must be 2-d (matmul also takes
+    vectors and batches)."""
+    a, b = _tensor(a, "mm"), _tensor(b, "mm")
+    if a.ndim != 2 or b.ndim != 2:
+        raise OpError(
+            f"mm: both operands must be 2-d matrices, got shapes {a.shape} and {b.shape} "
+            "(matmul takes vectors and batches)"
+        )
+    if a.shape[1] != b.shape[0]:
+        raise OpError(
+            f"mm: inner dimensions do not match: {a.shape} @ {b.shape} "
+            f"({a.shape[1]} != {b.shape[0]})"
+        )
+    return MatMul.apply(a, b)
+
+
+def outer(a: Operand, b: Operand) -> Tensor:
+    """out[i, j] = a[i] · b[j], both flattened first (numpy's np.outer; PyTorch's outer takes
+    vectors only). A column times a row, so the gradients are Mul's: g summed against the
+    other factor."""
+    a, b = _tensor(a, "outer"), _tensor(b, "outer")
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))

@@ -1,16 +1,22 @@
-"""Reductions: sum, max/min (ties share the gradient evenly) and a stable logsumexp are
-primitives; mean and var are compositions of them."""
+"""Reductions: sum, max/min (ties share the gradient evenly), a stable logsumexp, norm and
+prod are primitives; mean, var and std are compositions of them. Also the running sum cumsum.
+
+Each takes numpy's ``axis=`` / ``keepdims=`` and PyTorch's ``dim=`` / ``keepdim=``
+(``dims.py``). max/min with PyTorch's meaning (a ``dim`` gives values and indices) are in
+``sort.py``; ``amax``/``amin`` here are the values-only reductions."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import OpError, OpTypeError
 from ..function import Primitive, array_of, call
+from .dims import axis_arg, keepdims_arg
 from .elementwise import Where, _tensor
-from .shape import BroadcastTo, Reshape
+from .shape import BroadcastTo, Reshape, Transpose
 from .unary import Exp
 
 if TYPE_CHECKING:
@@ -42,6 +48,15 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     return tuple(sorted(normalized))
 
 
+def one_axis(op: str, axis: int, ndim: int) -> int:
+    """``axis`` (one int, negatives allowed) as an axis of a tensor with ``ndim`` dimensions;
+    a 0-d tensor's one virtual axis is 0. For the ops that work along exactly one axis."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise OpTypeError(f"{op}: axis must be an int, got {axis!r}")
+    axes = normalize_axes(axis, ndim, op)
+    return axes[0] if axes else 0
+
+
 def _kept_shape(shape, axes):
     """The shape of the reduction with keepdims=True."""
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
@@ -52,11 +67,17 @@ def _reduction(ctx, a, axis, keepdims, name, nonempty=False):
     needs to re-insert them (``nonempty``: an empty reduced axis has no value)."""
     a = np.asarray(a)
     axes = normalize_axes(axis, a.ndim, name)
-    if nonempty and any(a.shape[i] == 0 for i in axes):
-        raise OpError(f"{name}: cannot reduce over an empty axis of shape {a.shape}")
+    if nonempty:
+        _check_nonempty(name, a.shape, axes)
     ctx.in_shape, ctx.kept = a.shape, _kept_shape(a.shape, axes)
     ctx.axes, ctx.keepdims = axes, keepdims
     return a, axes
+
+
+def _check_nonempty(op, shape, axes):
+    """A max or min over an empty axis has no value."""
+    if any(shape[i] == 0 for i in axes):
+        raise OpError(f"{op}: cannot reduce over an empty axis of shape {shape}")
 
 
 def _count(shape, axes):
@@ -91,7 +112,8 @@ class Sum(Primitive):
 
 
 class _Extremum(Primitive):
-    """max/min over axes; ties share the gradient evenly (max([2, 2, 1]) -> [.5, .5, 0])"""
+    """max/min over axes; ties share the gradient evenly (max([2, 2, 1]) -> [.5, .5, 0]),
+    as PyTorch's amax/amin and its full reductions max(a)/min(a) do"""
 
     reducer = None
 
@@ -208,14 +230,146 @@ class Norm(Primitive):
         return sum(t * Norm.direction(ctx), ctx.axes, ctx.keepdims)
 
 
+class Prod(Primitive):
+    """y = Π a over axes;  dy/da_i = Π_{j≠i} a_j, the product of the others
+
+    The product of the others is not computed as y / a_i, which is 0/0 where a_i = 0: with
+    one zero, the gradient there is the product of the others (and 0 elsewhere); with two
+    or more it is 0 everywhere. ``ProdOthers`` computes it along one axis, so the reduced
+    axes are moved last and flattened into one.
+    """
+
+    symbol = "Π"
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        a, axes = _reduction(ctx, a, axis, keepdims, "prod")
+        ctx.save_for_backward(a)
+        return np.multiply.reduce(a, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def others(ctx):
+        """Π_{j≠i} a_j over the reduced axes, for every element a_i (a's shape)."""
+        (a,) = ctx.saved_tensors
+        kept = tuple(i for i in range(a.ndim) if i not in ctx.axes)
+        order = kept + ctx.axes  # the reduced axes last
+        moved = tuple(a.shape[i] for i in order)
+        flat = moved[: len(kept)] + (_count(a.shape, ctx.axes),)
+        identity = order == tuple(range(a.ndim))
+        x = a if identity else call(Transpose, a, axes=order)
+        others = call(ProdOthers, x.reshape(flat)).reshape(moved)
+        return others if identity else call(Transpose, others, axes=_inverse(order))
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand(g, ctx) * Prod.others(ctx)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return sum(t * Prod.others(ctx), ctx.axes, ctx.keepdims)
+
+
+class ProdOthers(Primitive):
+    """y_i = Π_{j≠i} a_j along the last axis (the gradient of a product), computed as the
+    product of the elements before i times the product of those after it: no division.
+
+    Its own rules (second derivatives of prod):  dy_i = Σ_k W[i, k] da_k  with
+    W[i, k] = Π_{j≠i,k} a_j for k ≠ i and W[i, i] = 0. W is ProdOthers again, of the n × n
+    matrix B whose row i is a with a_i replaced by 1, with its diagonal set to 0: n² values,
+    computed only for second derivatives.
+    """
+
+    symbol = "Π_{j≠i}"
+
+    @staticmethod
+    def forward(ctx, a):
+        a = np.asarray(a)
+        ctx.save_for_backward(a)
+        if a.shape[-1] == 0:
+            return a.copy()
+        ones = np.ones(a.shape[:-1] + (1,), dtype=a.dtype)
+        before = np.cumprod(np.concatenate([ones, a[..., :-1]], axis=-1), axis=-1)
+        after = np.cumprod(np.concatenate([ones, a[..., :0:-1]], axis=-1), axis=-1)
+        return before * after[..., ::-1]
+
+    @staticmethod
+    def weights(ctx):
+        """W[..., i, k] = dy_i / da_k."""
+        (a,) = ctx.saved_tensors
+        n = a.shape[-1]
+        diagonal = np.eye(n, dtype=bool)
+        one, zero = np.ones((), a.dtype), np.zeros((), a.dtype)
+        rows = call(BroadcastTo, a.reshape(a.shape[:-1] + (1, n)), shape=a.shape + (n,))
+        return call(Where, diagonal, zero, call(ProdOthers, call(Where, diagonal, one, rows)))
+
+    @staticmethod
+    def backward(ctx, g):
+        return call(Sum, g.reshape(g.shape + (1,)) * ProdOthers.weights(ctx), axis=-2)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return call(Sum, ProdOthers.weights(ctx) * t.reshape(t.shape[:-1] + (1, -1)), axis=-1)
+
+
+def _inverse(order):
+    """The permutation that undoes ``order``."""
+    return tuple(int(i) for i in np.argsort(order))
+
+
+class CumSum(Primitive):
+    """y_i = Σ_{j≤i} a_j along an axis (axis None: along the flattened tensor, as numpy);
+    the gradient is the running sum from the other end,  da_j = Σ_{i≥j} g_i"""
+
+    symbol = "cumsum"
+
+    @staticmethod
+    def forward(ctx, a, axis=None):
+        a = np.asarray(a)
+        ctx.in_shape, ctx.axis = a.shape, axis
+        if axis is None or a.ndim == 0:
+            out = np.cumsum(a.reshape(-1))
+            return out if axis is None else out.reshape(a.shape)
+        return np.cumsum(a, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        flat = ctx.axis is None or not ctx.in_shape
+        axis = 0 if flat else ctx.axis
+        if flat:
+            g = g.reshape(-1)
+        backwards = (slice(None),) * axis + (slice(None, None, -1),)
+        total = call(CumSum, g[backwards], axis=axis)[backwards]
+        return total.reshape(ctx.in_shape) if flat else total
+
+    @staticmethod
+    def jvp(ctx, t):
+        return CumSum.apply(t, axis=ctx.axis)
+
+
 # ---------------------------------------------------------------------------- functions
-def sum(a: Operand, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def sum(
+    a: Operand,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool | None = None,
+) -> Tensor:
     """Sum over ``axis`` (None: all; int or tuple; negatives allowed)."""
+    axis, keepdims = axis_arg("sum", axis, dim), keepdims_arg("sum", keepdims, keepdim)
     return Sum.apply(_tensor(a, "sum"), axis=axis, keepdims=keepdims)
 
 
-def mean(a: Operand, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def mean(
+    a: Operand,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool | None = None,
+) -> Tensor:
     """Arithmetic mean over ``axis`` (a sum divided by the count)."""
+    axis, keepdims = axis_arg("mean", axis, dim), keepdims_arg("mean", keepdims, keepdim)
     a = _tensor(a, "mean")
     axes = normalize_axes(axis, a.ndim, "mean")
     count = _count(a.shape, axes)
@@ -224,32 +378,164 @@ def mean(a: Operand, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return sum(a, axes, keepdims) / count
 
 
-def var(a: Operand, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Variance Σ(a - mean)² / (n - ddof) over ``axis``."""
-    a = _tensor(a, "var")
-    axes = normalize_axes(axis, a.ndim, "var")
-    count = _count(a.shape, axes)
-    if count - ddof <= 0:
-        raise OpError(f"var: need more than ddof={ddof} elements, got {count}")
+def var(
+    a: Operand,
+    axis: Axis = None,
+    *,
+    keepdims: bool = False,
+    ddof: float = 0,
+    dim: Axis = None,
+    keepdim: bool | None = None,
+    correction: float | None = None,
+    unbiased: bool | None = None,
+) -> Tensor:
+    """Variance Σ(a - mean)² / (n - ddof) over ``axis``.
+
+    The default is numpy's ddof=0, the biased 1/n variance (batch norm's); PyTorch's
+    default is the unbiased 1/(n - 1): ask for it with ddof=1, correction=1 or
+    unbiased=True. keepdims and ddof are keywords only, because PyTorch reads
+    ``x.var(0, True)`` as unbiased=True.
+    """
+    a, axes, keepdims, ddof, count = _variance_args(
+        "var", a, axis, dim, keepdims, keepdim, ddof, correction, unbiased
+    )
     centered = a - mean(a, axes, keepdims=True)
     return sum(centered * centered, axes, keepdims) / (count - ddof)
 
 
-def max(a: Operand, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Maximum over ``axis``; tied maxima share the gradient evenly."""
-    return Max.apply(_tensor(a, "max"), axis=axis, keepdims=keepdims)
+def std(
+    a: Operand,
+    axis: Axis = None,
+    *,
+    keepdims: bool = False,
+    ddof: float = 0,
+    dim: Axis = None,
+    keepdim: bool | None = None,
+    correction: float | None = None,
+    unbiased: bool | None = None,
+) -> Tensor:
+    """Standard deviation √(Σ(a - mean)² / (n - ddof)) over ``axis``: numpy's ddof=0 by
+    default (PyTorch's default is 1; see ``var``).
+
+    Computed as ‖a - mean‖ / √(n - ddof), so that where all the values are equal its
+    gradient is Norm's subgradient 0 (PyTorch's std, the square root of 0, gives NaN).
+    """
+    a, axes, keepdims, ddof, count = _variance_args(
+        "std", a, axis, dim, keepdims, keepdim, ddof, correction, unbiased
+    )
+    centered = a - mean(a, axes, keepdims=True)
+    return norm(centered, axes, keepdims) / math.sqrt(count - ddof)
 
 
-def min(a: Operand, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Minimum over ``axis``; tied minima share the gradient evenly."""
-    return Min.apply(_tensor(a, "min"), axis=axis, keepdims=keepdims)
+def _variance_args(op, a, axis, dim, keepdims, keepdim, ddof, correction, unbiased):
+    """var's and std's arguments, checked: the tensor, its axes, keepdims, the ddof and the
+    number of elements each result combines."""
+    axis, keepdims = axis_arg(op, axis, dim), keepdims_arg(op, keepdims, keepdim)
+    ddof = _ddof_arg(op, ddof, correction, unbiased)
+    a = _tensor(a, op)
+    axes = normalize_axes(axis, a.ndim, op)
+    count = _count(a.shape, axes)
+    if count - ddof <= 0:
+        raise OpError(f"{op}: need more than ddof={ddof} elements, got {count}")
+    return a, axes, keepdims, ddof, count
 
 
-def logsumexp(a: Operand, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def _ddof_arg(op, ddof, correction, unbiased):
+    """The ddof given as numpy's ddof=, PyTorch's correction= or unbiased= (True is ddof=1).
+    ddof=0 is also the default, so only a nonzero ddof can disagree with the others."""
+    if unbiased is not None and not isinstance(unbiased, bool):
+        raise OpTypeError(f"{op}: unbiased must be True or False, got {unbiased!r}")
+    for name, value in (("ddof", ddof), ("correction", correction)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number, type(None))):
+            raise OpTypeError(f"{op}: {name} must be a number, got {value!r}")
+    given = [c for c in (correction, None if unbiased is None else int(unbiased)) if c is not None]
+    if ddof != 0:
+        given.append(ddof)
+    if len(set(given)) > 1:
+        raise OpTypeError(
+            f"{op}: got ddof={ddof}, correction={correction}, unbiased={unbiased}; give one of them"
+        )
+    return given[0] if given else 0
+
+
+def amax(
+    a: Operand,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool | None = None,
+) -> Tensor:
+    """Maximum over ``axis`` (values only, several axes allowed); tied maxima share the
+    gradient evenly, as in PyTorch's amax."""
+    axis, keepdims = axis_arg("amax", axis, dim), keepdims_arg("amax", keepdims, keepdim)
+    a = _tensor(a, "amax")
+    _check_nonempty("amax", a.shape, normalize_axes(axis, a.ndim, "amax"))
+    return Max.apply(a, axis=axis, keepdims=keepdims)
+
+
+def amin(
+    a: Operand,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool | None = None,
+) -> Tensor:
+    """Minimum over ``axis`` (values only, several axes allowed); tied minima share the
+    gradient evenly, as in PyTorch's amin."""
+    axis, keepdims = axis_arg("amin", axis, dim), keepdims_arg("amin", keepdims, keepdim)
+    a = _tensor(a, "amin")
+    _check_nonempty("amin", a.shape, normalize_axes(axis, a.ndim, "amin"))
+    return Min.apply(a, axis=axis, keepdims=keepdims)
+
+
+def logsumexp(
+    a: Operand,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool | None = None,
+) -> Tensor:
     """log Σ exp(a) over ``axis``, without overflow; gradient softmax(a)."""
+    axis = axis_arg("logsumexp", axis, dim)
+    keepdims = keepdims_arg("logsumexp", keepdims, keepdim)
     return LogSumExp.apply(_tensor(a, "logsumexp"), axis=axis, keepdims=keepdims)
 
 
-def norm(a: Operand, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def norm(
+    a: Operand,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool | None = None,
+) -> Tensor:
     """Euclidean (Frobenius) norm √(Σ a²) over ``axis``; its gradient at 0 is 0."""
+    axis, keepdims = axis_arg("norm", axis, dim), keepdims_arg("norm", keepdims, keepdim)
     return Norm.apply(_tensor(a, "norm"), axis=axis, keepdims=keepdims)
+
+
+def prod(
+    a: Operand,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool | None = None,
+) -> Tensor:
+    """Product over ``axis``; its gradient is the product of the other elements, right
+    where ``a`` holds zeros (see ``Prod``)."""
+    axis, keepdims = axis_arg("prod", axis, dim), keepdims_arg("prod", keepdims, keepdim)
+    return Prod.apply(_tensor(a, "prod"), axis=axis, keepdims=keepdims)
+
+
+def cumsum(a: Operand, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Running sum along ``axis``; axis None sums along the flattened tensor (numpy's
+    default; PyTorch requires a dim)."""
+    axis = axis_arg("cumsum", axis, dim)
+    a = _tensor(a, "cumsum")
+    if axis is not None:
+        axis = one_axis("cumsum", axis, a.ndim)
+    return CumSum.apply(a, axis=axis)

@@ -1,6 +1,7 @@
 """Shape primitives: reshape, transpose, broadcast_to, indexing (and its adjoint,
-scatter-add), concatenate, stack. All are linear, so each jvp applies the op itself to the
-tangent."""
+scatter-add), concatenate (also spelled ``cat``, PyTorch's name), stack. All are linear, so
+each jvp applies the op itself to the tangent. The ops built from them (flip, pad, split,
+squeeze, ...) are in ``layout``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 from ..errors import OpError, OpTypeError
 from ..function import Primitive, array_of, call
 from ..tensor import Tensor
+from .dims import axis_arg
 from .elementwise import _tensor
 
 if TYPE_CHECKING:
@@ -74,8 +76,9 @@ class Transpose(Primitive):
     @staticmethod
     def forward(ctx, a, axes=None):
         a = np.asarray(a)
-        if axes is not None and sorted(int(x) % max(a.ndim, 1) for x in axes) != list(
-            range(a.ndim)
+        if axes is not None and (
+            any(not -a.ndim <= x < a.ndim for x in axes)
+            or sorted(int(x) % a.ndim for x in axes) != list(range(a.ndim))
         ):
             raise OpError(
                 f"transpose: axes {tuple(axes)} are not a permutation for shape {a.shape}"
@@ -292,13 +295,22 @@ def getitem(a: Tensor, index: Any) -> Tensor:
     return GetItem.apply(a, index=_normalize_index(index))
 
 
-def concatenate(tensors: Sequence[Operand], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+def concatenate(tensors: Sequence[Operand], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (``dim=`` is PyTorch's spelling of ``axis=``)."""
+    axis = axis_arg("concatenate", axis, dim, default=0)
     return Concatenate.apply(*_tensor_list(tensors, "concatenate"), axis=axis)
 
 
-def stack(tensors: Sequence[Operand], axis: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new axis."""
+def cat(tensors: Sequence[Operand], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """``concatenate`` under PyTorch's name, with PyTorch's ``dim`` first (``axis=`` too)."""
+    if axis is not None and dim != 0 and dim != axis:
+        raise OpTypeError(f"cat: got dim={dim!r} and axis={axis!r}; give one of them")
+    return concatenate(tensors, dim if axis is None else axis)
+
+
+def stack(tensors: Sequence[Operand], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join same-shaped tensors along a new axis (``dim=`` is PyTorch's ``axis=``)."""
+    axis = axis_arg("stack", axis, dim, default=0)
     tensors = _tensor_list(tensors, "stack")
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:

@@ -1,5 +1,7 @@
-"""Unary elementwise primitives: exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs.
-Rules that need the output (exp, sqrt, tanh, sigmoid) save it rather than recompute it."""
+"""Unary elementwise primitives: exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs; log1p,
+expm1, square, reciprocal, rsqrt; sinh, cosh, arcsin, arccos, arctan (PyTorch's asin, acos,
+atan are the same functions). Rules that need the output (exp, expm1, sqrt, reciprocal,
+rsqrt, tanh, sigmoid) save it rather than recompute it."""
 
 from __future__ import annotations
 
@@ -211,6 +213,225 @@ class Abs(Primitive):
         return t * sign
 
 
+class Log1p(Primitive):
+    """y = log(1 + a);  dy = da / (1 + a).  Exact for tiny a, where 1 + a would round to 1
+    (log1p(1e-10) = 1e-10, log(1 + 1e-10) ≈ 1.00000008e-10)."""
+
+    symbol = "log1p"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log1p(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / (1.0 + a)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (a,) = ctx.saved_tensors
+        return t / (1.0 + a)
+
+
+class Expm1(Primitive):
+    """y = e^a - 1;  dy = (y + 1) · da.  Exact for tiny a, where e^a - 1 cancels."""
+
+    symbol = "expm1"
+
+    @staticmethod
+    def forward(ctx, a):
+        y = np.expm1(a)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (y + 1.0)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (y,) = ctx.saved_tensors
+        return t * (y + 1.0)
+
+
+class Square(Primitive):
+    """y = a²;  dy = 2a · da"""
+
+    symbol = "²"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.square(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * (2.0 * a)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (a,) = ctx.saved_tensors
+        return t * (2.0 * a)
+
+
+class Reciprocal(Primitive):
+    """y = 1 / a;  dy = -y² · da  (1/0 = inf, as IEEE division gives)"""
+
+    symbol = "1/x"
+
+    @staticmethod
+    def forward(ctx, a):
+        y = 1.0 / a  # not np.reciprocal, which is integer division on integer arrays
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return -g * (y * y)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (y,) = ctx.saved_tensors
+        return -t * (y * y)
+
+
+class Rsqrt(Primitive):
+    """y = 1 / √a;  dy = -y³/2 · da"""
+
+    symbol = "rsqrt"
+
+    @staticmethod
+    def forward(ctx, a):
+        y = 1.0 / np.sqrt(a)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return -0.5 * g * (y * y * y)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (y,) = ctx.saved_tensors
+        return -0.5 * t * (y * y * y)
+
+
+class Sinh(Primitive):
+    """y = sinh a;  dy = cosh a · da"""
+
+    symbol = "sinh"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sinh(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * call(Cosh, a)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (a,) = ctx.saved_tensors
+        return t * call(Cosh, a)
+
+
+class Cosh(Primitive):
+    """y = cosh a;  dy = sinh a · da"""
+
+    symbol = "cosh"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cosh(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * call(Sinh, a)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (a,) = ctx.saved_tensors
+        return t * call(Sinh, a)
+
+
+def _one_minus_square(a):
+    """1 - a², as (1 - a)(1 + a): no cancellation near |a| = 1, where arcsin's slope lives."""
+    return (1.0 - a) * (1.0 + a)
+
+
+class Arcsin(Primitive):
+    """y = arcsin a;  dy = da / √(1 - a²)  (+inf at a = ±1, nan outside [-1, 1])"""
+
+    symbol = "asin"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arcsin(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / call(Sqrt, _one_minus_square(a))
+
+    @staticmethod
+    def jvp(ctx, t):
+        (a,) = ctx.saved_tensors
+        return t / call(Sqrt, _one_minus_square(a))
+
+
+class Arccos(Primitive):
+    """y = arccos a;  dy = -da / √(1 - a²)  (-inf at a = ±1, nan outside [-1, 1])"""
+
+    symbol = "acos"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arccos(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return -g / call(Sqrt, _one_minus_square(a))
+
+    @staticmethod
+    def jvp(ctx, t):
+        (a,) = ctx.saved_tensors
+        return -t / call(Sqrt, _one_minus_square(a))
+
+
+class Arctan(Primitive):
+    """y = arctan a;  dy = da / (1 + a²)"""
+
+    symbol = "atan"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arctan(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / (1.0 + a * a)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (a,) = ctx.saved_tensors
+        return t / (1.0 + a * a)
+
+
 # ---------------------------------------------------------------------------- functions
 def exp(a: Operand) -> Tensor:
     return Exp.apply(_tensor(a, "exp"))
@@ -247,3 +468,55 @@ def relu(a: Operand) -> Tensor:
 
 def abs(a: Operand) -> Tensor:
     return Abs.apply(_tensor(a, "abs"))
+
+
+def log1p(a: Operand) -> Tensor:
+    """log(1 + a), accurate where a is tiny."""
+    return Log1p.apply(_tensor(a, "log1p"))
+
+
+def expm1(a: Operand) -> Tensor:
+    """e^a - 1, accurate where a is tiny."""
+    return Expm1.apply(_tensor(a, "expm1"))
+
+
+def square(a: Operand) -> Tensor:
+    """a², elementwise."""
+    return Square.apply(_tensor(a, "square"))
+
+
+def reciprocal(a: Operand) -> Tensor:
+    """1 / a, elementwise; a float result for integer input (as PyTorch)."""
+    return Reciprocal.apply(_tensor(a, "reciprocal"))
+
+
+def rsqrt(a: Operand) -> Tensor:
+    """1 / √a, elementwise."""
+    return Rsqrt.apply(_tensor(a, "rsqrt"))
+
+
+def sinh(a: Operand) -> Tensor:
+    return Sinh.apply(_tensor(a, "sinh"))
+
+
+def cosh(a: Operand) -> Tensor:
+    return Cosh.apply(_tensor(a, "cosh"))
+
+
+def arcsin(a: Operand) -> Tensor:
+    """Inverse sine, in [-π/2, π/2]; nan outside [-1, 1]. PyTorch's name: asin."""
+    return Arcsin.apply(_tensor(a, "arcsin"))
+
+
+def arccos(a: Operand) -> Tensor:
+    """Inverse cosine, in [0, π]; nan outside [-1, 1]. PyTorch's name: acos."""
+    return Arccos.apply(_tensor(a, "arccos"))
+
+
+def arctan(a: Operand) -> Tensor:
+    """Inverse tangent, in (-π/2, π/2). PyTorch's name: atan."""
+    return Arctan.apply(_tensor(a, "arctan"))
+
+
+# PyTorch's names: the same function objects
+asin, acos, atan = arcsin, arccos, arctan

@@ -1,4 +1,5 @@
-"""Minibatches: ``TensorDataset``, ``DataLoader``, and the ``one_hot`` / ``standardize`` helpers.
+"""Minibatches: ``Dataset``, ``TensorDataset``, ``DataLoader``, ``default_collate``, and the
+``one_hot`` / ``standardize`` helpers.
 
 Minibatch SGD (the notes' 小批量): each step estimates the gradient on a random batch of
 ``batch_size`` samples, taken without replacement from a fresh permutation every epoch.
@@ -7,8 +8,8 @@ Minibatch SGD (the notes' 小批量): each step estimates the gradient on a rand
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,14 +19,29 @@ from autograd_core.creation import generator as _generator
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike
 
-__all__ = ["TensorDataset", "DataLoader", "one_hot", "standardize"]
+__all__ = ["Dataset", "TensorDataset", "DataLoader", "default_collate", "one_hot", "standardize"]
 
 
 def _array(x: Tensor | ArrayLike) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
-class TensorDataset:
+class Dataset:
+    """Base class of a map-style dataset (PyTorch's ``torch.utils.data.Dataset``).
+
+    A subclass defines ``__len__`` (the number of samples) and ``__getitem__(i)`` (sample i,
+    usually a tuple such as ``(image, label)``); ``DataLoader`` batches the samples with
+    ``default_collate``. Any object with those two methods works as well.
+    """
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__(self, index)")
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must define __len__(self)")
+
+
+class TensorDataset(Dataset):
     """Samples ``(a[i], b[i], ...)`` from arrays or Tensors that share their first dimension.
 
     Indexing with an integer array gives a whole batch at once (one fancy-index per array).
@@ -49,19 +65,45 @@ class TensorDataset:
         return tuple(a[index] for a in self.arrays)
 
 
-class Dataset(Protocol):
-    """What ``DataLoader`` reads: ``len(dataset)`` samples, ``dataset[i]`` a tuple of arrays."""
+def default_collate(samples: list[Any]) -> Any:
+    """One batch from a list of samples, as PyTorch's default collate builds it.
 
-    def __len__(self) -> int: ...
-
-    def __getitem__(self, index: int, /) -> Sequence[Tensor | ArrayLike]: ...
+    Tuples and lists are collated field by field (a tuple of batches), dicts key by key;
+    Tensors, numpy arrays and numpy scalars are stacked along a new first axis into a Tensor
+    of their dtype (values only: no graph); Python ints become an int64 Tensor, bools a bool
+    Tensor, floats a Tensor of the default dtype; strings are kept as a list.
+    """
+    first = samples[0]
+    if isinstance(first, (tuple, list)):
+        if any(len(s) != len(first) for s in samples):
+            raise ValueError("default_collate: samples have different numbers of fields")
+        return tuple(default_collate(list(field)) for field in zip(*samples))
+    if isinstance(first, Mapping):
+        return {key: default_collate([s[key] for s in samples]) for key in first}
+    if isinstance(first, str):
+        return list(samples)
+    if isinstance(first, (Tensor, np.ndarray, np.generic)):
+        arrays = [_array(s) for s in samples]
+        if any(a.shape != arrays[0].shape for a in arrays):
+            shapes = sorted({a.shape for a in arrays})
+            raise ValueError(f"default_collate: samples of different shapes {shapes} in a batch")
+        return Tensor(np.stack(arrays))
+    if isinstance(first, (bool, int, float)):
+        return Tensor(list(samples))
+    raise TypeError(
+        f"default_collate: cannot batch samples of type {type(first).__name__}; a sample "
+        "holds Tensors, numpy arrays, numbers or strings (in tuples, lists or dicts)"
+    )
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in minibatches, each a tuple of Tensors.
+    """Iterate over ``dataset`` in minibatches (a tuple of Tensors for tuple samples).
 
-    ``dataset`` is a ``TensorDataset`` or any object with ``__len__`` and ``__getitem__``
-    returning a tuple of arrays (these are stacked). ``shuffle=True`` draws a new permutation
+    ``dataset`` is a ``TensorDataset`` (a batch is one fancy index per array, the fast path)
+    or any map-style dataset: a ``Dataset`` subclass or any object with ``__len__`` and
+    ``__getitem__``, whose samples ``collate_fn`` (``default_collate`` unless given) turns
+    into a batch. ``num_workers`` and ``pin_memory`` are accepted for PyTorch code and change
+    nothing: samples are loaded in this process. ``shuffle=True`` draws a new permutation
     every epoch from ``rng`` (a numpy Generator or an int seed), so a seeded loader gives the
     same sequence of epochs every run. The last, smaller batch is kept unless ``drop_last``.
     ``state_dict()`` / ``load_state_dict()`` save and restore the generator's position, which
@@ -75,6 +117,9 @@ class DataLoader:
         shuffle: bool = False,
         drop_last: bool = False,
         rng: np.random.Generator | int | None = None,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        num_workers: int = 0,
+        pin_memory: bool = False,
     ) -> None:
         if (
             isinstance(batch_size, bool)
@@ -87,22 +132,24 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.rng = _generator(rng) if shuffle else None
+        self.collate_fn = collate_fn
+        self.num_workers, self.pin_memory = num_workers, pin_memory
 
     def __len__(self) -> int:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
-    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+    def __iter__(self) -> Iterator[Any]:
         n = len(self.dataset)
         order = self.rng.permutation(n) if self.shuffle else np.arange(n)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            yield tuple(Tensor(a) for a in self._batch(order[start : start + self.batch_size]))
+            yield self._batch(order[start : start + self.batch_size])
 
     def _batch(self, indices):
-        if isinstance(self.dataset, TensorDataset):
-            return self.dataset[indices]
+        if self.collate_fn is None and type(self.dataset).__getitem__ is TensorDataset.__getitem__:
+            return tuple(Tensor(a) for a in self.dataset[indices])
         samples = [self.dataset[int(i)] for i in indices]
-        return tuple(np.stack([_array(s[k]) for s in samples]) for k in range(len(samples[0])))
+        return (self.collate_fn or default_collate)(samples)
 
     def state_dict(self) -> dict[str, Any]:
         """The shuffling generator's state (JSON-friendly numbers), or {} without shuffle."""

@@ -1,4 +1,4 @@
-"""``nn.optim``: gradient-descent optimisers and learning-rate schedulers.
+"""The optimisers of ``nn.optim``: SGD, AdaGrad, RMSProp, Adam, AdamW.
 
 Notation of the course notes: θ a parameter, g = ∂E/∂θ its minibatch gradient, ε (``lr``) the
 learning rate, δ (``eps``) a small constant that keeps a division finite, ⊙ element-wise product,
@@ -7,9 +7,10 @@ t the number of steps this parameter has taken.
 Each optimiser applies PyTorch's update rule (the single-tensor path of ``torch.optim``) with
 PyTorch's default hyper-parameters, so a sequence of steps matches PyTorch to float64 rounding.
 A step reads ``p.grad`` and rewrites ``p.data`` in place, keeping its dtype: float32 parameters
-get float32 state and float32 updates. A parameter whose ``.grad`` is None is skipped and its
-state does not advance; that differs from a zero gradient, which still moves the parameter when
-momentum or weight decay is on (PyTorch behaves the same way).
+get float32 state and float32 updates (state made before ``model.to(dtype)`` is cast at the next
+step). A parameter whose ``.grad`` is None is skipped and its state does not advance; that
+differs from a zero gradient, which still moves the parameter when momentum or weight decay is
+on (PyTorch behaves the same way).
 """
 
 from __future__ import annotations
@@ -38,9 +39,6 @@ __all__ = [
     "RMSprop",
     "Adam",
     "AdamW",
-    "LRScheduler",
-    "StepLR",
-    "CosineAnnealingLR",
 ]
 
 
@@ -174,6 +172,8 @@ class Optimizer:
                     state = states.get(p)
                     if state is None:
                         state = states[p] = {}
+                    elif state:
+                        _follow_dtype(state, data.dtype)
                     self._update(data, g, state, group)
 
     def _check_group(self, group):
@@ -249,6 +249,14 @@ class Optimizer:
             }
         self.param_groups[:] = new_groups
         self.state = new_state
+
+
+def _follow_dtype(state, dtype):
+    """Cast a parameter's state arrays to its dtype: ``model.to(dtype)`` after the optimiser
+    was built changes the parameters in place, and the moments follow at the next step."""
+    for name, value in state.items():
+        if isinstance(value, np.ndarray) and value.dtype != dtype:
+            state[name] = value.astype(dtype)
 
 
 def _state_value(name, value, p, key):
@@ -541,115 +549,3 @@ class AdamW(Adam):
 # PyTorch's spellings of the same classes.
 Adagrad = AdaGrad
 RMSprop = RMSProp
-
-
-# ---------------------------------------------------------------------- schedulers
-class LRScheduler:
-    """Base class: sets each group's ``lr`` once per ``step()`` (call it once per epoch).
-
-    As in PyTorch, the first value is set at construction (epoch 0), each group remembers its
-    ``initial_lr``, and the update is applied multiplicatively to the current lr so that it
-    composes with other changes; a scheduler built with ``last_epoch`` ≥ 0 (resuming) starts
-    from the closed form.
-    """
-
-    _compile_live = True  # ag.compile replays step() live: no guards inside
-
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
-        for i, group in enumerate(optimizer.param_groups):
-            if last_epoch == -1:
-                group.setdefault("initial_lr", group["lr"])
-            elif "initial_lr" not in group:
-                raise KeyError(
-                    f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
-                    "an optimizer"
-                )
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self._resuming = last_epoch != -1
-        self.step()
-
-    def step(self) -> None:
-        """Advance one epoch and set each group's ``lr`` (replayed on every call of a
-        function ``ag.compile`` captures)."""
-        side_effect(self._step)
-
-    def _step(self):
-        self.last_epoch += 1
-        for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
-            if self._resuming:
-                group["lr"] = self._closed_form(base_lr, self.last_epoch)
-            else:
-                group["lr"] = self._chained(group["lr"], base_lr, self.last_epoch)
-        self._resuming = False
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rates set by the latest ``step()``, one per group."""
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        self.__dict__.update(state_dict)
-
-    def _closed_form(self, base_lr, epoch):
-        raise NotImplementedError
-
-    def _chained(self, lr, base_lr, epoch):
-        raise NotImplementedError
-
-
-class StepLR(LRScheduler):
-    """Decay by ``gamma`` every ``step_size`` epochs: ε_e = ε₀ γ^⌊e / step_size⌋."""
-
-    def __init__(
-        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
-    ) -> None:
-        if int(step_size) != step_size or step_size < 1:
-            raise ValueError(f"step_size must be a positive integer, got {step_size}")
-        self.step_size, self.gamma = int(step_size), gamma
-        super().__init__(optimizer, last_epoch)
-
-    def _closed_form(self, base_lr, epoch):
-        return base_lr * self.gamma ** (epoch // self.step_size)
-
-    def _chained(self, lr, base_lr, epoch):
-        return lr * self.gamma if epoch > 0 and epoch % self.step_size == 0 else lr
-
-
-class CosineAnnealingLR(LRScheduler):
-    """Cosine annealing from ε₀ down to ``eta_min`` over ``T_max`` epochs (SGDR, no restarts):
-
-        ε_e = η_min + (ε₀ - η_min) (1 + cos(π e / T_max)) / 2
-
-    Past ``T_max`` the cosine continues, so the rate climbs back, as in PyTorch.
-    """
-
-    def __init__(
-        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
-    ) -> None:
-        if int(T_max) != T_max or T_max < 1:
-            raise ValueError(f"T_max must be a positive integer, got {T_max}")
-        self.T_max, self.eta_min = int(T_max), eta_min
-        super().__init__(optimizer, last_epoch)
-
-    def _closed_form(self, base_lr, epoch):
-        cosine = math.cos(math.pi * epoch / self.T_max)
-        return self.eta_min + (base_lr - self.eta_min) * (1 + cosine) / 2
-
-    def _chained(self, lr, base_lr, epoch):
-        # PyTorch's recursive form: the ratio of consecutive closed-form values, applied to the
-        # current lr; where the previous cosine factor is 0 (e - 1 = T_max mod 2 T_max) the ratio
-        # is undefined and the closed-form increment is added instead.
-        T, eta_min = self.T_max, self.eta_min
-        if epoch == 0:
-            return lr
-        if (epoch - 1 - T) % (2 * T) == 0:
-            return lr + (base_lr - eta_min) * (1 - math.cos(math.pi / T)) / 2
-        ratio = (1 + math.cos(math.pi * epoch / T)) / (1 + math.cos(math.pi * (epoch - 1) / T))
-        return ratio * (lr - eta_min) + eta_min

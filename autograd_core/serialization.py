@@ -1,4 +1,5 @@
-"""``nn.save`` / ``nn.load``: state dicts and checkpoints in a small format with no pickle.
+"""``ag.save`` / ``ag.load`` (also ``nn.save`` / ``nn.load``): state dicts and checkpoints in a
+small format with no pickle.
 
 A file is laid out like safetensors:
 
@@ -14,6 +15,12 @@ value], ...]}`` (keys may be str, int, float, bool or None), ``{"tuple": [...]}`
 ``{"float": "nan"}`` (also "inf", "-inf"), ``{"ndarray": i}``, ``{"scalar": i}`` (a numpy
 scalar), ``{"tensor": i, "requires_grad": b}`` and ``{"parameter": i, "requires_grad": b}``,
 where i indexes "arrays". Lists, strings, finite numbers, booleans and null are plain JSON.
+The format keeps the name "nn.save" it had before it moved into the engine.
+
+A tag names a Tensor subclass through a small registry rather than an import, because the
+engine may not import ``nn``: ``nn.parameter`` registers ``("parameter", nn.Parameter)`` when
+it is imported. A file with a parameter tag loaded while ``nn`` is not imported therefore
+gives a plain Tensor that requires grad (the values and ``requires_grad`` are the same).
 
 Loading reads only data: nothing in a file can name code to run. Every field is validated
 before use (header size cap, UTF-8, JSON, known dtypes, shapes, offsets that tile the data
@@ -42,11 +49,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd_core import Tensor
+from .tensor import Tensor
 
-from .parameter import Parameter
-
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "register_tensor_class"]
 
 FORMAT = "nn.save"
 VERSION = 1
@@ -70,15 +75,41 @@ _FOREIGN = {  # first bytes of files people mistake for checkpoints
     b"version https://git-lfs": "a Git LFS pointer, not the file it points to",
 }
 
+# tag -> the Tensor subclass saved and loaded under it ("tensor" itself is fixed)
+_TENSOR_CLASSES: dict[str, type[Tensor]] = {}
+
+
+def register_tensor_class(tag: str, cls: type[Tensor]) -> None:
+    """Save instances of ``cls`` under ``tag`` and load that tag back as ``cls``.
+
+    Only the tags of the format can be registered ("parameter" is the one there is); until
+    its class is registered, a tag loads as a plain Tensor.
+    """
+    if tag not in _ARRAY_TAGS or tag in ("ndarray", "scalar", "tensor"):
+        raise ValueError(f"register_tensor_class: {tag!r} is not a Tensor-subclass tag")
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError(f"register_tensor_class: {cls!r} is not a Tensor subclass")
+    _TENSOR_CLASSES[tag] = cls
+
+
+def _tag_of(tensor):
+    """The tag a Tensor is saved under: its registered subclass's, else "tensor"."""
+    for tag, cls in _TENSOR_CLASSES.items():
+        if isinstance(tensor, cls):
+            return tag
+    return "tensor"
+
 
 def save(obj: Any, path: str | os.PathLike[str]) -> None:
     """Write ``obj`` to ``path`` atomically.
 
     ``obj`` is built from dicts, lists, tuples, str, int, float, bool, None, numpy arrays and
     scalars, and Tensors (saved with their data and ``requires_grad``; Parameters come back as
-    Parameters): a state dict, an optimiser state dict, or a checkpoint such as
-    ``{"model": ..., "optimizer": ..., "epoch": 3, "meta": {...}}``. Arrays keep dtype, shape
-    and every bit of their values (NaN payloads included); memory layout becomes C order.
+    Parameters once ``nn`` is imported): a state dict, an optimiser state dict, or a
+    checkpoint such as ``{"model": ..., "optimizer": ..., "epoch": 3, "meta": {...}}``. Arrays
+    keep dtype, shape and every bit of their values (NaN payloads included); memory layout
+    becomes C order. ``ag.save(model.state_dict(), "model.pth")`` is PyTorch's
+    ``torch.save(model.state_dict(), "model.pth")``; the file holds data only, no pickle.
     """
     arrays = []
     tree = _encode(obj, arrays, "obj", 0)
@@ -155,8 +186,10 @@ def _encode(obj, arrays, where, depth):
     if isinstance(obj, float):
         return float(obj) if math.isfinite(obj) else {"float": repr(float(obj))}
     if isinstance(obj, Tensor):
-        kind = "parameter" if isinstance(obj, Parameter) else "tensor"
-        return {kind: _add_array(obj.data, arrays, where), "requires_grad": obj.requires_grad}
+        return {
+            _tag_of(obj): _add_array(obj.data, arrays, where),
+            "requires_grad": obj.requires_grad,
+        }
     if isinstance(obj, np.ndarray):
         return {"ndarray": _add_array(obj, arrays, where)}
     if isinstance(obj, dict):
@@ -468,7 +501,5 @@ def _decode(node, arrays, used, path, depth):
             raise ValueError(
                 _bad(path, f"{tag} {value} has dtype {array.dtype}, which a Tensor cannot hold")
             )
-        if tag == "parameter":
-            return Parameter(array, requires_grad=requires_grad)
-        return Tensor(array, requires_grad=requires_grad)
+        return _TENSOR_CLASSES.get(tag, Tensor)(array, requires_grad=requires_grad)
     raise ValueError(_bad(path, f"bad {tag!r} node {node!r:.80}"))

@@ -84,8 +84,10 @@ def to_array(data: ArrayLike, dtype: DTypeLike | None = None, where: str = "tens
     """
     if dtype is not None:
         dtype = as_dtype(dtype, where)
-    if isinstance(data, (np.ndarray, np.generic)):
-        array = np.asarray(data)
+    if type(data) is np.ndarray:
+        array = data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)  # a numpy scalar, or an ndarray subclass as a plain array
     elif isinstance(data, (numbers.Number, list, tuple)):
         array = _python_array(data, where)
     else:

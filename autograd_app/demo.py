@@ -105,24 +105,33 @@ def run_demo(out: str | os.PathLike[str] = "out", train: bool = True) -> int:
     print("\nall checks passed" if ok else "\nSOME CHECKS FAILED")
     if train:
         ok &= _train_digits(pathlib.Path(out, "train")) == 0
-    written = [
-        write_graph(
-            "notes", mode, pathlib.Path(out, f"notes_{mode}.svg"), local_grads=mode == "plain"
-        )
-        for mode in ("plain", "forward", "reverse")
-    ]
-    written.append(write_graph("mlp", "plain", pathlib.Path(out, "mlp.svg"), naming="auto"))
-    written += write_plots(pathlib.Path(out, "plots"))
-    print("\nwrote the notes' computation graph and the figures:")
-    for path in written:
-        print(f"  {path}")
+    _write_figures(pathlib.Path(out))
     return 0 if ok else 1
+
+
+def _write_figures(out: pathlib.Path) -> None:
+    """The notes' computation graphs and the figures, each path printed once written."""
+    print("\nDrawing the notes' computation graph (plain, forward, reverse) and the MLP's:")
+    for mode in ("plain", "forward", "reverse"):
+        path = out / f"notes_{mode}.svg"
+        print(f"  wrote {write_graph('notes', mode, path, local_grads=mode == 'plain')}")
+    print(f"  wrote {write_graph('mlp', 'plain', out / 'mlp.svg', naming='auto')}")
+    print(
+        "Plotting activations, loss surface, gradient flow, optimiser paths and a decision "
+        "boundary (about 10 s) ...",
+        flush=True,
+    )
+    for path in write_plots(out / "plots"):
+        print(f"  wrote {path}")
 
 
 def _train_digits(out: pathlib.Path) -> int:
     """``autograd-core train --dataset digits --out <out>`` with the other options at their
     defaults; its exit status."""
-    print("\nTraining an MLP 64-128-10 with Adam on the 8x8 digits (80/20 split):")
+    print(
+        "\nTraining an MLP 64-128-10 with Adam on the 8x8 digits: 20% held out as the test "
+        "set, 10% of the rest as the validation set (72/8/20):"
+    )
     parser = argparse.ArgumentParser()
     add_train_parser(parser.add_subparsers(dest="command"))
     return run_train(parser.parse_args(["train", "--dataset", "digits", "--out", str(out)]))

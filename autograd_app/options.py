@@ -1,4 +1,5 @@
-"""argparse ``type`` functions: each turns an option's text into its value or refuses it.
+"""argparse ``type`` functions, each turning an option's text into its value or refusing it,
+and the ``HelpFormatter`` of every subcommand's ``-h``.
 
 A refused value is argparse's usage error (status 2) with a message that names what was
 expected and what was given, e.g. "argument --lr: expected a finite number > 0, got '0'".
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import pathlib
+import re
 from collections.abc import Callable
 
 
@@ -69,3 +71,42 @@ def layer_sizes(text: str) -> list[int]:
     if any(n < 1 for n in sizes):
         raise argparse.ArgumentTypeError(f"hidden sizes must be positive, got {text!r}")
     return sizes
+
+
+def in_words(choices: list[str]) -> str:
+    """``["svg", "png", "pdf"]`` -> "svg, png or pdf"."""
+    names = [str(choice) for choice in choices]
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def shown_default(default: object) -> str | None:
+    """How help text shows an option's default: ``[128]`` -> "128", like the option's own
+    syntax; None for a default not worth showing (None, a flag's False or True, an empty list)."""
+    if default is None or default is argparse.SUPPRESS or isinstance(default, bool):
+        return None
+    if isinstance(default, (list, tuple)):
+        return ",".join(str(value) for value in default) or None
+    return str(default)
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, with an option's choices in words when its help does not name them
+    all ("svg, png or pdf") and "(default: X)" when the default is a real value that its
+    help does not already state."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        help_text = action.help or ""
+        words = set(re.findall(r"[\w-]+", help_text))
+        if action.choices and not all(str(choice) in words for choice in action.choices):
+            help_text += f"; one of {_escaped(in_words(list(action.choices)))}"
+        default = shown_default(action.default)
+        if default is not None and "default" not in help_text:
+            help_text += f" (default: {_escaped(default)})"
+        return help_text
+
+
+def _escaped(text: str) -> str:
+    """``text`` safe inside an argparse help string (which is %-formatted)."""
+    return text.replace("%", "%%")

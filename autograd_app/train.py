@@ -2,10 +2,13 @@
 
     autograd-core train --dataset digits --hidden 128 --optimizer adam --epochs 30 --out out/digits
 
-The data are split 80/20 (MNIST uses its own test set), standardised with the training
-statistics, and fitted with ``nn.fit``; the test accuracy is printed, and ``--out`` receives the
-checkpoint (``checkpoint.ckpt``, resumable with ``--resume``), ``history.json``, the learning
-curves ``history.png`` and, for the 2-D datasets, ``decision_boundary.png``.
+The data are split three ways: 20% is the test set (MNIST uses its own), ``--val-split``
+(default 0.1) of the rest is the validation set, and the remainder trains the model. All are
+standardised with the training statistics. ``nn.fit`` prints one line per epoch with the
+training and validation loss and accuracy; the test set is evaluated once, at the end, and its
+accuracy printed. ``--out`` receives the checkpoint (``checkpoint.ckpt``, resumable with
+``--resume``), ``history.json`` (the options, the per-epoch history and the ``test`` scores),
+the learning curves ``history.png`` and, for the 2-D datasets, ``decision_boundary.png``.
 
 Errors of the user (a bad option value, an unwritable ``--out``, a corrupt or mismatched
 checkpoint, a diverged run, Ctrl-C) end as one line on stderr and an exit status, never a
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 
 import numpy as np
@@ -45,6 +49,12 @@ ACTIVATIONS = {
     "gelu": nn.GELU,
     "silu": nn.SiLU,
     "softplus": nn.Softplus,
+    "hard_logistic": nn.HardLogistic,
+    "hard_tanh": nn.HardTanh,
+    "prelu": nn.PReLU,
+    "swish": nn.Swish,
+    "dyt": nn.DyT,
+    "maxout": nn.Maxout,
 }
 
 # name -> (optimiser factory, default learning rate)
@@ -70,8 +80,9 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     parser = subparsers.add_parser(
         "train",
         help="train an MLP classifier on a built-in dataset",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Fit an MLP classifier on a built-in dataset: a test set held out, a "
+        "validation split of the rest scored after every epoch, the test set scored once at "
+        "the end.",
     )
     _add_model_options(parser)
     _add_training_options(parser)
@@ -81,7 +92,13 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     """What to fit: --dataset, --data-dir, --hidden, --activation."""
-    parser.add_argument("--dataset", choices=["digits", "mnist", *TOY_SETS], default="digits")
+    parser.add_argument(
+        "--dataset",
+        choices=["digits", "mnist", *TOY_SETS],
+        default="digits",
+        help="digits: 8x8 images, 10 classes; mnist: 28x28 images (needs --data-dir); "
+        "xor, moons, spirals: 2-D toy sets of 2 or 3 classes",
+    )
     parser.add_argument(
         "--data-dir",
         type=non_empty,
@@ -93,7 +110,24 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         default=[128],
         help="hidden layer sizes, e.g. 128 or 64,64 ('' for none)",
     )
-    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
+    parser.add_argument(
+        "--activation",
+        choices=sorted(ACTIVATIONS),
+        default="relu",
+        help="hidden activation; prelu learns one slope per unit, swish is x·σ(βx) with β "
+        "from --swish-beta, dyt is γ·tanh(αx)+β, maxout makes each hidden layer a Maxout "
+        "layer of --maxout-k pieces (instead of Linear + activation)",
+    )
+    parser.add_argument(
+        "--swish-beta",
+        type=positive_float,
+        help="β of swish, > 0 (default: 1, which is SiLU; only with --activation swish)",
+    )
+    parser.add_argument(
+        "--maxout-k",
+        type=positive_int,
+        help="linear pieces per maxout unit, >= 1 (default: 2; only with --activation maxout)",
+    )
 
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
@@ -129,8 +163,26 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def val_fraction(text: str) -> float:
+    """``--val-split``: a fraction in [0, 1) of the training data held out for validation."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected a fraction >= 0 and < 1, got {text!r}")
+    return value
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    """The run itself: --seed, --out, --resume, --compile, --no-progress."""
+    """The run itself: --val-split, --seed, --out, --resume, --compile, --no-progress."""
+    parser.add_argument(
+        "--val-split",
+        type=val_fraction,
+        default=0.1,
+        help="fraction of the training data held out to validate after every epoch, "
+        "0 <= f < 1 (0: no validation set)",
+    )
     parser.add_argument(
         "--seed",
         type=non_negative_int,
@@ -149,10 +201,14 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--compile",
         action="store_true",
-        help="run forward and loss under ag.compile (same numbers, faster)",
+        help="run each training step (forward, loss, backward, update) under ag.compile "
+        "(same numbers, faster)",
     )
     parser.add_argument(
-        "--no-progress", dest="progress", action="store_false", help="no progress bar"
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        help="no progress bar within the epochs (the line per epoch stays)",
     )
 
 
@@ -163,51 +219,89 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    """The ``train`` subcommand: load, fit, evaluate, write the report; the user's mistakes
-    raise UserError."""
+    """The ``train`` subcommand: load, split, fit, test once, write the report; the user's
+    mistakes raise UserError."""
     _check_options(args)
     writable_dir(args.out)
     rng = np.random.default_rng(args.seed)
     X_train, y_train, X_test, y_test = _load(args, rng)
+    n_classes = int(max(y_train.max(), y_test.max())) + 1
+    X_train, y_train, X_val, y_val = _hold_out(X_train, y_train, args.val_split, rng)
     _check_batch_norm(args, len(X_train))
     X_train, mean, std = data.standardize(X_train)
+    X_val, _, _ = data.standardize(X_val, mean, std)
     X_test, _, _ = data.standardize(X_test, mean, std)
-    n_classes = int(max(y_train.max(), y_test.max())) + 1
     model = _model(X_train.shape[1], n_classes, args, rng)
     make_optimizer, default_lr = OPTIMIZERS[args.optimizer]
     lr = default_lr if args.lr is None else args.lr
     optimizer = make_optimizer(model.parameters(), lr, args.weight_decay)
+    validate = len(X_val) > 0
+    resume_message = ""
     if args.resume:
-        _check_checkpoint(os.path.join(args.out, CHECKPOINT_NAME), model, optimizer)
+        resume_message = _check_checkpoint(args, model, optimizer, validate)
     train_loader = data.DataLoader(
         data.TensorDataset(X_train, y_train), args.batch_size, shuffle=True, rng=rng
     )
+    val_loader = data.DataLoader(data.TensorDataset(X_val, y_val), 1024) if validate else None
     test_loader = data.DataLoader(data.TensorDataset(X_test, y_test), 1024)
     loss_fn = nn.CrossEntropyLoss()
     print(
-        f"{args.dataset}: {len(X_train)} training / {len(X_test)} test samples, "
-        f"{n_classes} classes\n{model}"
+        f"{args.dataset}: {len(X_train)} training / {len(X_val)} validation / "
+        f"{len(X_test)} test samples, {n_classes} classes\n{model}"
     )
+    if resume_message:
+        print(resume_message)
     # a diverging run overflows on its way to the non-finite loss that fit reports
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        history = _fit(args, lr, model, optimizer, loss_fn, train_loader, test_loader)
-        test = evaluate(model, test_loader, loss_fn, ["accuracy"])
+        history = _fit(args, lr, model, optimizer, loss_fn, train_loader, val_loader)
+        test = evaluate(model, test_loader, loss_fn, ["accuracy"])  # once, after training
     history_path = _write_history(args, lr, test, history)
-    figures = _plots(model, history, X_test, y_test, args.out)
     print(
         f"test accuracy {test['accuracy']:.4f} (loss {test['loss']:.4f}) on {len(X_test)} "
-        f"samples\nwrote {os.path.join(args.out, CHECKPOINT_NAME)}, {history_path}"
-        + "".join(f", {f}" for f in figures)
+        "held-out samples, evaluated once after training"
     )
+    print(f"wrote {os.path.join(args.out, CHECKPOINT_NAME)}\nwrote {history_path}")
+    print("drawing the learning curves ...", flush=True)
+    for path in _plots(model, history, X_test, y_test, args.out):
+        print(f"wrote {path}")
     return 0
 
 
+def _hold_out(
+    X: np.ndarray, y: np.ndarray, fraction: float, rng: np.random.Generator
+) -> tuple[np.ndarray, ...]:
+    """(X_train, y_train, X_val, y_val): a random ``fraction`` of the rows, drawn with
+    ``rng``, becomes the validation set (none for 0); a UserError (status 2) when that
+    leaves either set empty."""
+    n_val = round(fraction * len(X))
+    if fraction > 0 and not 0 < n_val < len(X):
+        raise UserError(
+            f"--val-split {fraction:g} holds out {n_val} of the {len(X)} training samples; "
+            "choose a fraction that leaves samples on both sides (or 0 for no validation)",
+            2,
+        )
+    order = rng.permutation(len(X))
+    val, train = order[:n_val], order[n_val:]
+    return X[train], y[train], X[val], y[val]
+
+
 def _check_options(args: argparse.Namespace) -> None:
-    """UserError (status 2) for an option that the chosen dataset would ignore."""
+    """UserError (status 2) for an option that the chosen dataset or activation would
+    ignore."""
     if args.data_dir is not None and args.dataset != "mnist":
         raise UserError(
             f"--data-dir is read only with --dataset mnist, not with --dataset {args.dataset}", 2
         )
+    for option, value, activation in [
+        ("--swish-beta", args.swish_beta, "swish"),
+        ("--maxout-k", args.maxout_k, "maxout"),
+    ]:
+        if value is not None and args.activation != activation:
+            raise UserError(
+                f"{option} is read only with --activation {activation}, not with "
+                f"--activation {args.activation}",
+                2,
+            )
 
 
 def _check_batch_norm(args: argparse.Namespace, n_train: int) -> None:
@@ -252,16 +346,31 @@ def _model(
     try:
         layers, width = [], n_in
         for size in args.hidden:
-            layers.append(nn.Linear(width, size, rng=rng))
+            if args.activation == "maxout":  # the unit holds its own k affine pieces
+                layers.append(nn.Maxout(width, size, args.maxout_k or 2, rng=rng))
+            else:
+                layers.append(nn.Linear(width, size, rng=rng))
             if args.batch_norm:
                 layers.append(nn.BatchNorm1d(size))
-            layers.append(ACTIVATIONS[args.activation]())
+            if args.activation != "maxout":
+                layers.append(_activation(args, size))
             width = size
         layers.append(nn.Linear(width, n_out, rng=rng))
     except (MemoryError, ValueError) as error:  # numpy: too big to allocate, or to shape
         hidden = ",".join(map(str, args.hidden))
         raise UserError(f"--hidden {hidden}: cannot make layers this wide ({error})") from None
     return nn.Sequential(*layers)
+
+
+def _activation(args: argparse.Namespace, size: int) -> nn.Module:
+    """The ``--activation`` module for a hidden layer of ``size`` units."""
+    if args.activation == "prelu":
+        return nn.PReLU(size)  # the notes' PReLU_i: one slope γ_i per unit
+    if args.activation == "swish":
+        return nn.Swish(1.0 if args.swish_beta is None else args.swish_beta)
+    if args.activation == "dyt":
+        return nn.DyT(size)
+    return ACTIVATIONS[args.activation]()
 
 
 def _fit(
@@ -271,7 +380,7 @@ def _fit(
     optimizer: optim.Optimizer,
     loss_fn: nn.Module,
     train_loader: data.DataLoader,
-    test_loader: data.DataLoader,
+    val_loader: data.DataLoader | None,
 ) -> dict[str, list[float]]:
     """``nn.fit`` with the options of ``args``; its history. A diverged run and Ctrl-C
     become UserErrors (Ctrl-C: status 130, the finished epochs stay in the checkpoint)."""
@@ -282,7 +391,7 @@ def _fit(
             loss_fn,
             optimizer,
             args.epochs,
-            val_loader=test_loader,
+            val_loader=val_loader,
             metrics=["accuracy"],
             checkpoint_dir=args.out,
             resume=args.resume,
@@ -305,25 +414,26 @@ def _fit(
 def _write_history(
     args: argparse.Namespace, lr: float, test: dict[str, float], history: dict[str, list[float]]
 ) -> str:
-    """Write ``history.json`` (the options, the learning rate used, the test scores and the
-    history) into ``--out`` in one atomic step; returns its path."""
+    """Write ``history.json`` (the options, the learning rate used, the per-epoch history of
+    the training and validation sets, and the ``test`` scores) into ``--out`` in one atomic
+    step; returns its path."""
     config = {k: v for k, v in vars(args).items() if not callable(v)}
-    report = {
-        "config": {**config, "lr": lr},
-        "test_loss": test["loss"],
-        "test_accuracy": test["accuracy"],
-        "history": history,
-    }
+    report = {"config": {**config, "lr": lr}, "history": history, "test": test}
     path = os.path.join(args.out, "history.json")
     _atomic_write(path, [json.dumps(report, indent=2).encode("utf-8")])
     return path
 
 
-def _check_checkpoint(path: str, model: nn.Module, optimizer: optim.Optimizer) -> None:
-    """For ``--resume``: a UserError unless ``path`` is absent or an ``nn.fit`` checkpoint
-    of this model and optimiser (loading it into them, as ``fit`` then does again)."""
+def _check_checkpoint(
+    args: argparse.Namespace, model: nn.Module, optimizer: optim.Optimizer, validate: bool
+) -> str:
+    """For ``--resume``: a UserError unless the checkpoint in ``--out`` is absent or an
+    ``nn.fit`` checkpoint of this model and optimiser (loading it into them, as ``fit`` then
+    does again). Returns what the run will do: from which epoch it resumes, or that nothing
+    is left to train."""
+    path = os.path.join(args.out, CHECKPOINT_NAME)
     if not os.path.exists(path):
-        return
+        return f"--resume: no checkpoint in {args.out}, starting from epoch 1"
     needed = [
         "model",
         "optimizer",
@@ -334,7 +444,7 @@ def _check_checkpoint(path: str, model: nn.Module, optimizer: optim.Optimizer) -
         "generators",
         "callbacks",
     ]
-    logged = ["loss", "accuracy", "val_loss", "val_accuracy"]
+    logged = ["loss", "accuracy", *(["val_loss", "val_accuracy"] if validate else [])]
     try:
         checkpoint = nn.load(path)
         if not isinstance(checkpoint, dict) or any(k not in checkpoint for k in needed):
@@ -349,6 +459,13 @@ def _check_checkpoint(path: str, model: nn.Module, optimizer: optim.Optimizer) -
             "options of the run that wrote it, or drop --resume (or choose "
             "another --out) to start afresh"
         ) from None
+    done = checkpoint["epoch"] + 1
+    if done >= args.epochs:
+        return (
+            f"--resume: nothing left to train, {path} already holds {done} epochs "
+            f"(--epochs {args.epochs}); raise --epochs to train further"
+        )
+    return f"--resume: {done} epochs done in {path}, resuming at epoch {done + 1}/{args.epochs}"
 
 
 def _plots(

@@ -647,7 +647,7 @@ class AutoEncoder(Module):
         loader = DataLoader(TensorDataset(X), batch_size, shuffle=True, rng=rng)
         batches = _Corrupted(loader, noise, corruption, rng)
         opt = _OPTIMIZERS[optimizer](self.parameters(), lr=lr)
-        return _fit(self, batches, F.mse_loss, opt, epochs, progress=progress)["loss"]
+        return _fit(self, batches, F.mse_loss, opt, epochs, progress=progress, log=progress)["loss"]
 
     @classmethod
     def greedy_layerwise_pretrain(

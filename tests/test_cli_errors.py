@@ -66,6 +66,13 @@ def a_file(tmp_path):
         ("--epochs", "-1", ">= 1"),
         ("--hidden", "0", "positive"),
         ("--out", "", "path"),
+        ("--val-split", "1", ">= 0 and < 1"),
+        ("--val-split", "-0.1", ">= 0 and < 1"),
+        ("--val-split", "1.5", ">= 0 and < 1"),
+        ("--val-split", "nan", ">= 0 and < 1"),
+        ("--val-split", "tenth", ">= 0 and < 1"),
+        ("--swish-beta", "0", "> 0"),
+        ("--maxout-k", "0", ">= 1"),
     ],
 )
 def test_bad_train_option_value_is_one_line_naming_option_value_and_expectation(
@@ -114,10 +121,11 @@ def test_data_dir_with_a_dataset_that_ignores_it_is_refused(tmp_path, capsys):
 
 
 def test_batch_norm_with_a_last_batch_of_one_sample_is_refused(tmp_path, capsys):
-    # xor: 320 training samples, so batches of 319 leave one of 1 (BatchNorm cannot train on it)
-    argv = TINY + ["--batch-norm", "--batch-size", "319", "--out", str(tmp_path)]
+    # xor: 288 training samples after the test and validation splits, so batches of 287
+    # leave one of 1 (BatchNorm cannot train on it)
+    argv = TINY + ["--batch-norm", "--batch-size", "287", "--out", str(tmp_path)]
     line = failure(argv, capsys, 2)
-    assert "--batch-norm" in line and "--batch-size 319" in line
+    assert "--batch-norm" in line and "--batch-size 287" in line
 
 
 # ------------------------------------------------------------------ failed runs: status 1

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
+import nn
 from nn.data import (
     DataLoader,
     TensorDataset,
@@ -315,3 +316,42 @@ def test_load_mnist_names_the_file_that_ends_early(gz, tmp_path):
     (tmp_path / name).write_bytes(gzip.compress(b"\x00\x00") if gz else b"\x00\x00")
     with pytest.raises(ValueError, match=rf"{name}: truncated IDX header"):
         load_mnist(tmp_path)
+
+
+def test_random_split_holds_out_a_validation_set_by_counts_or_fractions():
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    train, val = nn.data.random_split(nn.data.TensorDataset(X, y), [0.75, 0.25], rng=0)
+    assert (len(train), len(val)) == (8, 2)  # floor(7.5) + 1 left over, floor(2.5)
+    labels = sorted(np.concatenate([train.arrays[1], val.arrays[1]]).tolist())
+    assert labels == list(range(10))  # every sample in exactly one piece
+    assert isinstance(train, nn.data.TensorDataset)  # the loader's fast path is kept
+    again, _ = nn.data.random_split(nn.data.TensorDataset(X, y), [8, 2], rng=0)
+    assert again.arrays[1].tolist() == train.arrays[1].tolist()  # seeded: the same split
+
+    class Squares(nn.data.Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return float(i * i), i
+
+    pieces = nn.data.random_split(Squares(), [3, 2], rng=1)
+    assert [len(p) for p in pieces] == [3, 2]
+    assert sorted(i for p in pieces for _, i in (p[k] for k in range(len(p)))) == [0, 1, 2, 3, 4]
+    (xb, ib), *_ = nn.data.DataLoader(pieces[0], batch_size=3)
+    assert ib.dtype == np.int64 and np.allclose(xb.numpy(), ib.numpy() ** 2)
+
+
+@pytest.mark.parametrize(
+    "lengths, message",
+    [
+        ([6, 3], "add up to 9, but the dataset has 10"),
+        ([0.5, 0.4], "must add up to 1"),
+        ([-1, 11], "non-negative"),
+        (["a"], "list of numbers"),
+    ],
+)
+def test_random_split_refuses_lengths_that_do_not_fit(lengths, message):
+    data = nn.data.TensorDataset(np.zeros((10, 2)))
+    with pytest.raises((ValueError, TypeError), match=message):
+        nn.data.random_split(data, lengths)

@@ -1,8 +1,11 @@
 """nn.fit: history, metrics, callbacks, checkpoints and bit-identical resumption; the train CLI."""
 
 import argparse
+import io
 import json
 import os
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -113,12 +116,31 @@ def test_a_nan_loss_stops_with_a_clear_error():
         train_xor(epochs=2, loss_fn=nan_loss)
 
 
-def test_progress_bar_shows_the_running_loss(capsys):
-    train_xor(epochs=1, progress=True)
-    err = capsys.readouterr().err
-    assert "epoch 1/1" in err and "loss=" in err and "val_accuracy=" in err
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal, so that tqdm draws its bar."""
+
+    def isatty(self):
+        return True
+
+
+def slowly(loader, seconds=0.12):
+    """The batches of ``loader``, each after a pause (tqdm redraws at most every 0.1 s)."""
+    for batch in loader:
+        time.sleep(seconds)
+        yield batch
+
+
+def test_progress_bar_shows_the_running_loss_on_a_terminal_then_is_cleared(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    model, (train, val) = mlp(), xor_loaders()
+    optimizer = nn.optim.Adam(model.parameters(), lr=0.05)
+    nn.fit(model, slowly(train), nn.CrossEntropyLoss(), optimizer, 1, val, progress=True)
+    bar = sys.stderr.getvalue()
+    assert "epoch 1/1" in bar and "loss=" in bar
+    assert bar.endswith("\r") and bar.rsplit("\r", 2)[1].strip() == ""  # erased at the end
+    monkeypatch.setattr(sys, "stderr", Terminal())
     train_xor(epochs=1)
-    assert capsys.readouterr().err == ""
+    assert sys.stderr.getvalue() == ""
 
 
 # ---------------------------------------------------------------- callbacks
@@ -261,10 +283,11 @@ def test_train_command_reports_test_accuracy_and_writes_its_outputs(tmp_path, ca
     ]
     assert run_train(parse(*args_list, "--out", str(out))) == 0
     printed = capsys.readouterr().out
-    assert "320 training / 80 test samples" in printed and "test accuracy" in printed
+    assert "288 training / 32 validation / 80 test samples" in printed
+    assert "test accuracy" in printed
     report = json.loads((out / "history.json").read_text())
     assert report["config"]["optimizer"] == "momentum" and len(report["history"]["loss"]) == 3
-    assert report["test_accuracy"] == report["history"]["val_accuracy"][-1]
+    assert f"test accuracy {report['test']['accuracy']:.4f}" in printed
     assert nn.load(out / CHECKPOINT_NAME)["epoch"] == 2
     assert run_train(parse(*args_list[:-2], "--epochs", "5", "--resume", "--out", str(out))) == 0
     assert len(json.loads((out / "history.json").read_text())["history"]["loss"]) == 5

@@ -6,11 +6,22 @@ loader = nn.data.DataLoader(nn.data.TensorDataset(X, y), batch_size=64, shuffle=
 """
 
 from .datasets import load_digits, load_mnist, make_moons, make_spirals, make_xor
-from .loader import DataLoader, Dataset, TensorDataset, default_collate, one_hot, standardize
+from .loader import (
+    DataLoader,
+    Dataset,
+    Subset,
+    TensorDataset,
+    default_collate,
+    one_hot,
+    random_split,
+    standardize,
+)
 
 __all__ = [
     "Dataset",
     "TensorDataset",
+    "Subset",
+    "random_split",
     "DataLoader",
     "default_collate",
     "one_hot",

@@ -8,7 +8,7 @@ Minibatch SGD (the notes' 小批量): each step estimates the gradient on a rand
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,7 +19,16 @@ from autograd_core.creation import generator as _generator
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike
 
-__all__ = ["Dataset", "TensorDataset", "DataLoader", "default_collate", "one_hot", "standardize"]
+__all__ = [
+    "Dataset",
+    "TensorDataset",
+    "Subset",
+    "random_split",
+    "DataLoader",
+    "default_collate",
+    "one_hot",
+    "standardize",
+]
 
 
 def _array(x: Tensor | ArrayLike) -> np.ndarray:
@@ -63,6 +72,66 @@ class TensorDataset(Dataset):
 
     def __getitem__(self, index: int | slice | np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(a[index] for a in self.arrays)
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order (PyTorch's ``Subset``)."""
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+        self.dataset, self.indices = dataset, [int(i) for i in indices]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[self.indices[index]]
+
+
+def random_split(
+    dataset: Dataset, lengths: Sequence[int | float], rng: np.random.Generator | int | None = None
+) -> list[Dataset]:
+    """Split ``dataset`` at random into pieces of the given ``lengths`` (sample counts that
+    add up to ``len(dataset)``, or fractions that add up to 1), as PyTorch's random_split:
+    ``train, val = random_split(data, [0.9, 0.1], rng=0)`` holds out a validation set.
+
+    Fractions are turned into counts by flooring, the remainder going one sample each to the
+    first pieces. A TensorDataset splits into TensorDatasets (the DataLoader's fast path);
+    any other dataset into ``Subset``s.
+    """
+    n = len(dataset)
+    counts = _split_counts(lengths, n)
+    order = _generator(rng).permutation(n)
+    pieces, start = [], 0
+    for count in counts:
+        indices = order[start : start + count]
+        start += count
+        if isinstance(dataset, TensorDataset) and type(dataset) is TensorDataset:
+            pieces.append(TensorDataset(*dataset[indices]))
+        else:
+            pieces.append(Subset(dataset, indices))
+    return pieces
+
+
+def _split_counts(lengths: Sequence[int | float], n: int) -> list[int]:
+    """Sample counts from random_split's ``lengths`` (counts, or fractions adding up to 1)."""
+    lengths = list(lengths)
+    if not lengths or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in lengths):
+        raise TypeError(f"random_split: lengths must be a list of numbers, got {lengths!r}")
+    if any(x < 0 for x in lengths):
+        raise ValueError(f"random_split: lengths must be non-negative, got {lengths}")
+    if all(isinstance(x, int) for x in lengths):
+        if sum(lengths) != n:
+            raise ValueError(
+                f"random_split: lengths {lengths} add up to {sum(lengths)}, "
+                f"but the dataset has {n} samples"
+            )
+        return lengths
+    if not math.isclose(sum(lengths), 1.0, abs_tol=1e-9):
+        raise ValueError(f"random_split: fractions {lengths} must add up to 1")
+    counts = [math.floor(n * x) for x in lengths]
+    for i in range(n - sum(counts)):
+        counts[i % len(counts)] += 1
+    return counts
 
 
 def default_collate(samples: list[Any]) -> Any:

@@ -156,3 +156,15 @@ def test_mlp_graph_respects_max_nodes():
     source = viz.draw_graph(loss, max_nodes=3).source  # of linear, relu, linear, softmax-CE
     assert "earlier operations not shown" in source
     assert source.count("shape=ellipse") == 3
+
+
+def test_gradients_read_as_equations(notes_graph):
+    f, _ = notes_graph
+    source = viz.draw_graph(f, naming="h").source
+    assert "<b>w</b><br/>value 0<br/>grad = 0.25>" in source  # a scalar shows its gradient
+    model, loss = _mlp_loss()
+    source = viz.draw_graph(loss, model=model).source
+    norm = np.linalg.norm(model[0].weight.grad.data)  # a matrix shows its gradient's norm
+    assert f"<b>0.weight</b><br/>shape (8, 4)<br/>‖grad‖ = {norm:.4g}>" in source
+    assert "<br/>grad = [ 0.0453, -0.0705,  0.0253]>" in source  # 2.bias: three numbers
+    assert "grad ‖" not in source

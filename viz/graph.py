@@ -379,9 +379,9 @@ def _tensor_label(t, name, annotation, options):
         rows.append(f"value {_html(_fmt(t, precision))}")
     grad = _grad_of(t) if options.show_grads else None
     if grad is not None and small:
-        rows.append(f"grad {_html(_fmt(grad, precision))}")
+        rows.append(f"grad = {_html(_fmt(grad, precision))}")
     elif grad is not None:
-        rows.append(f"grad ‖{float(np.linalg.norm(grad.data)):.{precision}g}‖")
+        rows.append(f"‖grad‖ = {float(np.linalg.norm(grad.data)):.{precision}g}")
     if annotation:
         rows.append(f'<font color="#1155cc">{_html(annotation)}</font>')
     return "<" + "<br/>".join(rows or [" "]) + ">"

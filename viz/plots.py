@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTIVATIONS",
+    "DISPLAY_NAMES",
+    "display_name",
     "activation_curves",
     "plot_activations",
     "plot_loss_surface",
@@ -84,6 +86,31 @@ ACTIVATIONS = tuple(
 )
 
 
+# the notes' names of the activations, for titles and legends
+DISPLAY_NAMES = {
+    "sigmoid": "Logistic",
+    "tanh": "Tanh",
+    "hard_logistic": "Hard-Logistic",
+    "hard_tanh": "Hard-Tanh",
+    "relu": "ReLU",
+    "leaky_relu (γ=0.1)": "Leaky ReLU (γ = 0.1)",
+    "prelu (γ=0.25)": "PReLU (γ = 0.25)",
+    "elu": "ELU",
+    "softplus": "Softplus",
+    "swish (β=1) = silu": "Swish (β = 1) = SiLU",
+    "swish (β=5)": "Swish (β = 5)",
+    "gelu": "GELU",
+    "gelu (tanh)": "GELU (Tanh approximation)",
+    "gelu (sigmoid)": "GELU (Logistic approximation)",
+    "dyt (α=0.5)": "DyT (α = 0.5)",
+}
+
+
+def display_name(name: str) -> str:
+    """The notes' name of an activation (``"hard_logistic"`` -> ``"Hard-Logistic"``)."""
+    return DISPLAY_NAMES.get(name, name)
+
+
 def activation_curves(name: str, x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """``(f(x), f'(x))`` of an activation as numpy arrays; f' by reverse mode."""
     functions = _activations()
@@ -113,12 +140,14 @@ def plot_activations(
         ax.axvline(0, color="#bbbbbb", lw=0.8)
         ax.plot(x, y, color="#1f77b4", lw=2, label="f(x)")
         ax.plot(x, dy, color="#d62728", lw=1.5, ls="--", label="f'(x)")
-        ax.set_title(name, fontsize=10)
+        ax.set_title(display_name(name), fontsize=10)
+        ax.set_xlabel("x")
+        ax.set_ylabel("f(x), f'(x)")
         ax.set_ylim(-1.6, 3.2)
         ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize=8)
     for ax in axes.flat[len(names) :]:
         ax.set_visible(False)
-    axes.flat[0].legend(loc="upper left", fontsize=8)
     fig.suptitle("Activation functions and their derivatives (by reverse-mode autodiff)")
     return fig
 
@@ -142,20 +171,22 @@ def plot_loss_surface(
         -(y * ag.log(ag.clip(y_hat, eps, None))) - (1 - y) * ag.log(ag.clip(1 - y_hat, eps, None))
     ).data
     fig = _figure(11, 4.6)
+    cross_name = "−log ŷ" if y == 1 else "−y log ŷ − (1 − y) log(1 − ŷ)"
     panels = [
-        (squared, "squared error (y − ŷ)²"),
-        (cross, "cross-entropy −log ŷ" if y == 1 else "cross-entropy"),
+        (squared, "Squared error", "(y − ŷ)²"),
+        (cross, "Cross-entropy", cross_name),
     ]
-    for i, (z, title) in enumerate(panels):
+    for i, (z, title, formula) in enumerate(panels):
         ax = fig.add_subplot(1, 2, i + 1, projection="3d")
         ax.plot_surface(
             w1, w2, z, cmap="viridis", linewidth=0, antialiased=True, rstride=2, cstride=2
         )
-        ax.set_xlabel("w1")
-        ax.set_ylabel("w2")
-        ax.set_title(title)
+        ax.set_xlabel("w₁")
+        ax.set_ylabel("w₂")
+        ax.set_zlabel(f"loss {formula}")
+        ax.set_title(f"{title} {formula}")
         ax.view_init(elev=28, azim=-135)
-    fig.suptitle(f"Loss surfaces of ŷ = σ(w2·σ(w1·x)) at x = {x:g}, y = {y:g}")
+    fig.suptitle(f"Loss surfaces of ŷ = σ(w₂·σ(w₁·x)) at x = {x:g}, y = {y:g}")
     return fig
 
 
@@ -170,7 +201,7 @@ def gradient_norms(model: Module) -> list[tuple[str, float]]:
 
 def _deep_network(activation, depth, width, rng):
     """``depth`` hidden layers, each initialised as recommended for its activation (Xavier
-    for sigmoid, He for ReLU), so that what remains is the activation's own effect."""
+    for Logistic, He for ReLU), so that what remains is the activation's own effect."""
     import nn
 
     layers = []
@@ -186,19 +217,32 @@ def _deep_network(activation, depth, width, rng):
     return nn.Sequential(*layers)
 
 
+def _architecture(model: Module) -> str:
+    """Depth and hidden width of ``model`` read from its Linear layers, as a phrase."""
+    import nn
+
+    linears = [m for _, m in model.named_modules() if isinstance(m, nn.Linear)]
+    widths = sorted({m.weight.shape[0] for m in linears[:-1]})
+    width = ", ".join(str(w) for w in widths) or "none"
+    return f"depth {len(linears)} (Linear layers), hidden width {width}"
+
+
 def plot_gradient_flow(
     model_or_history: Module | dict[str, Module] | None = None,
     depth: int = 10,
     width: int = 32,
     seed: int = 0,
+    init: str | None = None,
 ) -> Figure:
     """Per-layer gradient norms ‖∂L/∂W⁽ˡ⁾‖ on a log scale.
 
-    With no argument: a deep sigmoid network (Xavier init) against a ReLU network (He init)
-    after one backward pass on random data, the vanishing gradient of the notes: σ' ≤ 1/4
-    shrinks the error signal at every layer, while ReLU passes it on unchanged where active.
-    Otherwise pass a model whose gradients are filled, or a dict ``{label: model}`` to
-    compare several.
+    With no model: a deep Logistic network (Xavier init) against a ReLU network (He init),
+    ``depth`` hidden layers of ``width`` units, after one backward pass on random data: the
+    vanishing gradient of the notes, σ' ≤ 1/4 shrinks the error signal at every layer, while
+    ReLU passes it on unchanged where active. Otherwise pass a model whose gradients are
+    filled, or a dict ``{label: model}`` to compare several, and name their initialisation
+    with ``init`` (the default comparison names its own). The title states depth and hidden
+    width, read from the Linear layers, and the initialisation.
     """
     import nn
 
@@ -207,24 +251,30 @@ def plot_gradient_flow(
         x = ag.tensor(rng.standard_normal((64, 2)))
         target = ag.tensor(rng.standard_normal((64, 1)))
         models = {}
-        for label, activation in [("sigmoid", nn.Sigmoid), ("relu", nn.ReLU)]:
+        for label, activation in [
+            ("Logistic, Xavier init", nn.Sigmoid),
+            ("ReLU, He init", nn.ReLU),
+        ]:
             model = _deep_network(activation, depth, width, np.random.default_rng(seed))
             nn.functional.mse_loss(model(x), target).backward()
             models[label] = model
+        init = "Xavier for Logistic, He for ReLU"  # what _deep_network uses
     elif isinstance(model_or_history, dict):
         models = model_or_history
     else:
         models = {"model": model_or_history}
-    fig = _figure(7, 4)
+    fig = _figure(7, 4.3)
     ax = fig.subplots()
     for label, model in models.items():
         norms = gradient_norms(model)
         if not norms:
             raise ValueError(f"plot_gradient_flow: {label} has no gradients; call backward first")
         ax.semilogy(range(1, len(norms) + 1), [n for _, n in norms], marker="o", label=label)
-    ax.set_xlabel("layer (input → output)")
-    ax.set_ylabel("‖∂L/∂W‖ (log scale)")
-    ax.set_title("Gradient flow: per-layer gradient norms")
+    shapes = sorted({_architecture(model) for model in models.values()})
+    details = "; ".join(shapes) + (f"; init: {init}" if init else "")
+    ax.set_xlabel("layer l (input → output)")
+    ax.set_ylabel("‖∂L/∂W⁽ˡ⁾‖ (log scale)")
+    ax.set_title(f"Gradient flow: per-layer gradient norms\n{details}", fontsize=10)
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     return fig
@@ -253,7 +303,8 @@ def plot_history(history: dict[str, list[float]]) -> Figure:
                 label=f"validation {key}",
             )
         ax.set_xlabel("epoch")
-        ax.set_title(key)
+        ax.set_ylabel(key)
+        ax.set_title(key.replace("_", " ").capitalize())
         ax.grid(alpha=0.3)
         ax.legend()
     return fig
@@ -281,20 +332,36 @@ def plot_decision_boundary(
     if was_training:
         model.train()
     several = scores.ndim == 2 and scores.shape[1] > 1
-    labels = scores.argmax(axis=1) if several else (scores.ravel() > 0)
+    labels = scores.argmax(axis=1) if several else (scores.ravel() > 0).astype(int)
+    classes = np.unique(np.concatenate([np.unique(y), np.unique(labels)])).astype(int)
+    colors = _colors("coolwarm", len(classes))
     fig = _figure(5.5, 5)
     ax = fig.subplots()
     ax.contourf(
         gx,
         gy,
-        labels.reshape(gx.shape),
+        np.searchsorted(classes, labels).reshape(gx.shape),
         alpha=0.25,
-        cmap="coolwarm",
-        levels=np.arange(int(labels.max()) + 2) - 0.5,
+        colors=colors,
+        levels=np.arange(len(classes) + 1) - 0.5,
     )
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=12, edgecolors="k", linewidths=0.3)
-    ax.set_title("Decision boundary")
+    for color, c in zip(colors, classes):
+        mine = y == c
+        ax.scatter(
+            X[mine, 0], X[mine, 1], color=color, s=12, edgecolors="k", lw=0.3, label=f"class {c}"
+        )
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    ax.set_title("Decision boundary (shaded: the predicted class)")
+    ax.legend(loc="best", fontsize=8)
     return fig
+
+
+def _colors(name, count):
+    """``count`` colours spread evenly over matplotlib's colormap ``name``."""
+    from matplotlib import colormaps
+
+    return [colormaps[name](v) for v in np.linspace(0.0, 1.0, max(count, 2))][:count]
 
 
 def _quadratic(p):
@@ -305,15 +372,17 @@ def _rosenbrock(p):
     return (1.0 - p[0]) ** 2 + 100.0 * (p[1] - p[0] ** 2) ** 2
 
 
-# problem -> (f, start, plot window, steps, learning rate per optimiser); the rates are the
-# best of a coarse sweep, so each method is shown at its own good setting
+# problem -> (f, start, plot window, steps, learning rate per optimiser). On the quadratic,
+# SGD's rate is near its stability limit 2/25, so y flips sign every step (the zig-zag of
+# the notes), and Momentum's is small enough that its velocity averages the flips away; on
+# Rosenbrock the rates are the best of a coarse sweep.
 PROBLEMS = {
     "ill-conditioned quadratic ½(x² + 25y²)": (
         _quadratic,
         (-4.5, 1.5),
         ((-5, 5), (-2, 2)),
         100,
-        {"SGD": 0.07, "Momentum": 0.01, "AdaGrad": 1.0, "RMSProp": 0.05, "Adam": 0.2},
+        {"SGD": 0.075, "Momentum": 0.003, "AdaGrad": 1.0, "RMSProp": 0.05, "Adam": 0.2},
     ),
     "Rosenbrock (1-x)² + 100(y-x²)²": (
         _rosenbrock,
@@ -358,39 +427,60 @@ def optimizer_paths(problem: str, steps: int | None = None) -> dict[str, np.ndar
     return paths
 
 
+# how each optimiser's path is drawn, so that paths that overlap stay apart
+_PATH_STYLES = {
+    "SGD": {"color": "#d62728", "ls": "-", "marker": "o"},
+    "Momentum": {"color": "#1f77b4", "ls": "-", "marker": "s"},
+    "AdaGrad": {"color": "#2ca02c", "ls": "--", "marker": "^"},
+    "RMSProp": {"color": "#9467bd", "ls": "-.", "marker": "v"},
+    "Adam": {"color": "#ff7f0e", "ls": ":", "marker": "D"},
+}
+
+
 def plot_optimizer_paths(steps: int | None = None) -> Figure:
     """SGD, Momentum, AdaGrad, RMSProp and Adam from the same start: SGD zig-zags across
-    the narrow valley, momentum overshoots and settles, the adaptive methods rescale each
-    coordinate. Paths on top, the loss per step below."""
-    fig = _figure(13, 9)
+    the narrow valley, Momentum's velocity averages the zig-zag away, the adaptive methods
+    rescale each coordinate. Paths on top, the loss per step below."""
+    fig = _figure(13, 9.5)
     axes = fig.subplots(2, len(PROBLEMS), height_ratios=[3, 2])
     for column, (problem, setup) in enumerate(PROBLEMS.items()):
         f, start, ((x0, x1), (y0, y1)), _, rates = setup
         paths = optimizer_paths(problem, steps)
         gx, gy = np.meshgrid(np.linspace(x0, x1, 300), np.linspace(y0, y1, 300))
         z = f([ag.tensor(gx), ag.tensor(gy)]).data
-        ax = axes[0, column]
+        ax, curves = axes[0, column], axes[1, column]
         ax.contour(gx, gy, np.log1p(z), levels=25, cmap="Greys", linewidths=0.6)
-        curves = axes[1, column]
         for name, path in paths.items():
+            style = _PATH_STYLES[name]
+            label = f"{name} (lr {rates[name]:g})"
+            every = max(1, len(path) // 60)  # markers stay readable on long paths
             ax.plot(
                 path[:, 0],
                 path[:, 1],
-                lw=1.3,
-                marker=".",
-                markersize=2,
-                label=f"{name} (lr {rates[name]:g})",
+                lw=1.2,
+                markersize=3,
+                markevery=every,
+                alpha=0.75,
+                label=label,
+                **style,
             )
             losses = [f([ag.tensor(a), ag.tensor(b)]).item() for a, b in path]
-            curves.semilogy(np.maximum(losses, 1e-16), label=name)
-        ax.plot(*start, "ko")
-        ax.plot(*(1.0, 1.0) if "Rosenbrock" in problem else (0.0, 0.0), "k*", markersize=12)
+            curves.semilogy(
+                np.maximum(losses, 1e-16), color=style["color"], ls=style["ls"], label=label
+            )
+        minimum = (1.0, 1.0) if "Rosenbrock" in problem else (0.0, 0.0)
+        ax.plot(*start, "ko", label="start")
+        ax.plot(*minimum, "k*", markersize=12, label="minimum")
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        ax.set_title(problem)
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        ax.set_title(problem[0].upper() + problem[1:])
+        ax.legend(loc="upper right", fontsize=8)
         curves.set_xlabel("step")
         curves.set_ylabel("loss (log scale)")
+        curves.set_title("Loss per step")
         curves.grid(alpha=0.3, which="both")
-        ax.legend(loc="upper right", fontsize=8)
+        curves.legend(loc="upper right", fontsize=8)
     fig.suptitle("Optimiser trajectories")
     return fig

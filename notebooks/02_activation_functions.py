@@ -180,6 +180,7 @@ for name, activation in [("ReLU", nn.ReLU()), ("LeakyReLU (γ = 0.01)", nn.Leaky
         epochs=10,
         metrics=["accuracy"],
         progress=False,
+        log=False,
     )
     model[0].bias.data[...] -= 2.0  # the improper update
     counter = CountDead()
@@ -193,6 +194,7 @@ for name, activation in [("ReLU", nn.ReLU()), ("LeakyReLU (γ = 0.01)", nn.Leaky
         metrics=["accuracy"],
         callbacks=[counter],
         progress=False,
+        log=False,
     )
     results[name] = (model, counter.counts, before["accuracy"] + after["accuracy"])
     print(

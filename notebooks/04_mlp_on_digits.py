@@ -94,6 +94,7 @@ def train_model(optimizer_fn, X_tr, X_te, epochs=20, seed=0, batch_size=32, comp
         val_loader=test_loader,
         metrics=["accuracy"],
         progress=False,
+        log=False,
         compile=compile,
     )
     return model, history

@@ -304,6 +304,7 @@ for name, options in variants.items():
         epochs=15,
         metrics=["accuracy"],
         progress=False,
+        log=False,
     )
     ax.semilogy(
         range(1, 16),

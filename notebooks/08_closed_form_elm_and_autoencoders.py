@@ -108,6 +108,7 @@ def train_mlp():
         epochs=20,
         metrics=["accuracy"],
         progress=False,
+        log=False,
     )
     return mlp, history
 

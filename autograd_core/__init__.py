@@ -18,15 +18,8 @@ from .creation import (
     full_like,
     isclose,
     linspace,
-    manual_seed,
     ones,
     ones_like,
-    rand,
-    rand_like,
-    randint,
-    randn,
-    randn_like,
-    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -133,6 +126,7 @@ from .ops import (
     var,
     where,
 )
+from .random import manual_seed, rand, rand_like, randint, randn, randn_like, randperm
 from .serialization import load, save
 from .tensor import Tensor
 from .transforms import hessian, jacobian, vjp

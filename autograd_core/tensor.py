@@ -6,8 +6,9 @@ one per level of nested forward mode (see ``forward_ad``).
 
 This module holds what a Tensor is: fields, properties, conversions, copy and pickle, and
 the entry points of autodiff (``backward``, ``retain_grad``, hooks). Its operators (``x + y``),
-math methods (``x.exp()``) and in-place methods (``x.add_(y)``) come from its base class
-``TensorOps`` (tensor_ops.py), each one call into ``autograd_core.ops`` or ``inplace``.
+math methods (``x.exp()``) and in-place methods (``x.add_(y)``) come from its base classes
+``TensorOps`` (tensor_ops.py) and ``TensorMethods`` (tensor_methods.py: reductions, shape,
+dtype and device), each one call into ``autograd_core.ops`` or ``inplace``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .device import CPU, check_device
 from .device import device as Device
 from .grad_mode import current
 from .jit import capture
+from .tensor_methods import TensorMethods
 from .tensor_ops import Operand, TensorOps
 
 if TYPE_CHECKING:
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["Tensor", "ElementCount"]
 
 
-class Tensor(TensorOps):
+class Tensor(TensorOps, TensorMethods):
     """An n-dimensional array that records the operations applied to it."""
 
     # _tangents: forward mode's {level: tangent} (None: no tangent at any level; a dict is

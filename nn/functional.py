@@ -18,11 +18,11 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
-from autograd_core.creation import generator as _generator
 from autograd_core.function import Primitive, call
 from autograd_core.jit.capture import refuse, validate
 from autograd_core.ops import Exp, Sigmoid
 from autograd_core.ops.dims import axis_arg
+from autograd_core.random import generator as _generator
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike

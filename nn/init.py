@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from autograd_core import Tensor, get_default_dtype
-from autograd_core.creation import generator as _generator
+from autograd_core.random import generator as _generator
 
 __all__ = [
     "calculate_gain",

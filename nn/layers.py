@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.creation import generator as _generator
+from autograd_core.random import generator as _generator
 
 from . import functional as F
 from . import init

@@ -19,7 +19,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor, get_default_dtype
-from autograd_core.creation import generator as _generator
+from autograd_core.random import generator as _generator
 
 from . import functional as F
 from . import init, optim

@@ -17,7 +17,7 @@ import zlib
 import numpy as np
 
 from autograd_core import get_default_dtype
-from autograd_core.creation import generator as _generator
+from autograd_core.random import generator as _generator
 
 __all__ = ["load_digits", "load_mnist", "make_xor", "make_moons", "make_spirals"]
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd_core import Tensor, get_default_dtype
-from autograd_core.creation import generator as _generator
+from autograd_core.random import generator as _generator
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike

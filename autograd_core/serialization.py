@@ -1,37 +1,54 @@
-"""``ag.save`` / ``ag.load`` (also ``nn.save`` / ``nn.load``): state dicts and checkpoints in a
-small format with no pickle.
+"""``ag.save`` / ``ag.load`` (also ``nn.save`` / ``nn.load``): state dicts and checkpoints as
+safetensors files, which PyTorch reads with ``safetensors.torch.load_file``; no pickle.
 
-A file is laid out like safetensors:
+A file is a plain safetensors file (https://github.com/huggingface/safetensors):
 
     8 bytes    N, the header length, unsigned little-endian
-    N bytes    a UTF-8 JSON object: {"format": "nn.save", "version": 1,
-                                     "tree": <the saved structure>,
-                                     "arrays": [{"dtype": "<f4", "shape": [2, 3],
-                                                 "offsets": [begin, end]}, ...]}
-    the rest   the raw little-endian bytes of every array, back to back, C order
+    N bytes    a UTF-8 JSON object: one entry per tensor,
+                   "<key>": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]},
+               and "__metadata__": a str -> str map (see below)
+    the rest   the raw little-endian bytes of every tensor, back to back, C order
 
-The tree encodes what JSON cannot say by itself with one-key tag objects: ``{"dict": [[key,
-value], ...]}`` (keys may be str, int, float, bool or None), ``{"tuple": [...]}``,
-``{"float": "nan"}`` (also "inf", "-inf"), ``{"ndarray": i}``, ``{"scalar": i}`` (a numpy
-scalar), ``{"tensor": i, "requires_grad": b}`` and ``{"parameter": i, "requires_grad": b}``,
-where i indexes "arrays". Lists, strings, finite numbers, booleans and null are plain JSON.
-The format keeps the name "nn.save" it had before it moved into the engine.
+What goes where when ``save(obj, path)`` writes ``obj``:
 
-A tag names a Tensor subclass through a small registry rather than an import, because the
-engine may not import ``nn``: ``nn.parameter`` registers ``("parameter", nn.Parameter)`` when
-it is imported. A file with a parameter tag loaded while ``nn`` is not imported therefore
-gives a plain Tensor that requires grad (the values and ``requires_grad`` are the same).
+* Every numpy array, numpy scalar, Tensor and Parameter in ``obj`` becomes one tensor, under
+  a flat dotted key that follows its path in ``obj``: dict keys (an int key ``0`` as ``0``,
+  a float key as its repr) and list or tuple indices joined by dots. So
+  ``save(model.state_dict(), p)`` writes exactly the state dict's keys (``0.weight``,
+  ``fc1.bias``, ``bn.running_mean``), and ``{"model": sd, "optimizer": opt.state_dict()}``
+  writes ``model.0.weight``, ``optimizer.state.0.exp_avg``, ... A key already taken (the
+  paths ``{"a.b": x}`` and ``{"a": {"b": y}}`` both say ``a.b``) gets the first free suffix
+  ``#2``, ``#3``, ...; a lone array saved as the whole object is named ``tensor``. Dtypes:
+  bool, int8 to int64, uint8 to uint64, float16, float32, float64 (any byte order and
+  memory layout); any other dtype is refused, naming the entry.
+* Everything else goes in ``__metadata__`` as ``{"format": "autograd-core", "version": "2",
+  "tree": "<JSON>"}``. The tree (see ``checkpoint_tree``) is the structure of ``obj``:
+  dicts (keys str, int, float, bool or None), lists, tuples, str, ints, floats (nan and
+  inf too), bools, None, and in place of each array a tag naming its key and its kind:
+  ``{"ndarray": key}``, ``{"scalar": key}`` (a numpy scalar, stored 0-d),
+  ``{"tensor": key, "requires_grad": b}`` or ``{"parameter": key, "requires_grad": b}``.
 
-Loading reads only data: nothing in a file can name code to run. Every field is validated
-before use (header size cap, UTF-8, JSON, known dtypes, shapes, offsets that tile the data
-exactly, at most 64 dimensions, sizes numpy can allocate), so a truncated or crafted file fails
-with a clear ``ValueError`` naming the file and the entry. Saving is atomic: the bytes go to a
-temporary file beside the target, which is flushed, fsynced and then renamed over the target,
-so a crash leaves either the old file or the new one. A save keeps an existing target's
-permission bits, and saving to a symlink replaces the file it points to (the link stays).
-The temporary file is named ``.<target name>.<pid>.<random>.tmp``; it is removed when the save
-fails, and a save killed outright leaves it behind until the next save of the same target
-sweeps it (see ``_sweep_stale_temps``).
+``load`` reads such a file back into the same structure: arrays keep dtype, shape and every
+bit of their values (NaN payloads included) and come back as new, writable, C-ordered
+arrays; Parameters come back as Parameters once ``nn`` is imported. A safetensors file
+without that metadata (``safetensors.torch.save_file(model.state_dict(), p)`` in PyTorch)
+loads as a flat dict key -> numpy array, so ``model.load_state_dict(nn.load(p))`` works.
+A file of the format before safetensors (header ``{"format": "nn.save", "version": 1}``)
+still loads, through ``legacy_checkpoint``.
+
+Loading reads only data: nothing in a file can name code to run. Every field is checked
+before use (header size cap, UTF-8, JSON, dtypes numpy has, shapes numpy can allocate,
+offsets that tile the data exactly, a tree whose references exist and are used once, at
+most MAX_DEPTH levels of nesting), and whatever safetensors itself refuses is reported too,
+so a truncated or crafted file fails with a ValueError naming the file and what is wrong.
+
+Saving is atomic: the bytes go to a temporary file beside the target, which is flushed,
+fsynced and then renamed over the target, so a crash leaves either the old file or the new
+one. A save keeps an existing target's permission bits, and saving to a symlink replaces the
+file it points to (the link stays). The temporary file is named
+``.<target name>.<pid>.<random>.tmp``; it is removed when the save fails, and a save killed
+outright leaves it behind until the next save of the same target sweeps it (see
+``_sweep_stale_temps``).
 """
 
 from __future__ import annotations
@@ -43,29 +60,38 @@ import os
 import re
 import secrets
 import struct
-import sys
 import time
 from typing import Any
 
 import numpy as np
+import safetensors
+import safetensors.numpy
 
-from .tensor import Tensor
+from .checkpoint_tree import decode, encode, is_count, register_tensor_class, short
+from .legacy_checkpoint import check_shape, is_legacy, read_legacy
 
 __all__ = ["save", "load", "register_tensor_class"]
 
-FORMAT = "nn.save"
-VERSION = 1
+FORMAT = "autograd-core"  # __metadata__["format"] of the files save writes
+VERSION = "2"  # version 1 was the format before safetensors (legacy_checkpoint)
 MAX_HEADER_BYTES = 100 * 2**20  # safetensors' cap; a real header is far smaller
-MAX_DEPTH = 100  # nesting of containers, on save and on load
-# numpy's limit on an array's dimensions (NPY_MAXDIMS: 32 before numpy 2)
-MAX_NDIM = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32
 STALE_TEMP_SECONDS = 600  # a temp file unmodified this long is no save in progress
 
-# dtype strings allowed in a file: bool, integers, floats, complex (all little-endian)
-DTYPES = frozenset(
-    np.dtype(t).newbyteorder("<").str
-    for t in ("?", "i1", "u1", "i2", "u2", "i4", "u4", "i8", "u8", "f2", "f4", "f8", "c8", "c16")
-)
+# safetensors dtype -> numpy dtype, for the dtypes numpy has
+DTYPES = {
+    "BOOL": np.dtype("?"),
+    "I8": np.dtype("i1"),
+    "U8": np.dtype("u1"),
+    "I16": np.dtype("<i2"),
+    "U16": np.dtype("<u2"),
+    "I32": np.dtype("<i4"),
+    "U32": np.dtype("<u4"),
+    "I64": np.dtype("<i8"),
+    "U64": np.dtype("<u8"),
+    "F16": np.dtype("<f2"),
+    "F32": np.dtype("<f4"),
+    "F64": np.dtype("<f8"),
+}
 
 _LENGTH = struct.Struct("<Q")
 _FOREIGN = {  # first bytes of files people mistake for checkpoints
@@ -75,158 +101,174 @@ _FOREIGN = {  # first bytes of files people mistake for checkpoints
     b"version https://git-lfs": "a Git LFS pointer, not the file it points to",
 }
 
-# tag -> the Tensor subclass saved and loaded under it ("tensor" itself is fixed)
-_TENSOR_CLASSES: dict[str, type[Tensor]] = {}
-
-
-def register_tensor_class(tag: str, cls: type[Tensor]) -> None:
-    """Save instances of ``cls`` under ``tag`` and load that tag back as ``cls``.
-
-    Only the tags of the format can be registered ("parameter" is the one there is); until
-    its class is registered, a tag loads as a plain Tensor.
-    """
-    if tag not in _ARRAY_TAGS or tag in ("ndarray", "scalar", "tensor"):
-        raise ValueError(f"register_tensor_class: {tag!r} is not a Tensor-subclass tag")
-    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
-        raise TypeError(f"register_tensor_class: {cls!r} is not a Tensor subclass")
-    _TENSOR_CLASSES[tag] = cls
-
-
-def _tag_of(tensor):
-    """The tag a Tensor is saved under: its registered subclass's, else "tensor"."""
-    for tag, cls in _TENSOR_CLASSES.items():
-        if isinstance(tensor, cls):
-            return tag
-    return "tensor"
-
 
 def save(obj: Any, path: str | os.PathLike[str]) -> None:
-    """Write ``obj`` to ``path`` atomically.
+    """Write ``obj`` to ``path`` atomically, as a safetensors file (see the module docstring).
 
     ``obj`` is built from dicts, lists, tuples, str, int, float, bool, None, numpy arrays and
-    scalars, and Tensors (saved with their data and ``requires_grad``; Parameters come back as
-    Parameters once ``nn`` is imported): a state dict, an optimiser state dict, or a
-    checkpoint such as ``{"model": ..., "optimizer": ..., "epoch": 3, "meta": {...}}``. Arrays
-    keep dtype, shape and every bit of their values (NaN payloads included); memory layout
-    becomes C order. ``ag.save(model.state_dict(), "model.pth")`` is PyTorch's
-    ``torch.save(model.state_dict(), "model.pth")``; the file holds data only, no pickle.
+    scalars, and Tensors (saved with their data and ``requires_grad``): a state dict, an
+    optimiser state dict, or a checkpoint such as ``{"model": ..., "optimizer": ...,
+    "epoch": 3, "meta": {...}}``. ``ag.save(model.state_dict(), "model.safetensors")`` is
+    PyTorch's ``safetensors.torch.save_file(model.state_dict(), "model.safetensors")``,
+    with the same keys, so either side loads the other's file.
     """
-    arrays = []
-    tree = _encode(obj, arrays, "obj", 0)
-    entries, offset = [], 0
-    for a in arrays:
-        entries.append(
-            {"dtype": a.dtype.str, "shape": list(a.shape), "offsets": [offset, offset + a.nbytes]}
-        )
-        offset += a.nbytes
-    header = json.dumps(
-        {"format": FORMAT, "version": VERSION, "tree": tree, "arrays": entries},
-        ensure_ascii=False,
-        allow_nan=False,
-        separators=(",", ":"),
-    ).encode("utf-8")
-    _atomic_write(os.fspath(path), [_LENGTH.pack(len(header)), header] + arrays)
+    tree, tensors = encode(obj)
+    text = json.dumps(tree, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    metadata = {"format": FORMAT, "version": VERSION, "tree": text}
+    _atomic_write(os.fspath(path), [safetensors.numpy.save(tensors, metadata=metadata)])
 
 
 def load(path: str | os.PathLike[str]) -> Any:
-    """Read what ``save`` wrote; arrays come back as new, writable, C-ordered arrays."""
+    """Read a file ``save`` wrote (either version), or any safetensors file of tensors numpy
+    can hold (as a dict key -> array); arrays come back new, writable and C-ordered."""
     path = os.fspath(path)
     with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size < _LENGTH.size:
-            raise ValueError(
-                _bad(path, f"truncated: {size} bytes, fewer than the 8-byte header length")
-            )
-        prefix = f.read(_LENGTH.size)
-        (header_len,) = _LENGTH.unpack(prefix)
-        if header_len > size - _LENGTH.size:
-            raise ValueError(
-                _bad(
-                    path,
-                    f"header length {header_len} is bigger than the rest of "
-                    f"the file ({size - _LENGTH.size} bytes): truncated, or "
-                    f"not an nn.save file{_sniff(f, prefix)}",
-                )
-            )
-        if header_len > MAX_HEADER_BYTES:
-            raise ValueError(
-                _bad(
-                    path, f"header of {header_len} bytes exceeds the {MAX_HEADER_BYTES}-byte limit"
-                )
-            )
-        header = _parse_header(path, f.read(header_len))
-        data_size = size - _LENGTH.size - header_len
-        specs = _check_arrays(path, header["arrays"], data_size)
-        arrays = []
-        for dtype, shape, (begin, end) in specs:
-            array = np.empty(shape, dtype)
-            if end > begin and f.readinto(array.reshape(-1).view(np.uint8)) != end - begin:
-                raise ValueError(_bad(path, "truncated while reading array data"))
-            arrays.append(array if dtype.isnative else array.astype(dtype.newbyteorder("=")))
-    used = set()
-    obj = _decode(header["tree"], arrays, used, path, 0)
-    if len(used) != len(arrays):
+        data = f.read()
+
+    def bad(message):
+        return f"nn.load: {path} is not a valid nn.save file: {message}"
+
+    header_len = _check_length(data, bad)
+    header = _parse_header(data[_LENGTH.size : _LENGTH.size + header_len], bad)
+    body = memoryview(data)[_LENGTH.size + header_len :]
+    if is_legacy(header):
+        return read_legacy(header, body, bad)
+    arrays = _read_tensors(data, header, len(body), bad)
+    metadata = header.get("__metadata__") or {}
+    if metadata.get("format") != FORMAT:  # a safetensors file from elsewhere: its tensors
+        return arrays
+    if metadata.get("version") != VERSION:
         raise ValueError(
-            _bad(path, f"{len(arrays) - len(used)} array(s) are not referenced by the tree")
-        )
-    return obj
-
-
-# ---------------------------------------------------------------------- encoding
-def _encode(obj, arrays, where, depth):
-    """The JSON tree for ``obj``; arrays are appended (little-endian, C order) to ``arrays``."""
-    if depth > MAX_DEPTH:
-        raise ValueError(f"nn.save: {where} nests deeper than {MAX_DEPTH} levels")
-    if obj is None or isinstance(obj, (bool, str)):
-        return obj
-    if isinstance(obj, np.generic):  # before int/float: np.float64 subclasses float
-        return {"scalar": _add_array(np.asarray(obj), arrays, where)}
-    if isinstance(obj, int):
-        return int(obj)
-    if isinstance(obj, float):
-        return float(obj) if math.isfinite(obj) else {"float": repr(float(obj))}
-    if isinstance(obj, Tensor):
-        return {
-            _tag_of(obj): _add_array(obj.data, arrays, where),
-            "requires_grad": obj.requires_grad,
-        }
-    if isinstance(obj, np.ndarray):
-        return {"ndarray": _add_array(obj, arrays, where)}
-    if isinstance(obj, dict):
-        items = []
-        for key, value in obj.items():
-            if not (key is None or isinstance(key, (str, int, float))):
-                raise TypeError(
-                    f"nn.save: {where} has a key of type {type(key).__name__}; "
-                    "keys must be str, int, float, bool or None"
-                )
-            items.append(
-                [
-                    _encode(key, arrays, where, depth + 1),
-                    _encode(value, arrays, f"{where}[{key!r}]", depth + 1),
-                ]
+            bad(
+                f"unsupported version {short(metadata.get('version'))} "
+                f"(this library reads {VERSION})"
             )
-        return {"dict": items}
-    if isinstance(obj, (list, tuple)):
-        values = [_encode(v, arrays, f"{where}[{i}]", depth + 1) for i, v in enumerate(obj)]
-        return values if isinstance(obj, list) else {"tuple": values}
-    raise TypeError(
-        f"nn.save: {where} is a {type(obj).__name__}; only dicts, lists, tuples, str, numbers, "
-        "bool, None, numpy arrays and Tensors can be saved"
-    )
-
-
-def _add_array(a, arrays, where):
-    dtype = a.dtype.newbyteorder("<") if a.dtype.byteorder != "|" else a.dtype
-    if dtype.str not in DTYPES:
-        raise TypeError(
-            f"nn.save: {where} has dtype {a.dtype}, which cannot be saved "
-            "(bool, integer, float and complex arrays can)"
         )
-    arrays.append(np.asarray(a, dtype=dtype, order="C"))  # (ascontiguousarray would make 0-d 1-d)
-    return len(arrays) - 1
+    if "tree" not in metadata:
+        raise ValueError(bad("its metadata has no 'tree'"))
+    return decode(_parse_json(metadata["tree"], "the metadata's tree", bad), arrays, str, bad)
 
 
+# ---------------------------------------------------------------------- reading
+def _check_length(data, bad):
+    """The header length the file starts with, after checking that it fits the file."""
+    if len(data) < _LENGTH.size:
+        raise ValueError(bad(f"truncated: {len(data)} bytes, fewer than the 8-byte header length"))
+    (header_len,) = _LENGTH.unpack_from(data)
+    rest = len(data) - _LENGTH.size
+    if header_len > rest:
+        raise ValueError(
+            bad(
+                f"header length {header_len} is bigger than the rest of the file ({rest} "
+                f"bytes): truncated, or not a checkpoint{_sniff(data)}"
+            )
+        )
+    if header_len > MAX_HEADER_BYTES:
+        raise ValueError(
+            bad(f"header of {header_len} bytes exceeds the {MAX_HEADER_BYTES}-byte limit")
+        )
+    return header_len
+
+
+def _sniff(data):
+    """'; it looks like <what>' when ``data`` starts like a file of another kind."""
+    for magic, what in _FOREIGN.items():
+        if data.startswith(magic):
+            return f"; it looks like {what}"
+    return ""
+
+
+def _parse_header(raw, bad):
+    """The JSON object of the header bytes (which a text starting with '{' must be)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(bad(f"header is not UTF-8 ({exc})")) from None
+    if not text.startswith("{"):
+        raise ValueError(bad("header does not start with '{'"))
+    return _parse_json(text, "header", bad)
+
+
+def _parse_json(text, what, bad):
+    """The value of the JSON ``text`` (``what`` names it in errors); no NaN or Infinity."""
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(bad(f"{what} is not valid JSON ({exc})")) from None
+    return value
+
+
+def _reject_constant(name):
+    raise ValueError(f"bare {name} is not allowed")
+
+
+def _read_tensors(data, header, data_size, bad):
+    """key -> array for every tensor entry of a safetensors header (in the header's order).
+    The entries are checked here first, for messages that name the tensor; safetensors then
+    reads the file and checks it again, and whatever it refuses besides (a metadata value
+    that is not a string) becomes a ValueError too."""
+    entries = {key: entry for key, entry in header.items() if key != "__metadata__"}
+    spans = [(*_check_entry(key, entry, bad), key) for key, entry in entries.items()]
+    _check_tiling(sorted(spans), data_size, bad)
+    try:
+        views = dict(safetensors.deserialize(data))
+    except Exception as exc:  # safetensors raises SafetensorError, and others on odd input
+        raise ValueError(bad(f"safetensors refuses it: {exc}")) from None
+    arrays = {}
+    for key, entry in entries.items():
+        dtype = DTYPES[entry["dtype"]]
+        array = np.frombuffer(views[key]["data"], dtype).reshape(entry["shape"])
+        arrays[key] = array if dtype.isnative else array.astype(dtype.newbyteorder("="))
+    return arrays
+
+
+def _check_entry(key, entry, bad):
+    """(begin, end) of one tensor entry, after checking its dtype, shape and size."""
+    where = f"tensor {key!r}"
+    if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
+        raise ValueError(bad(f"{where}: needs exactly dtype, shape and data_offsets"))
+    name, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+    if not isinstance(name, str) or name not in DTYPES:
+        raise ValueError(
+            bad(f"{where}: dtype {short(name)} is not one of numpy's ({', '.join(DTYPES)})")
+        )
+    check_shape(shape, DTYPES[name], where, bad)
+    if not (isinstance(offsets, list) and len(offsets) == 2 and all(map(is_count, offsets))):
+        raise ValueError(bad(f"{where}: data_offsets {short(offsets)} are not [begin, end]"))
+    begin, end = offsets
+    nbytes = math.prod(shape) * DTYPES[name].itemsize
+    if end - begin != nbytes:
+        raise ValueError(
+            bad(
+                f"{where}: data_offsets span {end - begin} bytes, but shape {short(shape)} "
+                f"of {DTYPES[name]} needs {nbytes}"
+            )
+        )
+    return begin, end
+
+
+def _check_tiling(spans, data_size, bad):
+    """The (begin, end, key) spans, sorted, must cover the data exactly, without overlap."""
+    position = 0
+    for begin, end, key in spans:
+        if begin != position:
+            what = "overlaps another tensor" if begin < position else "leaves a gap"
+            raise ValueError(
+                bad(f"tensor {key!r} begins at byte {begin}, which {what} (expected {position})")
+            )
+        if end > data_size:
+            raise ValueError(
+                bad(
+                    f"tensor {key!r} ends at byte {end}, past the end of the data "
+                    f"({data_size} bytes): the file is truncated"
+                )
+            )
+        position = end
+    if position != data_size:
+        raise ValueError(bad(f"{data_size - position} bytes after the last tensor"))
+
+
+# ---------------------------------------------------------------------- writing
 def _atomic_write(path, chunks):
     """Write to a fresh temp file beside ``path``, fsync it, rename it over ``path``."""
     path = os.path.realpath(path)  # through a symlink: replace its target, keep the link
@@ -319,187 +361,3 @@ def _running(pid):
     except PermissionError:  # it exists, owned by someone else
         return True
     return True
-
-
-# ---------------------------------------------------------------------- decoding
-def _bad(path, message):
-    return f"nn.load: {path} is not a valid nn.save file: {message}"
-
-
-def _sniff(f, prefix):
-    f.seek(0)
-    start = f.read(32)
-    f.seek(len(prefix))
-    for magic, what in _FOREIGN.items():
-        if start.startswith(magic):
-            return f"; it looks like {what}"
-    return ""
-
-
-def _parse_header(path, raw):
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(_bad(path, f"header is not UTF-8 ({exc})")) from None
-    if not text.startswith("{"):
-        raise ValueError(_bad(path, "header does not start with '{'"))
-    try:
-        header = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
-        raise ValueError(_bad(path, f"header is not valid JSON ({exc})")) from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ValueError(_bad(path, f"header does not declare format {FORMAT!r}"))
-    if header.get("version") != VERSION:
-        raise ValueError(
-            _bad(
-                path,
-                f"unsupported version {header.get('version')!r} "
-                f"(this library reads version {VERSION})",
-            )
-        )
-    if "tree" not in header or not isinstance(header.get("arrays"), list):
-        raise ValueError(_bad(path, "header lacks 'tree' or the 'arrays' list"))
-    return header
-
-
-def _reject_constant(name):
-    raise ValueError(f"bare {name} is not allowed in the header")
-
-
-def _check_arrays(path, entries, data_size):
-    """(dtype, shape, offsets) per entry, after checking that the offsets tile the data."""
-    specs, position = [], 0
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "offsets"}:
-            raise ValueError(_bad(path, f"array {i}: needs exactly dtype, shape and offsets"))
-        dtype, shape, offsets = entry["dtype"], entry["shape"], entry["offsets"]
-        if not isinstance(dtype, str) or dtype not in DTYPES:
-            raise ValueError(_bad(path, f"array {i}: unknown dtype {dtype!r}"))
-        if not isinstance(shape, list) or not all(_is_count(n) for n in shape):
-            raise ValueError(
-                _bad(
-                    path, f"array {i}: shape {_short(shape)} is not a list of non-negative integers"
-                )
-            )
-        _check_allocatable(path, i, shape, np.dtype(dtype))
-        if not (isinstance(offsets, list) and len(offsets) == 2 and all(map(_is_count, offsets))):
-            raise ValueError(
-                _bad(path, f"array {i}: offsets {_short(offsets)} are not [begin, end]")
-            )
-        begin, end = offsets
-        if begin != position:
-            what = "overlaps the previous array" if begin < position else "leaves a gap"
-            raise ValueError(
-                _bad(path, f"array {i}: begins at byte {begin}, which {what} (expected {position})")
-            )
-        dtype = np.dtype(dtype)
-        nbytes = math.prod(shape) * dtype.itemsize
-        if end - begin != nbytes:
-            raise ValueError(
-                _bad(
-                    path,
-                    f"array {i}: offsets span {end - begin} bytes, but shape "
-                    f"{_short(shape)} of {dtype} needs {nbytes}",
-                )
-            )
-        if end > data_size:
-            raise ValueError(
-                _bad(
-                    path,
-                    f"array {i}: ends at byte {end}, past the end of the "
-                    f"data ({data_size} bytes): the file is truncated",
-                )
-            )
-        specs.append((dtype, tuple(shape), (begin, end)))
-        position = end
-    if position != data_size:
-        raise ValueError(_bad(path, f"{data_size - position} bytes after the last array"))
-    return specs
-
-
-def _check_allocatable(path, i, shape, dtype):
-    """Refuse shapes numpy cannot make, before np.empty gives its own bare message. An empty
-    array (a 0 in the shape) needs no bytes, so the offsets check cannot catch these."""
-    if len(shape) > MAX_NDIM:
-        raise ValueError(
-            _bad(
-                path,
-                f"array {i}: shape has {len(shape)} dimensions, more than "
-                f"numpy's limit of {MAX_NDIM}",
-            )
-        )
-    size = 1
-    for n in shape:  # each size and the byte count must fit numpy's signed index type
-        size *= max(n, 1)
-        if n > sys.maxsize or size * dtype.itemsize > sys.maxsize:
-            raise ValueError(
-                _bad(
-                    path, f"array {i}: shape {_short(shape)} of {dtype} is too large for any array"
-                )
-            )
-
-
-def _short(value):
-    """``repr`` cut to a readable length: a crafted header can hold huge numbers."""
-    text = repr(value)
-    return text if len(text) <= 120 else text[:100] + "..."
-
-
-def _is_count(n):
-    return isinstance(n, int) and not isinstance(n, bool) and n >= 0
-
-
-_FLOATS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
-_ARRAY_TAGS = ("ndarray", "scalar", "tensor", "parameter")
-_TAGS = frozenset(("dict", "tuple", "float") + _ARRAY_TAGS)
-
-
-def _decode(node, arrays, used, path, depth):
-    if depth > MAX_DEPTH:
-        raise ValueError(_bad(path, f"tree nests deeper than {MAX_DEPTH} levels"))
-    if node is None or isinstance(node, (bool, int, float, str)):
-        return node
-    if isinstance(node, list):
-        return [_decode(v, arrays, used, path, depth + 1) for v in node]
-    tags = set(node) & _TAGS if isinstance(node, dict) else set()
-    if len(tags) != 1:
-        raise ValueError(_bad(path, f"unknown tree node {node!r:.80}"))
-    (tag,) = tags
-    value = node[tag]
-    extra = {"requires_grad"} if tag in ("tensor", "parameter") else set()
-    if set(node) != {tag} | extra:
-        raise ValueError(_bad(path, f"unexpected keys in tree node {node!r:.80}"))
-    if tag == "dict" and isinstance(value, list):
-        out = {}
-        for item in value:
-            if not (isinstance(item, list) and len(item) == 2):
-                raise ValueError(_bad(path, "a dict item is not a [key, value] pair"))
-            key = _decode(item[0], arrays, used, path, depth + 1)
-            if not (key is None or isinstance(key, (str, int, float))):
-                raise ValueError(_bad(path, f"dict key {key!r:.80} is not a str or a number"))
-            out[key] = _decode(item[1], arrays, used, path, depth + 1)
-        return out
-    if tag == "tuple" and isinstance(value, list):
-        return tuple(_decode(v, arrays, used, path, depth + 1) for v in value)
-    if tag == "float" and isinstance(value, str) and value in _FLOATS:
-        return _FLOATS[value]
-    if tag in _ARRAY_TAGS and _is_count(value) and value < len(arrays):
-        if value in used:
-            raise ValueError(_bad(path, f"array {value} is referenced twice"))
-        used.add(value)
-        array = arrays[value]
-        if tag == "ndarray":
-            return array
-        if tag == "scalar":
-            if array.ndim != 0:
-                raise ValueError(_bad(path, f"scalar array {value} has shape {array.shape}"))
-            return array[()]
-        requires_grad = node["requires_grad"]
-        if not isinstance(requires_grad, bool) or (requires_grad and array.dtype.kind != "f"):
-            raise ValueError(_bad(path, f"bad requires_grad for array {value} ({array.dtype})"))
-        if array.dtype.kind not in "biuf":  # Tensors hold bool, integers and floats only
-            raise ValueError(
-                _bad(path, f"{tag} {value} has dtype {array.dtype}, which a Tensor cannot hold")
-            )
-        return _TENSOR_CLASSES.get(tag, Tensor)(array, requires_grad=requires_grad)
-    raise ValueError(_bad(path, f"bad {tag!r} node {node!r:.80}"))

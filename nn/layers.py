@@ -172,7 +172,13 @@ class BatchNorm1d(Module):
         γ (starts at 1) and β (starts at 0).
     running_mean, running_var : buffer Tensors of shape (C,)
         Start at 0 and 1; saved in the state dict.
+    num_batches_tracked : buffer Tensor of shape (), int64
+        The number of batches seen in training mode, as PyTorch's, so that a state dict has
+        the same keys on both sides. A state dict without it (written before it existed)
+        still loads, leaving the count as it is.
     """
+
+    _optional_state = ("num_batches_tracked",)
 
     def __init__(
         self,
@@ -194,6 +200,7 @@ class BatchNorm1d(Module):
         self.bias = Parameter(np.zeros(self.num_features, dtype))
         self.register_buffer("running_mean", ag.tensor(np.zeros(self.num_features, dtype)))
         self.register_buffer("running_var", ag.tensor(np.ones(self.num_features, dtype)))
+        self.register_buffer("num_batches_tracked", ag.tensor(np.array(0, np.int64)))
 
     def forward(self, x: Tensor | ArrayLike) -> Tensor:
         x = F._in_dtype_of(x, self.weight)
@@ -202,7 +209,7 @@ class BatchNorm1d(Module):
                 f"BatchNorm1d({self.num_features}): expected an input of shape "
                 f"(N, {self.num_features}) or (N, {self.num_features}, L), got {x.shape}"
             )
-        return F.batch_norm(
+        y = F.batch_norm(
             x,
             self.running_mean,
             self.running_var,
@@ -212,6 +219,9 @@ class BatchNorm1d(Module):
             self.momentum,
             self.eps,
         )
+        if self.training:  # (batch_norm has refused to be traced by ag.compile by now)
+            self.num_batches_tracked.data[...] += 1
+        return y
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

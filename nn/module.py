@@ -55,6 +55,10 @@ class Module:
     # ag.compile guards every attribute of a module (training mode, hyperparameters,
     # parameters, buffers and submodules): a change traces the function again
     _guard_attributes = True
+    # buffers a state dict may lack because they came after it was written (BatchNorm1d's
+    # num_batches_tracked): load_state_dict does not require them (PyTorch's BatchNorm
+    # accepts such state dicts too) and leaves them as they are
+    _optional_state: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
@@ -364,7 +368,12 @@ class Module:
                 f"load_state_dict expects a dict of arrays, got {type(state_dict).__name__}"
             )
         entries = self._state_entries()
-        missing = [k for k in entries if k not in state_dict]
+        optional = {
+            f"{prefix}.{name}" if prefix else name
+            for prefix, module in self.named_modules(remove_duplicate=False)
+            for name in module._optional_state
+        }
+        missing = [k for k in entries if k not in state_dict and k not in optional]
         unexpected = [k for k in state_dict if k not in entries]
         errors = []
         if strict and unexpected:

@@ -173,7 +173,8 @@ def test_batchnorm_gradient_flows_through_the_batch_statistics():
 def test_batchnorm_buffers_are_in_the_state_dict_but_not_parameters():
     layer = nn.BatchNorm1d(3, dtype=np.float32)
     assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
-    assert list(layer.state_dict()) == ["weight", "bias", "running_mean", "running_var"]
+    buffers = ["running_mean", "running_var", "num_batches_tracked"]
+    assert list(layer.state_dict()) == ["weight", "bias"] + buffers
     x = ag.tensor(RNG.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
     layer(x).sum().backward()
     assert layer.running_var.dtype == np.float32 and x.grad.dtype == np.float32

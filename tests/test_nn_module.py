@@ -91,7 +91,8 @@ def test_state_dict_is_a_copy_and_includes_buffers():
     state = model.state_dict()
     assert isinstance(state, OrderedDict)
     # per module: parameters, then buffers, then submodules (PyTorch's order)
-    assert list(state) == NAMES[:7] + ["block.1.running_mean", "block.1.running_var"] + NAMES[7:]
+    buffers = ["block.1.running_mean", "block.1.running_var", "block.1.num_batches_tracked"]
+    assert list(state) == NAMES[:7] + buffers + NAMES[7:]
     state["fc1.weight"][...] = 0.0
     assert not np.all(model.fc1.weight.data == 0.0)
 

@@ -61,6 +61,15 @@ def file_path(text: str) -> str:
     return text
 
 
+def onnx_file(text: str) -> str:
+    """A path for an ONNX file (``train --export-onnx``): a file name ending in .onnx."""
+    if pathlib.Path(text).name in ("", ".", "..") or pathlib.PurePath(text).suffix != ".onnx":
+        raise argparse.ArgumentTypeError(
+            f"expected a file path ending in .onnx, such as out/model.onnx, got {text!r}"
+        )
+    return text
+
+
 def layer_sizes(text: str) -> list[int]:
     """Hidden layer sizes: "128" or "64,64" -> [128] / [64, 64]; "" -> [] (no hidden layer)."""
     try:

@@ -9,6 +9,9 @@ training and validation loss and accuracy; the test set is evaluated once, at th
 accuracy printed. ``--out`` receives the checkpoint (``checkpoint.ckpt``, resumable with
 ``--resume``), ``history.json`` (the options, the per-epoch history and the ``test`` scores),
 the learning curves ``history.png`` and, for the 2-D datasets, ``decision_boundary.png``.
+``--export-onnx model.onnx`` also writes the trained model as an ONNX file (it needs the
+optional onnx package, ``pip install -e ".[onnx]"``); its input is a batch of standardised
+features, as the model sees them.
 
 Errors of the user (a bad option value, an unwritable ``--out``, a corrupt or mismatched
 checkpoint, a diverged run, Ctrl-C) end as one line on stderr and an exit status, never a
@@ -36,6 +39,7 @@ from .options import (
     non_empty,
     non_negative_float,
     non_negative_int,
+    onnx_file,
     positive_float,
     positive_int,
 )
@@ -175,7 +179,8 @@ def val_fraction(text: str) -> float:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    """The run itself: --val-split, --seed, --out, --resume, --compile, --no-progress."""
+    """The run itself: --val-split, --seed, --out, --resume, --compile, --export-onnx,
+    --no-progress."""
     parser.add_argument(
         "--val-split",
         type=val_fraction,
@@ -205,6 +210,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "(same numbers, faster)",
     )
     parser.add_argument(
+        "--export-onnx",
+        type=onnx_file,
+        metavar="PATH",
+        help="also write the trained model as an ONNX file (needs the onnx package); its "
+        "input is a batch of standardised features",
+    )
+    parser.add_argument(
         "--no-progress",
         dest="progress",
         action="store_false",
@@ -223,6 +235,7 @@ def _train(args: argparse.Namespace) -> int:
     mistakes raise UserError."""
     _check_options(args)
     writable_dir(args.out)
+    _check_export(args.export_onnx)
     rng = np.random.default_rng(args.seed)
     X_train, y_train, X_test, y_test = _load(args, rng)
     n_classes = int(max(y_train.max(), y_test.max())) + 1
@@ -261,6 +274,9 @@ def _train(args: argparse.Namespace) -> int:
         "held-out samples, evaluated once after training"
     )
     print(f"wrote {os.path.join(args.out, CHECKPOINT_NAME)}\nwrote {history_path}")
+    if args.export_onnx is not None:
+        nn.export_onnx(model, X_test[:1].astype(_model_dtype(model)), args.export_onnx)
+        print(f"wrote {args.export_onnx} (ONNX; its input is a batch of standardised features)")
     print("drawing the learning curves ...", flush=True)
     for path in _plots(model, history, X_test, y_test, args.out):
         print(f"wrote {path}")
@@ -302,6 +318,27 @@ def _check_options(args: argparse.Namespace) -> None:
                 f"--activation {args.activation}",
                 2,
             )
+
+
+def _check_export(path: str | None) -> None:
+    """UserError (status 2) for ``--export-onnx`` without the onnx package or into a
+    directory that does not exist: refused before training, not after."""
+    if path is None:
+        return
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise UserError(
+            '--export-onnx needs the onnx package: pip install -e ".[onnx]"', 2
+        ) from None
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        raise UserError(f"--export-onnx {path}: directory {directory} does not exist", 2)
+
+
+def _model_dtype(model: nn.Module) -> np.dtype:
+    """The dtype of the model's parameters (the first one's)."""
+    return next(iter(model.parameters())).dtype
 
 
 def _check_batch_norm(args: argparse.Namespace, n_train: int) -> None:

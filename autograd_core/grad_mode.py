@@ -51,6 +51,7 @@ class _State:
         "anomaly",
         "array_backward",
         "tracer",
+        "numpy_watch",
         "module",
         "levels",
     )
@@ -61,6 +62,7 @@ class _State:
         self.anomaly = False  # check every forward value and backward gradient for NaN/inf
         self.array_backward = False  # the engine runs Primitive rules on arrays (first order)
         self.tracer = None  # ag.compile's tracer while a function is being captured
+        self.numpy_watch = None  # also told of masks computed in numpy (nn.export_onnx)
         self.module = None  # the innermost nn.Module running forward (nodes record it for viz)
         self.levels = Levels()  # forward mode's nested levels
 

@@ -31,6 +31,7 @@ from .layers import BatchNorm1d, Dropout, Flatten, Identity, Linear, Maxout
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .models import ELM, AutoEncoder, Perceptron
 from .module import Module, ModuleList, Sequential
+from .onnx_export import export_onnx
 from .parameter import Parameter
 from .training import Callback, EarlyStopping, fit
 
@@ -68,6 +69,7 @@ __all__ = [
     "Module",
     "ModuleList",
     "Sequential",
+    "export_onnx",
     "AutoEncoder",
     "ELM",
     "Perceptron",

@@ -55,10 +55,13 @@ def record_backward(
 
 
 def record_numpy(fn: Callable, args: tuple, result: Any) -> None:
-    """A numpy result computed from traced values (a comparison mask): recomputed on replay."""
-    tracer = current().tracer
-    if tracer is not None:
-        tracer.numpy(fn, args, result)
+    """A numpy result computed from traced values (a comparison mask): recomputed on replay.
+    A ``numpy_watch`` (nn.export_onnx's) is told of it too."""
+    st = current()
+    if st.tracer is not None:
+        st.tracer.numpy(fn, args, result)
+    if st.numpy_watch is not None:
+        st.numpy_watch(fn, args, result)
 
 
 def refuse(what: str) -> None:

@@ -3,12 +3,14 @@
     autograd-core demo                    the notes' examples, then digits training, graphs, plots
     autograd-core train --dataset digits  fit an MLP (see ``autograd-core train -h``)
     autograd-core graph --example notes --mode reverse --out out/notes.png
+    autograd-core graph --example notes --mode reverse --out out/notes.html   (step through it)
     autograd-core plots --out out/plots
     autograd-core bench mlp small_ops     the benchmark suites (from a repository checkout)
     autograd-core --version               autograd-core 0.1.0
 
 ``graph`` writes the format that --format names, else the one that the suffix of --out names
-(.svg, .png or .pdf); a name that disagrees with the format is refused, never written.
+(.svg, .png, .pdf, or .html: an interactive page that steps through the forward and backward
+pass); a name that disagrees with the format is refused, never written.
 
 A mistake of the user's (a bad option value, an unwritable --out, a corrupt checkpoint, a
 diverged run, no ``dot`` program, Ctrl-C) prints one line on stderr, "autograd-core
@@ -33,7 +35,7 @@ from .figures import write_graph, write_plots
 from .options import HelpFormatter, file_path, non_empty, positive_int
 from .train import add_train_parser, run_train
 
-GRAPH_FORMATS = ("svg", "png", "pdf")
+GRAPH_FORMATS = ("svg", "png", "pdf", "html")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,14 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def graph_format(out: str, given: str | None) -> str:
     """The format of ``graph``: ``--format`` if given, else the suffix of ``--out`` (svg when
-    it has none). A suffix that is not svg, png or pdf without --format, or one that differs
+    it has none). A suffix that is not svg, png, pdf or html without --format, or one that differs
     from --format, is refused (status 2): the file's name must say what it holds."""
     suffix = pathlib.PurePath(out).suffix.lower().lstrip(".")
     if given is None:
         if suffix and suffix not in GRAPH_FORMATS:
             raise UserError(
                 f"--out {out}: cannot tell the format from the suffix .{suffix}; "
-                "end it with .svg, .png or .pdf, or give --format",
+                "end it with .svg, .png, .pdf or .html, or give --format",
                 status=2,
             )
         return suffix or "svg"
@@ -129,7 +131,8 @@ def _add_graph_parser(commands: argparse._SubParsersAction) -> None:
         choices=["plain", "forward", "reverse"],
         default="plain",
         help="what each tensor shows besides its value: nothing (plain), its tangent "
-        "(forward mode) or its adjoint (reverse mode)",
+        "(forward mode) or its adjoint (reverse mode); the html page steps through the "
+        "forward pass, then (reverse, or plain) the backward pass",
     )
     graph.add_argument(
         "--naming",
@@ -150,13 +153,14 @@ def _add_graph_parser(commands: argparse._SubParsersAction) -> None:
     graph.add_argument(
         "--format",
         choices=GRAPH_FORMATS,
-        help="file format: svg, png or pdf (default: the suffix of --out)",
+        help="file format: svg, png or pdf (a drawing) or html (a page that steps through "
+        "the passes; open it in a browser) (default: the suffix of --out)",
     )
     graph.add_argument(
         "--out",
         type=file_path,
         default="out/graph.svg",
-        help="output file; its suffix, .svg, .png or .pdf, sets the format",
+        help="output file; its suffix, .svg, .png, .pdf or .html, sets the format",
     )
 
 

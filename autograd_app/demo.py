@@ -111,11 +111,19 @@ def run_demo(out: str | os.PathLike[str] = "out", train: bool = True) -> int:
 
 def _write_figures(out: pathlib.Path) -> None:
     """The notes' computation graphs and the figures, each path printed once written."""
-    print("\nDrawing the notes' computation graph (plain, forward, reverse) and the MLP's:")
+    print(
+        "\nDrawing the notes' computation graph (plain, forward, reverse), the MLP's, and a "
+        "page that steps through the notes' example:"
+    )
     for mode in ("plain", "forward", "reverse"):
         path = out / f"notes_{mode}.svg"
         print(f"  wrote {write_graph('notes', mode, path, local_grads=mode == 'plain')}")
     print(f"  wrote {write_graph('mlp', 'plain', out / 'mlp.svg', naming='auto')}")
+    page = pathlib.Path(
+        write_graph("notes", "reverse", out / "notes_step_through.html", fmt="html")
+    )
+    print(f"  wrote {page}: the forward and backward pass of f, step by step")
+    print(f"  open it in a browser: {page.resolve().as_uri()}")
     print(
         "Plotting activations, loss surface, gradient flow, optimiser paths and a decision "
         "boundary (about 10 s) ...",

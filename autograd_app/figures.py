@@ -51,6 +51,9 @@ def write_graph(
 ) -> str:
     """Render an example graph to ``out`` (its suffix is replaced by ``fmt``); returns the path.
 
+    ``fmt="html"`` writes ``viz.step_through``'s page instead of a drawing: the forward pass,
+    then (``mode`` "reverse", or "plain") the backward pass, step by step.
+
     Raises ``UserError`` for an ``out`` that is a directory or cannot be written, and when
     graphviz's ``dot`` is missing or fails."""
     import graphviz
@@ -60,10 +63,20 @@ def write_graph(
         raise UserError(f"--out {out} is a directory; give a file such as {out / 'graph.svg'}")
     writable_dir(out.parent, "the folder of --out")
     root, model = _example_graph(example)
-    dot = viz.draw_graph(
-        root, naming=naming, mode=mode, show_local_grads=local_grads, rankdir=rankdir, model=model
-    )
     try:
+        if fmt == "html":
+            page = viz.step_through(
+                root, mode="forward" if mode == "forward" else "reverse", naming=naming, model=model
+            )
+            return page.save(out.with_suffix(".html"))
+        dot = viz.draw_graph(
+            root,
+            naming=naming,
+            mode=mode,
+            show_local_grads=local_grads,
+            rankdir=rankdir,
+            model=model,
+        )
         return dot.render(out.with_suffix(""), format=fmt, cleanup=True)
     except graphviz.ExecutableNotFound:
         raise UserError(NO_DOT) from None

@@ -131,6 +131,10 @@ from .serialization import load, save
 from .tensor import Tensor
 from .transforms import hessian, jacobian, vjp
 
+# isort: split
+# last: it imports the engine, which needs the modules above loaded first
+from .backward_trace import trace_backward
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -165,6 +169,7 @@ __all__ = [
     "Primitive",
     "OpError",
     "grad",
+    "trace_backward",
     "no_grad",
     "enable_grad",
     "detect_anomaly",

@@ -138,8 +138,12 @@ def _run(
     create_graph: bool,
     targets: dict | None,
     results: list | None = None,
+    watch: Any = None,
 ) -> None:
-    """One backward pass: seed, walk the graph, deliver the leaves' gradients."""
+    """One backward pass: seed, walk the graph, deliver the leaves' gradients.
+
+    ``watch`` (optional, see backward_trace.py) is told each node's upstream gradients and
+    each gradient passed on, with the running total at its destination."""
     roots = _as_tuple(roots)
     st = current()
     if st.tracer is not None:  # inside ag.compile: loss.backward() is captured
@@ -162,7 +166,7 @@ def _run(
         for node in reversed(order):
             grads = pending.pop(node, None)
             if grads is not None:
-                _step(node, grads, pending, delivery, anomaly)
+                _step(node, grads, pending, delivery, anomaly, watch)
                 if not retain_graph:
                     node._saved = _FREED  # free what it saved
         delivery.finish()
@@ -212,7 +216,9 @@ def _seed(root: Any, index: int, grad_tensor: Any) -> Tensor:
     return grad_tensor if grad_tensor.dtype == root.dtype else grad_tensor.astype(root.dtype)
 
 
-def _step(node: Node, grads: list, pending: dict, delivery: Delivery, anomaly: bool) -> None:
+def _step(
+    node: Node, grads: list, pending: dict, delivery: Delivery, anomaly: bool, watch: Any = None
+) -> None:
     """One node of the walk: run its rule on its output gradients, then fit each input's
     gradient to that input and pass it on (to its node's pending list, or delivered)."""
     arrays = delivery.arrays
@@ -220,6 +226,8 @@ def _step(node: Node, grads: list, pending: dict, delivery: Delivery, anomaly: b
         grads = delivery.observe(node, grads)
     if arrays and not node.array_rules:  # a custom rule written for Tensors
         grads = [None if g is None else _wrap(g) for g in grads]
+    if watch is not None:
+        watch.node(node, grads)
     input_grads = checked_backward(node, grads) if anomaly else node.backward(node, *grads)
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
@@ -245,11 +253,15 @@ def _step(node: Node, grads: list, pending: dict, delivery: Delivery, anomaly: b
             g = _fit_array(node, index, data, g)
         if parent is None:
             delivery.add(entry, g)
+            if watch is not None:
+                watch.edge(node, index, entry, g, delivery.totals[entry])
             continue
         grads = pending.get(parent)  # what _add_pending does
         if grads is None:
             grads = pending[parent] = [None] * parent._n_outputs
         grads[output_nr] = g if grads[output_nr] is None else grads[output_nr] + g
+        if watch is not None:
+            watch.edge(node, index, entry, g, grads[output_nr])
 
 
 def _check_count(node: Node, input_grads: tuple, n_inputs: int) -> None:

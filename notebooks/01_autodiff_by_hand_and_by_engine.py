@@ -26,6 +26,7 @@ from IPython.display import display
 import autograd_core as ag
 import viz
 from autograd_core.examples import notes_f, notes_j
+from autograd_core.graph import tensor_key
 
 _ = graphviz.set_jupyter_format("png")  # graphs render as images (also on GitHub)
 np.set_printoptions(precision=4, suppress=True, linewidth=100)
@@ -175,6 +176,47 @@ viz.draw_graph(f, naming="h", mode="forward")
 
 # %%
 viz.draw_graph(f, naming="h", mode="reverse")
+
+# %% [markdown]
+# **Step through it.** `viz.step_through(f)` makes the same graph an interactive page
+# (below; `.save("notes.html")` writes it as one file that any browser opens). Press
+# *next* (or →) to run the forward pass one node at a time — the left half of the notes'
+# table fills with the values — then the backward pass, node by node in the engine's own
+# order: each step shows the node's upstream gradient $\partial f/\partial h_j$, and for each
+# input $h_i$ the local derivative $\partial h_j/\partial h_i$, their product and the running
+# sum $\partial f/\partial h_i$. ← steps back, space plays, Home resets; hover a node to see its
+# value. `mode="forward"` fills the tangents $\partial h_i/\partial w$ instead.
+#
+# Its numbers are not recomputed: they are a record of the engine's real backward pass,
+# `ag.trace_backward(f)`, printed and checked against the hand computation above.
+
+# %%
+f, nodes = notes_f()  # a fresh graph: the backward pass above freed the first one
+name_of = {tensor_key(t): name for name, t in nodes.items()}
+trace = ag.trace_backward(f)
+engine_local = {}
+for step in trace:
+    out = name_of[(step.node, 0)]
+    print(f"{out}: upstream df/d{out} = {step.upstream[0].item():g}")
+    for edge in step.edges:
+        name = name_of[edge.key]
+        engine_local[f"d{out}/d{name}"] = edge.local
+        print(
+            f"    -> {name}: local d{out}/d{name} = {edge.local:g}, product "
+            f"{edge.contribution.item():g}, running sum df/d{name} = {edge.total.item():g}"
+        )
+assert engine_local.keys() == local.keys()
+check(
+    "max |engine local derivative − hand local derivative| over the 7 edges",
+    max(abs(engine_local[k] - v) for k, v in local.items()),
+    0.0,
+)
+check(
+    "max |upstream gradient − hand adjoint| over h6…h1",
+    max(abs(s.upstream[0].item() - hand_adjoints[name_of[(s.node, 0)]]) for s in trace),
+    0.0,
+)
+viz.step_through(f, title="f(x; w, b) = 1/(exp(-(wx+b)) + 1) at x = 1, w = 0, b = 0")
 
 # %% [markdown]
 # ## 2. The graph example $J(a, b, c) = 3(a + bc)$

@@ -20,6 +20,18 @@ def test_graph_command_writes_svg(tmp_path, example, mode, capsys):
     assert str(out) in capsys.readouterr().out
 
 
+@needs_dot
+@pytest.mark.parametrize("example", ["notes", "j", "mlp"])
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_graph_command_writes_a_step_through_page(tmp_path, example, mode, capsys):
+    out = tmp_path / f"{example}.html"
+    assert main(["graph", "--example", example, "--mode", mode, "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page and 'id="next"' in page
+    assert f'"mode": "{mode}"' in page
+    assert str(out) in capsys.readouterr().out
+
+
 def test_plots_command_writes_every_figure(tmp_path):
     assert main(["plots", "--out", str(tmp_path)]) == 0
     names = sorted(p.name for p in tmp_path.iterdir())
@@ -40,6 +52,9 @@ def test_demo_prints_the_notes_tables_and_writes_graphs(tmp_path, capsys):
     assert "forward mode ends at df/dw = 0.2500" in text
     assert "df/db = 0.2500" in text and "J = 3v = 33" in text and "all checks passed" in text
     assert (tmp_path / "notes_reverse.svg").exists() and (tmp_path / "plots").is_dir()
+    page = tmp_path / "notes_step_through.html"
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert f"open it in a browser: {page.resolve().as_uri()}" in text
 
 
 def test_bench_command_lists_and_rejects_unknown_suites(capfd):

@@ -73,7 +73,7 @@ def test_every_subcommand_has_a_summary_in_the_top_level_help():
 def test_graph_help_states_its_defaults_and_choices_in_words(capsys):
     text = _help("graph", capsys)
     assert "(default: notes)" in text and "(default: out/graph.svg)" in text
-    assert "svg, png or pdf" in text
+    assert "svg, png or pdf" in text and "html" in text
     assert "(default: the suffix of --out)" in text
 
 
@@ -137,6 +137,8 @@ def test_version_is_the_package_version(capsys):
         ("g", None, "svg"),
         ("g", "png", "png"),
         ("g.png", "png", "png"),
+        ("g.html", None, "html"),
+        ("g", "html", "html"),
     ],
 )
 def test_graph_format_comes_from_format_else_the_suffix(out, given, fmt):
@@ -153,7 +155,7 @@ def test_graph_format_refuses_a_name_that_disagrees(out, given, words):
     assert error.value.status == 2 and all(word in str(error.value) for word in words)
 
 
-MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF", "svg": b"<?xml"}
+MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF", "svg": b"<?xml", "html": b"<!DOCTYPE html>"}
 
 
 @needs_dot
@@ -165,6 +167,8 @@ MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF", "svg": b"<?xml"}
         ("g", [], "g.svg"),
         ("g", ["--format", "png"], "g.png"),
         ("g.png", ["--format", "png"], "g.png"),
+        ("g.html", [], "g.html"),
+        ("g", ["--format", "html"], "g.html"),
     ],
 )
 def test_graph_writes_the_format_its_name_says(tmp_path, name, options, written, capsys):
@@ -177,7 +181,12 @@ def test_graph_writes_the_format_its_name_says(tmp_path, name, options, written,
 
 @pytest.mark.parametrize(
     "name, options",
-    [("g.txt", []), ("g.svg", ["--format", "png"]), ("g.png", ["--format", "svg"])],
+    [
+        ("g.txt", []),
+        ("g.svg", ["--format", "png"]),
+        ("g.png", ["--format", "svg"]),
+        ("g.html", ["--format", "svg"]),
+    ],
 )
 def test_graph_name_that_disagrees_is_one_line_status_2_and_writes_nothing(
     tmp_path, name, options, capsys

@@ -190,8 +190,9 @@ def test_demo_says_what_it_draws_before_drawing_and_prints_each_file(tmp_path, m
 
     monkeypatch.setattr(autograd_app.demo, "write_plots", quick_plots)
     assert autograd_app.demo.run_demo(tmp_path, train=False) == 0
-    wrote = [
-        line.split("wrote ")[1] for line in capsys.readouterr().out.splitlines() if "wrote " in line
+    out = capsys.readouterr().out
+    wrote = [  # "wrote PATH" or "wrote PATH: what it shows"
+        line.split("wrote ")[1].split(": ")[0] for line in out.splitlines() if "wrote " in line
     ]
     names = [os.path.basename(path) for path in wrote]
     assert names == [
@@ -199,9 +200,12 @@ def test_demo_says_what_it_draws_before_drawing_and_prints_each_file(tmp_path, m
         "notes_forward.svg",
         "notes_reverse.svg",
         "mlp.svg",
+        "notes_step_through.html",
         "activations.png",
     ]
     assert all(os.path.exists(path) for path in wrote)
+    page = (tmp_path / "notes_step_through.html").resolve().as_uri()
+    assert f"open it in a browser: {page}" in out
 
 
 def test_write_plots_reports_each_figure_as_soon_as_its_file_is_written(tmp_path):

@@ -13,9 +13,12 @@ from .plots import (
     plot_loss_surface,
     plot_optimizer_paths,
 )
+from .step_through import StepThrough, step_through
 
 __all__ = [
     "draw_graph",
+    "step_through",
+    "StepThrough",
     "plot_activations",
     "plot_loss_surface",
     "plot_gradient_flow",

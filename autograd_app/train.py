@@ -10,8 +10,8 @@ accuracy printed. ``--out`` receives the checkpoint (``checkpoint.ckpt``, resuma
 ``--resume``), ``history.json`` (the options, the per-epoch history and the ``test`` scores),
 the learning curves ``history.png`` and, for the 2-D datasets, ``decision_boundary.png``.
 ``--export-onnx model.onnx`` also writes the trained model as an ONNX file (it needs the
-optional onnx package, ``pip install -e ".[onnx]"``); its input is a batch of standardised
-features, as the model sees them.
+optional onnx package, ``pip install -e ".[onnx]"``): the model behind the training set's
+standardisation, so that the file takes raw features.
 
 Errors of the user (a bad option value, an unwritable ``--out``, a corrupt or mismatched
 checkpoint, a diverged run, Ctrl-C) end as one line on stderr and an exit status, never a
@@ -27,6 +27,7 @@ import os
 
 import numpy as np
 
+import autograd_core as ag
 import nn
 import viz
 from autograd_core.serialization import _atomic_write
@@ -213,8 +214,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "--export-onnx",
         type=onnx_file,
         metavar="PATH",
-        help="also write the trained model as an ONNX file (needs the onnx package); its "
-        "input is a batch of standardised features",
+        help="also write the trained model as an ONNX file (needs the onnx package); it "
+        "standardises its input with the training statistics, so it takes raw features",
     )
     parser.add_argument(
         "--no-progress",
@@ -275,8 +276,9 @@ def _train(args: argparse.Namespace) -> int:
     )
     print(f"wrote {os.path.join(args.out, CHECKPOINT_NAME)}\nwrote {history_path}")
     if args.export_onnx is not None:
-        nn.export_onnx(model, X_test[:1].astype(_model_dtype(model)), args.export_onnx)
-        print(f"wrote {args.export_onnx} (ONNX; its input is a batch of standardised features)")
+        standardized = Standardized(model, mean, std)
+        nn.export_onnx(standardized, X_test[:1].astype(_model_dtype(model)), args.export_onnx)
+        print(f"wrote {args.export_onnx} (ONNX; it takes raw features, as the data set has them)")
     print("drawing the learning curves ...", flush=True)
     for path in _plots(model, history, X_test, y_test, args.out):
         print(f"wrote {path}")
@@ -334,6 +336,22 @@ def _check_export(path: str | None) -> None:
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         raise UserError(f"--export-onnx {path}: directory {directory} does not exist", 2)
+
+
+class Standardized(nn.Module):
+    """``model`` behind the training set's standardisation (x − mean) / std: what
+    ``--export-onnx`` writes, so that the ONNX file takes the features as the data set has
+    them. ``mean`` and ``std`` are buffers, initializers of the same names in the file."""
+
+    def __init__(self, model: nn.Module, mean: np.ndarray, std: np.ndarray) -> None:
+        super().__init__()
+        self.model = model
+        dtype = _model_dtype(model)
+        self.register_buffer("mean", ag.tensor(np.asarray(mean, dtype)))
+        self.register_buffer("std", ag.tensor(np.asarray(std, dtype)))
+
+    def forward(self, x: ag.Tensor) -> ag.Tensor:
+        return self.model((x - self.mean) / self.std)
 
 
 def _model_dtype(model: nn.Module) -> np.dtype:

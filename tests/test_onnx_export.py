@@ -349,8 +349,13 @@ def test_train_command_exports_the_trained_model_to_onnx(tmp_path, capsys):
     assert f"wrote {path}" in capsys.readouterr().out
     model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
     model.load_state_dict(nn.load(tmp_path / "run" / "checkpoint.ckpt")["model"])
-    x = np.random.default_rng(4).normal(0, 1, (7, 2))
-    np.testing.assert_allclose(run_onnx(path, x), eager(model, x), rtol=1e-12, atol=1e-12)
+    # the file standardises raw features with the training statistics, its "mean" and "std"
+    stats = {t.name: onnx.numpy_helper.to_array(t) for t in onnx.load(path).graph.initializer}
+    assert stats["mean"].shape == stats["std"].shape == (2,) and np.all(stats["std"] > 0)
+    assert not np.allclose(stats["mean"], 0.0)  # xor's features are in [0, 1], not centred
+    x = np.random.default_rng(4).uniform(0, 1, (7, 2))
+    expected = eager(model, (x - stats["mean"]) / stats["std"])
+    np.testing.assert_allclose(run_onnx(path, x), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_train_command_refuses_export_onnx_it_cannot_do_before_training(

@@ -84,7 +84,8 @@ def step_through(
     Parameters
     ----------
     root : the Tensor whose graph is shown; in ``mode="reverse"`` a one-element tensor
-        (a loss) that requires grad.
+        (a loss) that requires grad. Its graph may have been through ``backward()``
+        already: a freed graph is replayed to trace its pass.
     mode : ``"reverse"`` (forward pass, then the backward pass with adjoints) or
         ``"forward"`` (forward pass with each tangent dh_i/d``wrt``).
     naming : ``"h"`` names the results h1, h2, ... in creation order as in the notes;
@@ -97,11 +98,6 @@ def step_through(
     """
     _check(root, mode, naming, max_nodes)
     nodes, tensors = graph_tensors([root])
-    if mode == "reverse" and any(node._saved is _FREED for node in nodes):
-        raise ValueError(
-            "step_through: a backward pass already freed the graph of root; build it again, "
-            "or call backward(retain_graph=True) before stepping through it"
-        )
     names = _names(nodes, tensors, naming)
     layer_names, owners = _layers(model, nodes, tensors, names)
     page = _Page(root, nodes, tensors, names, owners, layer_names)
@@ -113,7 +109,7 @@ def step_through(
         wrt_label = page.label[tensor_key(wrt)]
     page.forward_steps(_tangents(root, tensors, wrt) if mode == "forward" else None, wrt_label)
     if mode == "reverse":
-        page.reverse_steps(trace_backward(root))
+        page.reverse_steps(_trace(root, nodes, tensors))
     svg = draw_graph(
         root,
         show_values=False,
@@ -204,6 +200,28 @@ def _tangents(root, tensors, wrt):
         tangent = new(t).tangent
         out[key] = np.zeros_like(t.data) if tangent is None else tangent.data
     return out
+
+
+def _trace(root, nodes, tensors):
+    """The engine's backward pass from ``root``, recorded (``trace_backward``). A graph whose
+    saved values a backward pass already freed is replayed first (the same ops on copies of
+    the same leaves, so the same values, order, local derivatives and sums) and the record
+    is mapped back to the graph's own nodes and tensors."""
+    if not any(node._saved is _FREED for node in nodes):
+        return trace_backward(root)
+    new = replay(root)
+    node_of, key_of = {}, {}
+    for key, t in tensors.items():
+        copy = new(t)
+        key_of[tensor_key(copy)] = key
+        if key[0] != "leaf":
+            node_of[copy.grad_fn] = key[0]
+    steps = trace_backward(new(root))
+    for step in steps:
+        step.node = node_of[step.node]
+        for edge in step.edges:
+            edge.key = key_of[edge.key]
+    return steps
 
 
 def _default_wrt(tensors):

@@ -10,7 +10,10 @@ paths".
 
 The pass is the ``ag.grad`` path of the engine (gradients are returned, never stored): no
 ``.grad`` changes, except that a non-leaf that ``retain_grad()``-ed gets its ``.grad`` back
-as it was before. ``retain_graph=True`` keeps the graph usable afterwards.
+as it was before. ``retain_graph=True`` keeps the graph usable afterwards. A graph whose saved
+values an earlier ``backward()`` freed is replayed first (the same ops on copies of the same
+leaves, so the same values, order, local derivatives and sums), and the record of the
+replay's pass is mapped back to the graph's own nodes and tensors.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from .engine import _run, toposort
-from .node import Node
+from .graph import graph_tensors, replay, tensor_key
+from .node import _FREED, Node
 from .tensor import Tensor, _wrap
 
 __all__ = ["BackwardEdge", "BackwardStep", "trace_backward"]
@@ -73,6 +77,8 @@ def trace_backward(root: Tensor) -> list[BackwardStep]:
             f"trace_backward: root has shape {root.shape}; the traced pass starts from a "
             "one-element tensor (a loss)"
         )
+    if any(node._saved is _FREED for node in toposort([root.grad_fn])):
+        return _trace_replay(root)
     leaves = _leaves(root)
     recorder = _Recorder()
     retained = _retained_grads(root)
@@ -83,6 +89,24 @@ def trace_backward(root: Tensor) -> list[BackwardStep]:
         for tensor, grad in retained:
             tensor._grad = grad
     return recorder.steps
+
+
+def _trace_replay(root: Tensor) -> list[BackwardStep]:
+    """The record of the pass on a replay of ``root``'s graph, in the graph's own terms."""
+    _, tensors = graph_tensors([root])
+    new = replay(root)
+    node_of, key_of = {}, {}
+    for key, t in tensors.items():
+        copy = new(t)
+        key_of[tensor_key(copy)] = key
+        if key[0] != "leaf":
+            node_of[copy.grad_fn] = key[0]
+    steps = trace_backward(new(root))
+    for step in steps:
+        step.node = node_of[step.node]
+        for edge in step.edges:
+            edge.key = key_of[edge.key]
+    return steps
 
 
 def _leaves(root: Tensor) -> list[Tensor]:

@@ -191,7 +191,7 @@ viz.draw_graph(f, naming="h", mode="reverse")
 # `ag.trace_backward(f)`, printed and checked against the hand computation above.
 
 # %%
-f, nodes = notes_f()  # a fresh graph: the backward pass above freed the first one
+f, nodes = notes_f()  # the notes' graph again, at x = 1, w = 0, b = 0
 name_of = {tensor_key(t): name for name, t in nodes.items()}
 trace = ag.trace_backward(f)
 engine_local = {}

@@ -293,3 +293,16 @@ def test_a_freed_model_graph_keeps_its_module_groups_and_shared_weight_sums():
     assert after["groups"] == ["graph", "0 (Linear)", "1 (Tanh)", "2 (Linear)"]
     sums = [line for s in after["steps"] for line in s["lines"] if "∂h9/∂0.weight = [" in line]
     assert len(sums) == 2 and " + " not in sums[0] and " + " in sums[1]  # the second term
+
+
+def test_trace_backward_of_a_freed_graph_is_the_trace_it_had_before_backward():
+    """A replay stands in for the freed graph; its record names the graph's own nodes."""
+    f, _ = notes_f()
+    before = ag.trace_backward(f)
+    f.backward()
+    after = ag.trace_backward(f)
+    assert [s.node for s in after] == [s.node for s in before]
+    for old, new in zip(before, after):
+        assert [e.key for e in new.edges] == [e.key for e in old.edges]
+        assert [e.local for e in new.edges] == [e.local for e in old.edges]
+        assert [float(e.total) for e in new.edges] == [float(e.total) for e in old.edges]

@@ -25,7 +25,6 @@ import numpy as np
 
 from autograd_core.backward_trace import trace_backward
 from autograd_core.graph import graph_tensors, replay, tensor_key
-from autograd_core.node import _FREED
 from autograd_core.serialization import _atomic_write
 from autograd_core.tensor import Tensor
 
@@ -84,8 +83,7 @@ def step_through(
     Parameters
     ----------
     root : the Tensor whose graph is shown; in ``mode="reverse"`` a one-element tensor
-        (a loss) that requires grad. Its graph may have been through ``backward()``
-        already: a freed graph is replayed to trace its pass.
+        (a loss) that requires grad (its graph may have been through ``backward()``).
     mode : ``"reverse"`` (forward pass, then the backward pass with adjoints) or
         ``"forward"`` (forward pass with each tangent dh_i/d``wrt``).
     naming : ``"h"`` names the results h1, h2, ... in creation order as in the notes;
@@ -109,7 +107,7 @@ def step_through(
         wrt_label = page.label[tensor_key(wrt)]
     page.forward_steps(_tangents(root, tensors, wrt) if mode == "forward" else None, wrt_label)
     if mode == "reverse":
-        page.reverse_steps(_trace(root, nodes, tensors))
+        page.reverse_steps(trace_backward(root))
     svg = draw_graph(
         root,
         show_values=False,
@@ -200,28 +198,6 @@ def _tangents(root, tensors, wrt):
         tangent = new(t).tangent
         out[key] = np.zeros_like(t.data) if tangent is None else tangent.data
     return out
-
-
-def _trace(root, nodes, tensors):
-    """The engine's backward pass from ``root``, recorded (``trace_backward``). A graph whose
-    saved values a backward pass already freed is replayed first (the same ops on copies of
-    the same leaves, so the same values, order, local derivatives and sums) and the record
-    is mapped back to the graph's own nodes and tensors."""
-    if not any(node._saved is _FREED for node in nodes):
-        return trace_backward(root)
-    new = replay(root)
-    node_of, key_of = {}, {}
-    for key, t in tensors.items():
-        copy = new(t)
-        key_of[tensor_key(copy)] = key
-        if key[0] != "leaf":
-            node_of[copy.grad_fn] = key[0]
-    steps = trace_backward(new(root))
-    for step in steps:
-        step.node = node_of[step.node]
-        for edge in step.edges:
-            edge.key = key_of[edge.key]
-    return steps
 
 
 def _default_wrt(tensors):

@@ -100,6 +100,13 @@ def test_large_tensors_show_shapes_not_values():
     assert "shape (20, 30)" in source and "1, 1, 1" not in source
 
 
+def test_a_nameless_scalar_without_its_value_shows_its_shape_not_an_empty_box():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()  # named by nothing, drawn without values
+    source = viz.draw_graph(loss, show_values=False, show_grads=False).source
+    assert "shape ()" in source and "shape (2,)" in source
+
+
 def test_deep_graph_draws_without_recursion():
     x = ag.tensor(1.0, requires_grad=True)
     y = x

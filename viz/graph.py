@@ -373,8 +373,8 @@ def _tensor_label(t, name, annotation, options):
     head = name or ("" if t.grad_fn is not None else _leaf_kind(t))
     if head:
         rows.append(f"<b>{_html(head)}</b>")
-    if t.ndim and (not options.show_values or not small):
-        rows.append(f"shape {t.shape}")
+    if (t.ndim or not rows) and (not options.show_values or not small):
+        rows.append(f"shape {t.shape}")  # (a nameless 0-d result without its value: "shape ()")
     if options.show_values and small:
         rows.append(f"value {_html(_fmt(t, precision))}")
     grad = _grad_of(t) if options.show_grads else None

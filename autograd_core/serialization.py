@@ -122,18 +122,19 @@ def load(path: str | os.PathLike[str]) -> Any:
     """Read a file ``save`` wrote (either version), or any safetensors file of tensors numpy
     can hold (as a dict key -> array); arrays come back new, writable and C-ordered."""
     path = os.fspath(path)
-    with open(path, "rb") as f:
-        data = f.read()
 
     def bad(message):
         return f"nn.load: {path} is not a valid nn.save file: {message}"
 
-    header_len = _check_length(data, bad)
-    header = _parse_header(data[_LENGTH.size : _LENGTH.size + header_len], bad)
-    body = memoryview(data)[_LENGTH.size + header_len :]
-    if is_legacy(header):
-        return read_legacy(header, body, bad)
-    arrays = _read_tensors(data, header, len(body), bad)
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        start = f.read(_LENGTH.size + len(max(_FOREIGN, key=len)))
+        header_len = _check_length(start, size, bad)
+        f.seek(_LENGTH.size)
+        header = _parse_header(f.read(header_len), bad)
+        if is_legacy(header):
+            return read_legacy(header, memoryview(f.read()), bad)
+    arrays = _read_tensors(path, header, size - _LENGTH.size - header_len, bad)
     metadata = header.get("__metadata__") or {}
     if metadata.get("format") != FORMAT:  # a safetensors file from elsewhere: its tensors
         return arrays
@@ -150,17 +151,18 @@ def load(path: str | os.PathLike[str]) -> Any:
 
 
 # ---------------------------------------------------------------------- reading
-def _check_length(data, bad):
-    """The header length the file starts with, after checking that it fits the file."""
-    if len(data) < _LENGTH.size:
-        raise ValueError(bad(f"truncated: {len(data)} bytes, fewer than the 8-byte header length"))
-    (header_len,) = _LENGTH.unpack_from(data)
-    rest = len(data) - _LENGTH.size
+def _check_length(start, size, bad):
+    """The header length a file of ``size`` bytes starts with (``start``: its first bytes),
+    after checking that it fits the file."""
+    if size < _LENGTH.size:
+        raise ValueError(bad(f"truncated: {size} bytes, fewer than the 8-byte header length"))
+    (header_len,) = _LENGTH.unpack_from(start)
+    rest = size - _LENGTH.size
     if header_len > rest:
         raise ValueError(
             bad(
                 f"header length {header_len} is bigger than the rest of the file ({rest} "
-                f"bytes): truncated, or not a checkpoint{_sniff(data)}"
+                f"bytes): truncated, or not a checkpoint{_sniff(start)}"
             )
         )
     if header_len > MAX_HEADER_BYTES:
@@ -202,23 +204,23 @@ def _reject_constant(name):
     raise ValueError(f"bare {name} is not allowed")
 
 
-def _read_tensors(data, header, data_size, bad):
+def _read_tensors(path, header, data_size, bad):
     """key -> array for every tensor entry of a safetensors header (in the header's order).
     The entries are checked here first, for messages that name the tensor; safetensors then
-    reads the file and checks it again, and whatever it refuses besides (a metadata value
-    that is not a string) becomes a ValueError too."""
+    opens the file (memory-mapped: each array is one copy out of it), checks it again, and
+    whatever it refuses besides (a metadata value that is not a string) becomes a ValueError
+    too."""
     entries = {key: entry for key, entry in header.items() if key != "__metadata__"}
     spans = [(*_check_entry(key, entry, bad), key) for key, entry in entries.items()]
     _check_tiling(sorted(spans), data_size, bad)
     try:
-        views = dict(safetensors.deserialize(data))
+        with safetensors.safe_open(path, framework="numpy") as f:
+            arrays = {key: f.get_tensor(key) for key in entries}
     except Exception as exc:  # safetensors raises SafetensorError, and others on odd input
         raise ValueError(bad(f"safetensors refuses it: {exc}")) from None
-    arrays = {}
-    for key, entry in entries.items():
-        dtype = DTYPES[entry["dtype"]]
-        array = np.frombuffer(views[key]["data"], dtype).reshape(entry["shape"])
-        arrays[key] = array if dtype.isnative else array.astype(dtype.newbyteorder("="))
+    for key, array in arrays.items():
+        if not array.dtype.isnative:
+            arrays[key] = array.astype(array.dtype.newbyteorder("="))
     return arrays
 
 

@@ -74,7 +74,12 @@ def export_onnx(
         Flatten, Identity, every activation of ``nn`` (Sigmoid, Tanh, HardLogistic,
         HardTanh, ReLU, LeakyReLU, PReLU, ELU, Softplus, Swish, SiLU, GELU, DyT), Softmax,
         LogSoftmax, Sequential and any Module whose forward is a fixed sequence of these
-        and of elementwise, reduction, reshape and matmul ops.
+        and of elementwise (log1p and expm1 included), reduction, cumsum, reshape,
+        broadcast_to, matmul, concatenate/cat and stack ops, and of basic indexing
+        (``x[:, 1:4]``, ``x[..., 0]``, ``x[:, None]``, ``x[:, ::-1]``, ``x[:, [0, 2]]``).
+        Axis 0 stays the batch: indexing it other than with ``:``, joining along it, or
+        moving it raises a ValueError (with dynamic_batch); boolean-mask indexing has no
+        rule.
     example_input : Tensor or array
         A float32 or float64 batch; its dtype is the ONNX input's.
     path : str or PathLike
@@ -91,6 +96,10 @@ def export_onnx(
     ------
     NotImplementedError
         For a recorded op without an ONNX rule (named with the layer it came from).
+    ValueError
+        With dynamic_batch, for an op that ties the graph to the example's batch size
+        (``x[0]``, ``x.reshape(-1)``, ``ag.cat([a, b], dim=0)``, a constant of the batch's
+        shape).
     ModuleNotFoundError
         When the ``onnx`` package is not installed.
     """

@@ -7,7 +7,9 @@ constants and returns the name of the node's result.
 
 onnxruntime's CPU provider has no float64 kernel for ``Erf`` and ``Softplus``: erf is then
 emitted as a Chebyshev expansion of erfc (accurate to about 3e-16), and softplus always as
-max(x, 0) + log1p(e^-|x|) with an accurate log1p made of Log.
+max(x, 0) + log1p(e^-|x|) with an accurate log1p made of Log. ONNX has no log1p or expm1:
+both are made of Log and Exp with the classic corrections for tiny x (``_log1p``,
+``_expm1``). Indexing (``GetItem``) has its own module, ``nn.onnx_index``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from autograd_core import ops
 
 from . import functional as F
+from .onnx_index import getitem_rule
 
 if TYPE_CHECKING:
     from .onnx_export import GraphBuilder
@@ -165,6 +168,36 @@ def _softplus(g: GraphBuilder, op: Op) -> str:
     return g.node("Add", [g.node("Relu", [x]), log1p])
 
 
+# ---------------------------------------------------------------------------- log1p, expm1
+def _near_zero(g: GraphBuilder, x: str, dtype: np.dtype) -> str:
+    """The mask |x| < 1/2, where log(1 + x) and eˣ - 1 lose digits to cancellation."""
+    return g.node("Less", [g.node("Abs", [x]), g.const(np.array(0.5, dtype))])
+
+
+def _log1p(g: GraphBuilder, op: Op) -> str:
+    """log(1 + x): for |x| < 1/2, x · log(w) / (w - 1) with w = 1 + x rounded, the rounding
+    of w cancelling out (x itself where w rounds to 1); elsewhere plain log(1 + x)."""
+    x, dtype = op.input(0), op.out.dtype
+    one = g.const(np.array(1.0, dtype))
+    w = g.node("Add", [one, x])
+    log_w = g.node("Log", [w])
+    ratio = g.node("Div", [log_w, g.node("Sub", [w, one])])
+    small = g.node("Where", [g.node("Equal", [w, one]), x, g.node("Mul", [x, ratio])])
+    return g.node("Where", [_near_zero(g, x, dtype), small, log_w])
+
+
+def _expm1(g: GraphBuilder, op: Op) -> str:
+    """eˣ - 1: for |x| < 1/2, (u - 1) · x / log(u) with u = eˣ rounded (x where u rounds to
+    1); elsewhere plain u - 1, which has no cancellation there (and is ∞ when u is)."""
+    x, dtype = op.input(0), op.out.dtype
+    one = g.const(np.array(1.0, dtype))
+    u = g.node("Exp", [x])
+    u_minus_1 = g.node("Sub", [u, one])
+    ratio = g.node("Div", [x, g.node("Log", [u])])
+    small = g.node("Where", [g.node("Equal", [u, one]), x, g.node("Mul", [u_minus_1, ratio])])
+    return g.node("Where", [_near_zero(g, x, dtype), small, u_minus_1])
+
+
 # ---------------------------------------------------------------------------- reductions
 def _axes(op: Op) -> list[int] | None:
     axis = op.config.get("axis")
@@ -213,6 +246,61 @@ def _transpose(g: GraphBuilder, op: Op) -> str:
     return g.node("Transpose", [op.input(0)], perm=[int(a) for a in perm])
 
 
+def _refuse_batch_move(g: GraphBuilder, op: Op, what: str) -> None:
+    """The error for an op that would move, join or drop the dynamic batch axis."""
+    raise ValueError(
+        f"export_onnx: {op.where} {what}, so the graph could only run at the example's batch "
+        f"size {g.batch}; keep axis 0 as the batch, or export with dynamic_batch=False"
+    )
+
+
+def _concatenate(g: GraphBuilder, op: Op) -> str:
+    """Concat along the node's axis; along the batch axis it is refused."""
+    inputs = [op.input(i) for i in range(len(op.values))]
+    axis = int(op.config.get("axis", 0)) % op.out.ndim
+    if axis == 0 and any(g.has_batch(name) for name in inputs):
+        _refuse_batch_move(g, op, "joins tensors along the batch axis")
+    return g.node("Concat", inputs, axis=axis)
+
+
+def _stack(g: GraphBuilder, op: Op) -> str:
+    """stack = Unsqueeze every input at the new axis, then Concat along it."""
+    inputs = [op.input(i) for i in range(len(op.values))]
+    axis = int(op.config.get("axis", 0)) % op.out.ndim
+    if axis == 0 and any(g.has_batch(name) for name in inputs):
+        _refuse_batch_move(g, op, "stacks tensors along a new axis before the batch axis")
+    axes = g.const(np.array([axis], np.int64))
+    return g.node("Concat", [g.node("Unsqueeze", [name, axes]) for name in inputs], axis=axis)
+
+
+def _cumsum(g: GraphBuilder, op: Op) -> str:
+    """CumSum along the node's axis (the engine's cumsum is neither reversed nor exclusive);
+    axis None runs along the flattened tensor. A 0-d tensor is its own cumulative sum."""
+    x, axis, shape = op.input(0), op.config.get("axis"), np.shape(op.values[0])
+    if not shape:
+        return g.node("Identity", [x])
+    if axis is None:
+        if len(shape) > 1 and g.has_batch(x):
+            _refuse_batch_move(g, op, f"flattens {shape} (cumsum with axis=None)")
+        x, axis = g.node("Reshape", [x, g.const(np.array([-1], np.int64))]), 0
+    return g.node("CumSum", [x, g.const(np.array(int(axis) % len(shape), np.int64))])
+
+
+def _broadcast_to(g: GraphBuilder, op: Op) -> str:
+    """Expand to the recorded shape; on a batch value axis 0 is written 1, which Expand's
+    two-way broadcasting turns into the input's own batch size."""
+    x, in_shape, shape = op.input(0), np.shape(op.values[0]), list(op.out.shape)
+    batch_input = g.has_batch(x) and in_shape and in_shape[0] == g.batch
+    if batch_input and len(in_shape) < len(shape):
+        _refuse_batch_move(g, op, f"broadcasts {in_shape} to {tuple(shape)}, off axis 0")
+    if batch_input:
+        shape[0] = 1
+    elif g.batch is not None and g.batch > 1 and shape and shape[0] == g.batch:
+        what = f"broadcasts {in_shape} to {tuple(shape)}, whose axis 0 is the batch size"
+        _refuse_batch_move(g, op, what)
+    return g.node("Expand", [x, g.const(np.array(shape, np.int64))])
+
+
 def _linear(g: GraphBuilder, op: Op) -> str:
     """y = x Wᵀ + b: Gemm for a 2-D x, else MatMul with Wᵀ and Add."""
     has_bias = len(op.values) > 2 and op.values[2] is not None
@@ -259,6 +347,13 @@ RULES: dict[type, Rule] = {
     ops.LogSumExp: _reduce("ReduceLogSumExp"),
     ops.Reshape: _reshape,
     ops.Transpose: _transpose,
+    ops.BroadcastTo: _broadcast_to,
+    ops.GetItem: getitem_rule,
+    ops.Concatenate: _concatenate,
+    ops.Stack: _stack,
+    ops.CumSum: _cumsum,
+    ops.Log1p: _log1p,
+    ops.Expm1: _expm1,
     F.Linear: _linear,
     F.Erf: _erf,
     F.Softplus: _softplus,

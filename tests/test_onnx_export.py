@@ -237,16 +237,16 @@ def test_export_restores_each_layers_mode_and_leaves_the_state_alone(tmp_path):
     assert not model[1].running_mean.requires_grad and not model[1].running_var.requires_grad
 
 
-class CumulativeSum(nn.Module):
-    """A layer whose op (CumSum) has no ONNX export rule."""
+class RowProduct(nn.Module):
+    """A layer whose op (Prod) has no ONNX export rule."""
 
     def forward(self, x):
-        return ag.cumsum(x, axis=1)
+        return ag.prod(x, axis=1)
 
 
 def test_an_op_without_a_rule_names_the_op_the_layer_and_what_exports(tmp_path):
-    model = nn.Sequential(nn.Linear(3, 3), CumulativeSum())
-    with pytest.raises(NotImplementedError, match=r"CumSum \(from layer '1' \(CumulativeSum\)\)"):
+    model = nn.Sequential(nn.Linear(3, 3), RowProduct())
+    with pytest.raises(NotImplementedError, match=r"Prod \(from layer '1' \(RowProduct\)\)"):
         nn.export_onnx(model, np.ones((2, 3)), tmp_path / "model.onnx")
     with pytest.raises(NotImplementedError, match=r"ops that export are .*Linear.*Where"):
         nn.export_onnx(model, np.ones((2, 3)), tmp_path / "model.onnx")
@@ -327,7 +327,7 @@ def test_the_file_is_replaced_atomically(tmp_path):
     nn.export_onnx(nn.Linear(4, 2), np.ones((2, 4)), path)
     first = path.read_bytes()
     with pytest.raises(NotImplementedError):
-        nn.export_onnx(nn.Sequential(nn.Linear(4, 2), CumulativeSum()), np.ones((2, 4)), path)
+        nn.export_onnx(nn.Sequential(nn.Linear(4, 2), RowProduct()), np.ones((2, 4)), path)
     assert path.read_bytes() == first  # a failed export leaves the old file whole
     nn.export_onnx(nn.Linear(4, 3), np.ones((2, 4)), path)
     assert path.read_bytes() != first and os.listdir(tmp_path) == ["model.onnx"]
@@ -344,6 +344,150 @@ def test_export_records_the_graph_even_inside_no_grad(tmp_path):
     x = np.random.default_rng(5).normal(0, 1, (4, 3))
     with ag.no_grad():
         nn.export_onnx(model, x, tmp_path / "model.onnx")
+    np.testing.assert_allclose(run_onnx(tmp_path / "model.onnx", x), eager(model, x), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- indexing, joins, scans
+class Lambda(nn.Module):
+    """A user Module whose forward is ``fn(x)``."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+class TwoBranch(nn.Module):
+    """Two Linear branches and two input features side by side: ag.cat along the features."""
+
+    def __init__(self, width, dim):
+        super().__init__()
+        self.dim = dim
+        self.left = nn.Sequential(nn.Linear(width, 4), nn.Tanh())
+        self.right = nn.Linear(width, 3)
+
+    def forward(self, x):
+        return ag.cat([self.left(x), self.right(x), x[..., :2]], dim=self.dim)
+
+
+# (name, forward, input features); axis 0 is the batch and keeps its full slice
+SHAPE_OPS = [
+    ("slice-first-features", lambda x: x[:, :5], (8,)),
+    ("slice-with-step", lambda x: x[:, 1:7:2], (8,)),
+    ("slice-reversed", lambda x: x[:, ::-1], (8,)),
+    ("slice-negative-step-bounded", lambda x: x[:, 6:1:-2], (8,)),
+    ("slice-negative-bounds", lambda x: x[:, -5:-1], (8,)),
+    ("int-after-ellipsis", lambda x: x[..., 0], (3, 4)),
+    ("int-negative", lambda x: x[:, -1], (3, 4)),
+    ("int-and-slice", lambda x: x[:, 1, ::2], (3, 4)),
+    ("new-axis", lambda x: x[:, None], (4,)),
+    ("new-axes-around-a-slice", lambda x: x[..., None, 1:3, None], (4,)),
+    ("integer-array", lambda x: x[:, [0, 3, -1, 0]], (5,)),
+    ("integer-array-2d", lambda x: x[:, :, np.array([[0, 1], [2, 0]])], (2, 3)),
+    ("whole", lambda x: x[...], (4,)),
+    ("concatenate-negative-axis", lambda x: ag.concatenate([x, 2 * x[..., :1]], axis=-1), (3, 4)),
+    ("concatenate-axis-1", lambda x: ag.cat([x, ag.tanh(x)], dim=1), (3, 4)),
+    ("stack-axis-1", lambda x: ag.stack([x, ag.tanh(x)], axis=1), (4,)),
+    ("stack-negative-axis", lambda x: ag.stack([x, x * x], dim=-1), (3,)),
+    ("cumsum", lambda x: ag.cumsum(x, axis=1), (5,)),
+    ("cumsum-negative-axis", lambda x: ag.cumsum(x, dim=-1), (2, 5)),
+    ("cumsum-down-the-batch", lambda x: ag.cumsum(x, axis=0), (3,)),
+    ("cumsum-flattened-1d", lambda x: ag.cumsum(x[:, 0]), (3,)),
+    ("broadcast-to", lambda x: ag.broadcast_to(x[:, None, :], (x.shape[0], 3, 4)), (4,)),
+    ("log1p", lambda x: ag.log1p(x * x), (4,)),
+    ("expm1", ag.expm1, (4,)),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("name, forward, features", SHAPE_OPS, ids=[op[0] for op in SHAPE_OPS])
+def test_indexing_joins_and_scans_run_in_onnxruntime_as_in_eager_mode(
+    name, forward, features, dtype, tmp_path
+):
+    rng = np.random.default_rng(6)
+    assert_matches_eager(Lambda(forward), features, dtype, tmp_path / "model.onnx", rng)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_two_branch_module_that_concatenates_exports(dtype, tmp_path):
+    rng = np.random.default_rng(7)
+    for dim, features in ((1, (6,)), (-1, (2, 6))):
+        model = TwoBranch(6, dim).to(dtype)
+        assert_matches_eager(model, features, dtype, tmp_path / "two_branch.onnx", rng)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_log1p_and_expm1_keep_every_digit_near_zero_and_for_large_inputs(dtype, tmp_path):
+    """ONNX has no log1p or expm1; log(1 + x) and eˣ - 1 would lose all digits at x = 1e-12."""
+    tiny = [1e-30, -1e-20, 1e-12, -3e-9, 1e-6, -2e-4, 0.3, -0.49, 0.5, -0.51]
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    for forward, large in (
+        (ag.log1p, [-1.0, -0.9, 2.0, 50.0, 1e6, 1e30]),
+        (ag.expm1, [-800.0, -50.0, 30.0, 80.0, 700.0, 1000.0]),
+    ):
+        x = np.array([tiny + large], dtype)
+        with np.errstate(divide="ignore", over="ignore"):  # log1p(-1) = -∞, expm1(1000) = ∞
+            nn.export_onnx(Lambda(forward), x, tmp_path / "model.onnx")
+            expected = eager(Lambda(forward), x)
+        np.testing.assert_allclose(run_onnx(tmp_path / "model.onnx", x), expected, rtol, atol=0)
+    assert abs(np.log(1 + 1e-12) / 1e-12 - 1) > 1e-5  # the digits log(1 + x) loses there
+
+
+class ExpandedBias(nn.Module):
+    """x + b broadcast to the batch's shape with broadcast_to: the shape holds the batch size."""
+
+    def __init__(self):
+        super().__init__()
+        self.bias = nn.Parameter(np.arange(3.0))
+
+    def forward(self, x):
+        return x + self.bias.broadcast_to((x.shape[0], 3))
+
+
+# (forward, the ValueError's message with dynamic_batch)
+BATCH_TIED = [
+    (lambda x: x[0], r"GetItem .*the batch axis \(axis 0\) with 0, .*tied to the batch size 4"),
+    (lambda x: x[:2], r"GetItem .*with slice\(None, 2, None\), .*tied to the batch size 4"),
+    (lambda x: x[1:], r"GetItem .*with slice\(1, None, None\), .*tied to the batch size 4"),
+    (lambda x: x[[0, 2]], r"GetItem .*with the array \[0, 2\], .*tied to the batch size 4"),
+    (lambda x: x[None], r"GetItem .*adds an axis before the batch axis"),
+    (lambda x: ag.cat([x, x], dim=0), r"Concatenate .*along the batch axis.*batch size 4"),
+    (lambda x: ag.stack([x, x]), r"Stack .*new axis before the batch axis.*batch size 4"),
+    (lambda x: ag.cumsum(x), r"CumSum .*flattens \(4, 3\).*batch size 4"),
+    (lambda x: ag.broadcast_to(x, (2, 4, 3)), r"BroadcastTo .*\(4, 3\) to \(2, 4, 3\), off axis 0"),
+]
+
+
+def test_indexing_and_joins_tied_to_the_example_batch_are_refused_unless_it_is_static(tmp_path):
+    x = np.random.default_rng(8).normal(0, 1, (4, 3))
+    cases = [(Lambda(forward), message) for forward, message in BATCH_TIED]
+    cases.append((ExpandedBias(), r"BroadcastTo .*to \(4, 3\), whose axis 0 is the batch size"))
+    for model, message in cases:
+        with pytest.raises(ValueError, match=message):
+            nn.export_onnx(model, x, tmp_path / "model.onnx")
+        nn.export_onnx(model, x, tmp_path / "static.onnx", dynamic_batch=False)
+        np.testing.assert_allclose(run_onnx(tmp_path / "static.onnx", x), eager(model, x))
+    assert sorted(os.listdir(tmp_path)) == ["static.onnx"]
+
+
+def test_boolean_masks_and_several_index_arrays_have_no_rule(tmp_path):
+    x = np.random.default_rng(9).normal(0, 1, (4, 3, 2))
+    masks = (lambda x: x[x.data > 0], lambda x: x[:, np.array([True, False, True])])
+    for forward in masks:
+        with pytest.raises(NotImplementedError, match=r"GetItem .*boolean mask.*no ONNX export"):
+            nn.export_onnx(Lambda(forward), x, tmp_path / "model.onnx")
+    with pytest.raises(NotImplementedError, match=r"several integer arrays.*no ONNX export"):
+        nn.export_onnx(Lambda(lambda x: x[:, [0, 1], [1, 0]]), x, tmp_path / "model.onnx")
+    assert not os.listdir(tmp_path)
+
+
+@pytest.mark.parametrize("opset", list(OPSETS))
+def test_every_supported_opset_exports_indexing_joins_and_scans(opset, tmp_path):
+    model = Lambda(lambda x: ag.cumsum(ag.stack([x[:, ::-1], ag.log1p(x * x)], axis=-1), axis=1))
+    x = np.random.default_rng(10).normal(0, 1, (5, 4))
+    nn.export_onnx(model, x[:2], tmp_path / "model.onnx", opset=opset)
     np.testing.assert_allclose(run_onnx(tmp_path / "model.onnx", x), eager(model, x), rtol=1e-12)
 
 

@@ -112,6 +112,16 @@ def batches(width):
 CASES = [(name, dtype) for name in MODELS for dtype in (np.float64, np.float32)]
 
 
+def assert_same_outputs(model, torch_model, width, dtype):
+    """Both models (in eval mode) give the same outputs on one batch, to TOLERANCE."""
+    x = np.random.default_rng(9).standard_normal((7, width))
+    with torch.no_grad():
+        expected = torch_model(torch.tensor(x, dtype=TORCH_DTYPE[dtype])).numpy()
+    with ag.no_grad():
+        got = model(ag.tensor(x, dtype=dtype)).data
+    np.testing.assert_allclose(got, expected, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+
+
 # ---------------------------------------------------------------- here -> PyTorch
 @pytest.mark.parametrize("name, dtype", CASES)
 def test_a_state_dict_saved_here_loads_strictly_into_the_pytorch_twin(name, dtype, tmp_path):
@@ -122,12 +132,7 @@ def test_a_state_dict_saved_here_loads_strictly_into_the_pytorch_twin(name, dtyp
     torch_model = twin(dtype)
     torch_model.load_state_dict(state, strict=True)
     torch_model.eval()
-    x = np.random.default_rng(9).standard_normal((7, width))
-    with torch.no_grad():
-        expected = torch_model(torch.tensor(x, dtype=TORCH_DTYPE[dtype])).numpy()
-    with ag.no_grad():
-        got = model(ag.tensor(x, dtype=dtype)).data
-    np.testing.assert_allclose(got, expected, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+    assert_same_outputs(model, torch_model, width, dtype)
 
 
 def test_batch_norm_running_statistics_and_batch_count_reach_pytorch(tmp_path):
@@ -161,12 +166,7 @@ def test_a_state_dict_saved_by_pytorch_loads_here(name, dtype, tmp_path):
     model = ours(dtype)
     assert model.load_state_dict(nn.load(tmp_path / "torch.safetensors")) == ([], [])
     model.eval()
-    x = np.random.default_rng(9).standard_normal((7, width))
-    with torch.no_grad():
-        expected = torch_model(torch.tensor(x, dtype=TORCH_DTYPE[dtype])).numpy()
-    with ag.no_grad():
-        got = model(ag.tensor(x, dtype=dtype)).data
-    np.testing.assert_allclose(got, expected, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+    assert_same_outputs(model, torch_model, width, dtype)
 
 
 def test_a_pytorch_file_with_metadata_loads_as_its_tensors(tmp_path):

@@ -111,20 +111,8 @@ def _trace_replay(root: Tensor) -> list[BackwardStep]:
 
 def _leaves(root: Tensor) -> list[Tensor]:
     """The leaves behind ``root`` that require grad (the pass's destinations)."""
-    leaves, seen = [], set()
-    for node in toposort([root.grad_fn]):
-        for entry in node._entries():
-            if (
-                isinstance(entry, Tensor)
-                and entry.grad_fn is None
-                and entry.requires_grad
-                and id(entry) not in seen
-            ):
-                seen.add(id(entry))
-                leaves.append(entry)
-    if root.grad_fn is None:
-        leaves.append(root)
-    return leaves
+    _, tensors = graph_tensors([root])
+    return [t for key, t in tensors.items() if key[0] == "leaf" and t.requires_grad]
 
 
 def _retained_grads(root: Tensor) -> list[tuple[Tensor, Any]]:
@@ -144,10 +132,8 @@ def _array(g: Any) -> np.ndarray:
 
 
 def _key(entry: Any) -> tuple:
-    """``graph.tensor_key`` of an input entry (a leaf Tensor, a result Tensor or a node)."""
-    if isinstance(entry, Node):
-        return (entry, 0)
-    return ("leaf", id(entry)) if entry.grad_fn is None else (entry.grad_fn, entry._output_nr)
+    """``graph.tensor_key`` of an input entry (a Tensor, or a node standing for its output)."""
+    return (entry, 0) if isinstance(entry, Node) else tensor_key(entry)
 
 
 class _Recorder:

@@ -28,7 +28,7 @@ from autograd_core.graph import graph_tensors, replay, tensor_key
 from autograd_core.serialization import _atomic_write
 from autograd_core.tensor import Tensor
 
-from .graph import _layers, _leaf_kind, _names, _symbol, _tensor_id, _text, draw_graph
+from .graph import _fmt, _layers, _leaf_kind, _names, _symbol, _tensor_id, _text, draw_graph
 
 if TYPE_CHECKING:
     from nn import Module
@@ -152,7 +152,7 @@ def _num(value: Any) -> str:
     """A one-element value as a number; a bigger one as its shape and mean."""
     a = np.asarray(value._data if isinstance(value, Tensor) else value, dtype=float)
     if a.size == 1:
-        return f"{float(a.reshape(())) + 0.0:.{PRECISION}g}"
+        return _fmt(a, PRECISION)
     mean = f"{float(a.mean()) + 0.0:.4g}" if a.size else "–"
     return f"shape {a.shape}, mean {mean}"
 
